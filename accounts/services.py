@@ -1,0 +1,38 @@
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from accounts.models import ApiToken, Organization, Team, TeamMember, User
+
+
+@dataclass(frozen=True)
+class Bootstrapped:
+    organization: Organization
+    team: Team
+    team_member: TeamMember
+    user: User
+    token: str
+
+
+@transaction.atomic
+def bootstrap(*, org_name: str, team_name: str, email: str) -> Bootstrapped:
+    """Idempotent first set-up: organization, team, user and membership by name, plus a fresh token.
+
+    The first user of an organization is its admin; later ones are members.
+    """
+    organization, _ = Organization.objects.get_or_create(name=org_name)
+    team, _ = Team.objects.get_or_create(organization=organization, name=team_name)
+    email = email.strip().lower()
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        first = not organization.users.exists()
+        user = User.objects.create_user(
+            email,
+            organization=organization,
+            role=User.Role.ADMIN if first else User.Role.MEMBER,
+        )
+    elif user.organization_id != organization.id:
+        raise ValueError(f"{email} already belongs to another organization")
+    member, _ = TeamMember.objects.get_or_create(team=team, user=user)
+    _, raw = ApiToken.issue(user, name="bootstrap")
+    return Bootstrapped(organization, team, member, user, raw)

@@ -1,0 +1,113 @@
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+
+from accounts.models import Team
+from incidents import services
+from incidents.api.serializers import (
+    IncidentActionSerializer,
+    IncidentSerializer,
+    IncidentUpdateSerializer,
+    IncidentWriteSerializer,
+    TimelineEntrySerializer,
+)
+from incidents.filters import IncidentFilterSet
+from incidents.models import Incident
+from pinghome.api import (
+    Conflict,
+    OrganizationAPIView,
+    created,
+    keyset_page,
+    ok,
+)
+from pinghome.openapi import CREATED, ERRORS, KEYSET_PARAMETERS, MESSAGE
+
+
+class TeamIncidentsView(OrganizationAPIView):
+    filterset_class = IncidentFilterSet
+
+    @extend_schema(
+        summary="Incidents of a team",
+        description="Newest first. Filters and keyset paging are extensions.",
+        parameters=KEYSET_PARAMETERS("created_at"),
+        responses={200: IncidentSerializer(many=True), **ERRORS},
+    )
+    def get(self, request, team_id):
+        team = self.get_in_organization(Team.objects, team_id)
+        queryset = DjangoFilterBackend().filter_queryset(
+            request, Incident.objects.filter(team=team), self
+        )
+        page = keyset_page(request, queryset, "created_at")
+        return Response(IncidentSerializer(page, many=True).data)
+
+
+class TeamIncidentCreateView(OrganizationAPIView):
+    @extend_schema(
+        summary="Open an incident by hand",
+        request=IncidentWriteSerializer,
+        responses={201: CREATED, **ERRORS},
+    )
+    def post(self, request, team_id):
+        team = self.get_in_organization(Team.objects, team_id)
+        body = IncidentWriteSerializer(
+            data=request.data, context={"organization": team.organization}
+        )
+        body.is_valid(raise_exception=True)
+        incident = services.create_incident(team, by=request.user, **body.validated_data)
+        return created(incident.id)
+
+
+class IncidentView(OrganizationAPIView):
+    @extend_schema(
+        summary="One incident (extension)", responses={200: IncidentSerializer, **ERRORS}
+    )
+    def get(self, request, incident_id):
+        incident = self.get_in_organization(Incident.objects, incident_id)
+        return Response(IncidentSerializer(incident).data)
+
+    @extend_schema(
+        summary="Update an incident",
+        description=(
+            "Edits name, description, urgency and assignees; `actions` are upserted by `id` "
+            "(empty id: a new action). Extension: `status` acknowledges or resolves; a resolved "
+            "incident answers 409 to any other status."
+        ),
+        request=IncidentUpdateSerializer,
+        responses={200: MESSAGE, **ERRORS},
+    )
+    def put(self, request, incident_id):
+        incident = self.get_in_organization(Incident.objects, incident_id)
+        body = IncidentUpdateSerializer(
+            data=request.data, context={"organization": self.organization}
+        )
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        actions, status = data.pop("actions", None), data.pop("status", None)
+        try:
+            services.update_incident(
+                incident, by=request.user, changes=data, actions=actions, status=status
+            )
+        except services.TransitionError as exc:
+            raise Conflict(str(exc)) from None
+        return ok("Incident updated.")
+
+
+class IncidentActionsView(OrganizationAPIView):
+    @extend_schema(
+        summary="Actions of an incident with their execution state",
+        responses={200: IncidentActionSerializer(many=True), **ERRORS},
+    )
+    def get(self, request, incident_id):
+        incident = self.get_in_organization(Incident.objects, incident_id)
+        return Response(IncidentActionSerializer(incident.actions.all(), many=True).data)
+
+
+class IncidentTimelineView(OrganizationAPIView):
+    @extend_schema(
+        summary="Timeline of an incident (extension)",
+        description="Every change of the incident, oldest first.",
+        responses={200: TimelineEntrySerializer(many=True), **ERRORS},
+    )
+    def get(self, request, incident_id):
+        incident = self.get_in_organization(Incident.objects, incident_id)
+        return Response(TimelineEntrySerializer(incident.timeline.all(), many=True).data)

@@ -1,0 +1,163 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import Organization, Team
+
+
+class Urgency(models.TextChoices):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class AssigneeType(models.TextChoices):
+    TEAM = "team"
+    TEAM_MEMBER = "team_member"
+
+
+class IncidentStatus(models.TextChoices):
+    TRIGGERED = "triggered"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class Incident(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="incidents"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="incidents")
+    name = models.CharField(max_length=500)
+    description = models.TextField(blank=True)
+    urgency = models.CharField(max_length=10, choices=Urgency.choices)
+    status = models.CharField(
+        max_length=20, choices=IncidentStatus.choices, default=IncidentStatus.TRIGGERED
+    )
+    # [{"type": "team" | "team_member", "id": "<uuid>"}], validated on write.
+    assignees = models.JSONField(default=list, blank=True)
+    ruleset = models.ForeignKey(
+        "rulesets.Ruleset",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="incidents",
+    )
+    dedup_key = models.CharField(max_length=500, blank=True)
+    event_count = models.PositiveIntegerField(default=0)
+    first_event_at = models.DateTimeField(null=True, blank=True)
+    last_event_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            # At most one unresolved incident per (ruleset, dedup key).
+            models.UniqueConstraint(
+                fields=["ruleset", "dedup_key"],
+                condition=models.Q(ruleset__isnull=False) & ~models.Q(status="resolved"),
+                name="incident_one_open_per_dedup_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["team", "-created_at", "-id"], name="incident_team_recent"),
+            models.Index(fields=["organization", "status"], name="incident_org_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.status == IncidentStatus.RESOLVED
+
+
+class IncidentEvent(models.Model):
+    """A webhook event attached to an incident (the one that opened it, and every duplicate)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="event_links")
+    event = models.ForeignKey(
+        "webhooks.WebhookEvent", on_delete=models.CASCADE, related_name="incident_links"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "event"], name="incident_event_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} -> {self.incident_id}"
+
+
+class ActionState(models.TextChoices):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class IncidentAction(models.Model):
+    """An action of an incident (from its ruleset, or given by a person) and its execution."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="actions")
+    type = models.CharField(max_length=50)
+    settings = models.JSONField(default=list)
+    position = models.PositiveIntegerField(default=0)
+    state = models.CharField(
+        max_length=20, choices=ActionState.choices, default=ActionState.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.type} of {self.incident_id}"
+
+
+class TimelineKind(models.TextChoices):
+    CREATED = "created"
+    EVENT_ATTACHED = "event-attached"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    EDITED = "edited"
+    ACTION_SUCCEEDED = "action-succeeded"
+    ACTION_FAILED = "action-failed"
+    NOTIFIED = "notified"
+    NOTIFICATION_FAILED = "notification-failed"
+    NO_ONE_ON_CALL = "no-one-on-call"
+    ESCALATED = "escalated"
+
+
+class TimelineEntry(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    kind = models.CharField(max_length=30, choices=TimelineKind.choices)
+    # Who did it: a user, else a label such as "ruleset:<name>" or "system".
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor = models.CharField(max_length=300)
+    message = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["incident", "created_at"], name="timeline_incident_time")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.created_at:%Y-%m-%d %H:%M:%S}"

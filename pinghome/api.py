@@ -1,0 +1,180 @@
+"""What every API view shares: the error format, strict JSON parsing, tenant scoping."""
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404, JsonResponse
+from django.utils.dateparse import parse_datetime
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class UnprocessableEntity(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "Invalid request."
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Conflict."
+
+
+def invalid(
+    errors: Mapping[str, list[str]], message: str = "Invalid request."
+) -> exceptions.ValidationError:
+    """A 422 naming each invalid field (dotted paths)."""
+    return exceptions.ValidationError(dict(errors), code=message)
+
+
+def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail as ``{"field.0.sub": ["reason", ...]}``."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(detail, Mapping):
+        for key, value in detail.items():
+            name = "body" if key == "non_field_errors" and not prefix else str(key)
+            flat.update(flatten_errors(value, f"{prefix}.{name}" if prefix else name))
+    elif (
+        isinstance(detail, list)
+        and detail
+        and all(not isinstance(d, (Mapping, list)) for d in detail)
+    ):
+        flat.setdefault(prefix or "body", []).extend(str(d) for d in detail)
+    elif isinstance(detail, list):
+        for index, value in enumerate(detail):
+            if value:
+                flat.update(flatten_errors(value, f"{prefix}.{index}" if prefix else str(index)))
+    elif detail:
+        flat.setdefault(prefix or "body", []).append(str(detail))
+    return flat
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"body": exc.messages}
+        )
+    if isinstance(exc, exceptions.ValidationError):
+        return Response(
+            {"message": "Invalid request.", "errors": flatten_errors(exc.detail)},
+            status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+    if isinstance(exc, exceptions.ParseError):
+        return Response(
+            {"message": "Invalid request body.", "errors": {"body": [str(exc.detail)]}},
+            status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+    if isinstance(exc, (Http404, ObjectDoesNotExist)):
+        exc = exceptions.NotFound("Not found.")
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.APIException):
+        response.data = {"message": _message(exc.detail)}
+    return response
+
+
+def _message(detail: Any) -> str:
+    if isinstance(detail, list) and detail:
+        return str(detail[0])
+    if isinstance(detail, dict):
+        return "; ".join(f"{k}: {v}" for k, v in detail.items())
+    return str(detail)
+
+
+def parse_uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+class OrganizationAPIView(APIView):
+    # Base of every authenticated API view: every lookup goes through the caller's organization.
+
+    @property
+    def organization(self):
+        return self.request.user.organization
+
+    def get_in_organization(self, queryset: QuerySet, pk: Any) -> Model:
+        """The object ``pk`` of ``queryset`` if it is of the caller's organization, else 404."""
+        object_id = parse_uuid(pk)
+        if object_id is None:
+            raise exceptions.NotFound("Not found.")
+        try:
+            return queryset.get(pk=object_id, organization=self.organization)
+        except queryset.model.DoesNotExist:
+            raise exceptions.NotFound("Not found.") from None
+
+
+def created(object_id: Any) -> Response:
+    return Response({"id": str(object_id)}, status=status.HTTP_201_CREATED)
+
+
+def ok(message: str) -> Response:
+    return Response({"message": message}, status=status.HTTP_200_OK)
+
+
+def json_not_found(request, exception=None):
+    return JsonResponse({"message": "Not found."}, status=404)
+
+
+def json_server_error(request):
+    return JsonResponse({"message": "Internal error; it has been logged."}, status=500)
+
+
+def parse_instant(value: str) -> datetime | None:
+    """An RFC 3339 instant (a naive one is taken as UTC); None when unparseable."""
+    try:
+        parsed = parse_datetime(value.strip().replace(" ", "+"))
+    except (ValueError, TypeError):
+        return None
+    if parsed is None:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+
+
+def keyset_page(request, queryset: QuerySet, time_field: str) -> QuerySet:
+    """Newest first, paged backwards with ``limit``, ``last_<time_field>`` and ``last_id``.
+
+    ``last_<time_field>`` alone returns what is strictly older; with ``last_id`` (the id of the
+    last item of the previous page) items sharing that instant are continued without gap or repeat.
+    """
+    params = request.query_params
+    errors: dict[str, list[str]] = {}
+    limit = DEFAULT_PAGE_SIZE
+    if "limit" in params:
+        raw = params["limit"]
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+            errors["limit"] = [f"expected an integer from 1 to {MAX_PAGE_SIZE}"]
+        else:
+            limit = int(raw)
+    cursor_param = f"last_{time_field}"
+    last_time = last_id = None
+    if cursor_param in params:
+        last_time = parse_instant(params[cursor_param])
+        if last_time is None:
+            errors[cursor_param] = ["expected an RFC 3339 date-time, e.g. 2024-03-15T19:09:39Z"]
+    if "last_id" in params:
+        last_id = parse_uuid(params["last_id"])
+        if last_id is None:
+            errors["last_id"] = ["expected a UUID"]
+        elif cursor_param not in params:
+            errors["last_id"] = [f"only meaningful together with {cursor_param}"]
+    if errors:
+        raise invalid(errors)
+    if last_time is not None and last_id is not None:
+        queryset = queryset.filter(
+            Q(**{f"{time_field}__lt": last_time}) | Q(**{time_field: last_time, "id__lt": last_id})
+        )
+    elif last_time is not None:
+        queryset = queryset.filter(**{f"{time_field}__lt": last_time})
+    return queryset.order_by(f"-{time_field}", "-id")[:limit]

@@ -1,0 +1,100 @@
+"""Shapes shared by the OpenAPI description of every view."""
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+CREATED = inline_serializer("Created", {"id": serializers.UUIDField()})
+MESSAGE = inline_serializer("Message", {"message": serializers.CharField()})
+ERROR = inline_serializer(
+    "Error",
+    {
+        "message": serializers.CharField(),
+        "errors": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()),
+            required=False,
+            help_text='Invalid fields by dotted path, e.g. {"conditions.0.operator": ["..."]}.',
+        ),
+    },
+)
+ERRORS = {
+    401: OpenApiResponse(ERROR, description="Missing, bad, expired or revoked token."),
+    404: OpenApiResponse(ERROR, description="Unknown id, or another organization's object."),
+    422: OpenApiResponse(ERROR, description="Invalid body or query; every invalid field named."),
+}
+CONFLICT = {409: OpenApiResponse(ERROR, description="Conflict.")}
+
+
+def KEYSET_PARAMETERS(time_field: str) -> list[OpenApiParameter]:  # noqa: N802 - reads as a constant
+    return [
+        OpenApiParameter("limit", int, description="1 to 500, default 50."),
+        OpenApiParameter(
+            f"last_{time_field}",
+            str,
+            description=f"RFC 3339; return items with `{time_field}` before this (next page).",
+        ),
+        OpenApiParameter(
+            "last_id",
+            str,
+            description=(
+                f"Extension: id of the last item of the previous page; with `last_{time_field}` "
+                "it continues items that share that instant without gap or repeat."
+            ),
+        ),
+    ]
+
+
+def add_ingest_route(result, generator, request, public):
+    """The ingest view is plain Django (the hot path skips DRF); describe it here."""
+    error = {"$ref": "#/components/schemas/Error"}
+    result["paths"]["/v1/incident/webhook/{id}"] = {
+        "post": {
+            "operationId": "incident_webhook_ingest",
+            "summary": "Submit an event to a webhook",
+            "description": (
+                "No token: the webhook id is the secret. Any content type and body (JSON, "
+                "text/plain JSON as AWS SNS sends it, form data, text, empty, non-UTF-8 "
+                "bytes) is stored as received, with headers, source IP and time, before "
+                "the 202 answer; rulesets then evaluate it."
+            ),
+            "tags": ["incident"],
+            "security": [],
+            "parameters": [
+                {
+                    "in": "path",
+                    "name": "id",
+                    "required": True,
+                    "schema": {"type": "string", "format": "uuid"},
+                }
+            ],
+            "requestBody": {
+                "content": {"*/*": {"schema": {"type": "object", "additionalProperties": True}}}
+            },
+            "responses": {
+                "202": {
+                    "description": "Stored; evaluation follows.",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "message": {"type": "string"},
+                                    "event_id": {"type": "string", "format": "uuid"},
+                                    "ip": {"type": "string", "nullable": True},
+                                    "content_type": {"type": "string"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "404": {
+                    "description": "Unknown webhook.",
+                    "content": {"application/json": {"schema": error}},
+                },
+                "413": {
+                    "description": "Body over the size limit.",
+                    "content": {"application/json": {"schema": error}},
+                },
+            },
+        }
+    }
+    return result

@@ -1,0 +1,28 @@
+"""Builders for tests: personas (a user with a token and an API client) and common objects."""
+
+from dataclasses import dataclass
+
+from rest_framework.test import APIClient
+
+from accounts.models import Organization, Team, TeamMember, User
+from accounts.services import bootstrap
+
+
+@dataclass
+class Persona:
+    organization: Organization
+    team: Team
+    member: TeamMember
+    user: User
+    token: str
+    api: APIClient
+
+
+def make_persona(org: str, team: str, email: str) -> Persona:
+    """A user in ``team`` of ``org`` (the organization's first user is its admin)."""
+    result = bootstrap(org_name=org, team_name=team, email=email)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {result.token}")
+    return Persona(
+        result.organization, result.team, result.team_member, result.user, result.token, api
+    )

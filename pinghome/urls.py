@@ -1,0 +1,46 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts.api import views as accounts
+from incidents.api import views as incidents
+from rulesets.api import views as rulesets
+from schedules.api import views as schedules
+from statuspages.api import views as statuspages
+from webhooks import views as ingest
+from webhooks.api import views as webhooks
+
+api = [
+    path("health-check", accounts.HealthCheckView.as_view()),
+    path("teams", accounts.TeamListView.as_view()),
+    path("team/<str:team_id>/members", accounts.TeamMemberListView.as_view()),
+    path("rulesets", rulesets.RulesetListView.as_view()),
+    path("ruleset", rulesets.RulesetCreateView.as_view()),
+    path("ruleset/<str:ruleset_id>", rulesets.RulesetView.as_view()),
+    path("ruleset/<str:ruleset_id>/actions", rulesets.RulesetActionsView.as_view()),
+    path("webhooks", webhooks.WebhookListView.as_view()),
+    path("webhook", webhooks.WebhookCreateView.as_view()),
+    path("webhook/<str:webhook_id>/events", webhooks.WebhookEventsView.as_view()),
+    path("incident/webhook/<str:webhook_id>", ingest.ingest, name="ingest"),
+    path("team/<str:team_id>/incidents", incidents.TeamIncidentsView.as_view()),
+    path("team/<str:team_id>/incident", incidents.TeamIncidentCreateView.as_view()),
+    path("incident/<str:incident_id>", incidents.IncidentView.as_view()),
+    path("incident/<str:incident_id>/actions", incidents.IncidentActionsView.as_view()),
+    path("incident/<str:incident_id>/timeline", incidents.IncidentTimelineView.as_view()),
+    path("customer/<str:organization_id>/schedule", schedules.CustomerScheduleView.as_view()),
+    path("team/<str:team_id>/schedule", schedules.TeamScheduleView.as_view()),
+    path("status-pages", statuspages.StatusPageListView.as_view()),
+    path("status-page", statuspages.StatusPageCreateView.as_view()),
+    path("status-page/<str:status_page_id>", statuspages.StatusPageView.as_view()),
+    path("status-page/<str:status_page_id>/component", statuspages.ComponentCreateView.as_view()),
+    path("schema", SpectacularAPIView.as_view(), name="schema"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("v1/", include(api)),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "pinghome.api.json_not_found"
+handler500 = "pinghome.api.json_server_error"

@@ -1,0 +1,74 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import Organization, Team
+from incidents.models import Urgency
+
+
+class RuleType(models.TextChoices):
+    WEBHOOK = "webhook"
+    STATE_CHANGE = "state-change"
+
+
+class Level(models.TextChoices):
+    TEAM = "team"
+    ORGANIZATION = "organization"
+
+
+class Ruleset(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="rulesets"
+    )
+    # The team that receives the incidents (whatever the level).
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="rulesets")
+    level = models.CharField(max_length=20, choices=Level.choices)
+    rule_type = models.CharField(max_length=20, choices=RuleType.choices)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    urgency = models.CharField(max_length=10, choices=Urgency.choices)
+    conditions = models.JSONField(default=list)
+    resolve_conditions = models.JSONField(null=True, blank=True)
+    assignees = models.JSONField(default=list, blank=True)
+    # Extensions
+    webhooks = models.ManyToManyField(
+        "webhooks.Webhook",
+        blank=True,
+        related_name="rulesets",
+        help_text="Webhooks this ruleset listens to; none means all of the organization's.",
+    )
+    dedup_key = models.CharField(max_length=500, blank=True)
+    incident_name = models.CharField(max_length=500, blank=True)
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "created_at"]
+        indexes = [models.Index(fields=["organization", "enabled"], name="ruleset_org_enabled")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RulesetAction(models.Model):
+    """What runs when the ruleset opens an incident, e.g. ``trigger-alerts``."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    ruleset = models.ForeignKey(Ruleset, on_delete=models.CASCADE, related_name="actions")
+    type = models.CharField(max_length=50)
+    settings = models.JSONField(default=list)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["position", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.type} of {self.ruleset_id}"

@@ -1,0 +1,67 @@
+from rest_framework import serializers
+
+from schedules.models import ScheduleEntry
+from schedules.recurrence import validate_rule_fields
+
+LIST_HELP = "Array of integers; empty or omitted means any."
+
+
+class ScheduleRuleSerializer(serializers.Serializer):
+    """The rule fields of an entry; their invariants are the recurrence engine's own validation."""
+
+    team_member_id = serializers.UUIDField()
+    start_date = serializers.DateTimeField(required=False, allow_null=True)
+    end_date = serializers.DateTimeField(required=False, allow_null=True)
+    months_of_year = serializers.JSONField(required=False, help_text=f"1-12. {LIST_HELP}")
+    weeks_of_month = serializers.JSONField(
+        required=False, help_text=f"1..5 or -1..-5 (from the end of the month). {LIST_HELP}"
+    )
+    week_days = serializers.JSONField(help_text="0 (Sunday) .. 6 (Saturday); at least one.")
+    start_time = serializers.CharField(max_length=8, help_text="HH:MM:SS or HH:MM")
+    end_time = serializers.CharField(max_length=8, help_text="HH:MM:SS or HH:MM")
+    time_zone = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text="Extension: IANA time zone of the times; default the team's.",
+    )
+
+    def validate(self, attrs):
+        rule = {**attrs, "time_zone": attrs.get("time_zone") or None}
+        errors = validate_rule_fields(rule)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class ScheduleUpdateSerializer(ScheduleRuleSerializer):
+    created_at = serializers.DateTimeField(help_text="Identifies the entry, with team_member_id.")
+
+
+class ScheduleDeleteQuerySerializer(serializers.Serializer):
+    team_member_id = serializers.UUIDField()
+    created_at = serializers.DateTimeField()
+
+
+class ScheduleEntrySerializer(serializers.ModelSerializer):
+    team_id = serializers.UUIDField(read_only=True)
+    team_member_id = serializers.UUIDField(read_only=True)
+    start_time = serializers.TimeField(format="%H:%M:%S", read_only=True)
+    end_time = serializers.TimeField(format="%H:%M:%S", read_only=True)
+
+    class Meta:
+        model = ScheduleEntry
+        fields = [
+            "team_id",
+            "team_member_id",
+            "created_at",
+            "start_date",
+            "end_date",
+            "months_of_year",
+            "weeks_of_month",
+            "week_days",
+            "start_time",
+            "end_time",
+            "time_zone",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,54 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+
+from pinghome.api import OrganizationAPIView, created, keyset_page
+from pinghome.openapi import CREATED, ERRORS, KEYSET_PARAMETERS
+from webhooks import services
+from webhooks.api.serializers import (
+    WebhookEventSerializer,
+    WebhookSerializer,
+    WebhookWriteSerializer,
+)
+from webhooks.models import Webhook
+
+
+class WebhookListView(OrganizationAPIView):
+    @extend_schema(
+        summary="Webhooks of the organization",
+        responses={200: WebhookSerializer(many=True), **ERRORS},
+    )
+    def get(self, request):
+        webhooks = Webhook.objects.filter(organization=self.organization)
+        return Response(WebhookSerializer(webhooks, many=True).data)
+
+
+class WebhookCreateView(OrganizationAPIView):
+    @extend_schema(
+        summary="Create a webhook",
+        description="Its id is the secret part of the ingest URL `/v1/incident/webhook/{id}`.",
+        request=WebhookWriteSerializer,
+        responses={201: CREATED, **ERRORS},
+    )
+    def post(self, request):
+        body = WebhookWriteSerializer(
+            data=request.data, context={"organization": self.organization}
+        )
+        body.is_valid(raise_exception=True)
+        webhook = services.create_webhook(self.organization, **body.validated_data)
+        return created(webhook.id)
+
+
+class WebhookEventsView(OrganizationAPIView):
+    @extend_schema(
+        summary="Events received by a webhook, newest first",
+        description=(
+            "Page backwards with `last_received_at` (and, extension, `last_id`) taken from the "
+            "last event of the previous page. `evaluation` (extension) tells what the rulesets did."
+        ),
+        parameters=KEYSET_PARAMETERS("received_at"),
+        responses={200: WebhookEventSerializer(many=True), **ERRORS},
+    )
+    def get(self, request, webhook_id):
+        webhook = self.get_in_organization(Webhook.objects, webhook_id)
+        events = keyset_page(request, webhook.events.all(), "received_at")
+        return Response(WebhookEventSerializer(events, many=True).data)

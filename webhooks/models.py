@@ -1,0 +1,76 @@
+import json
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import Organization, Team
+
+
+class Webhook(models.Model):
+    """An ingest endpoint. Its UUID is the secret part of the public ingest URL."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="webhooks"
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="webhooks"
+    )
+    name = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name or str(self.id)
+
+    @property
+    def ingest_url(self) -> str:
+        return f"{settings.SITE_URL}/v1/incident/webhook/{self.id}"
+
+
+class WebhookEvent(models.Model):
+    """One POST to a webhook, exactly as received. Written before the 202 is answered."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="events")
+    received_at = models.DateTimeField(default=timezone.now)
+    content_type = models.CharField(max_length=255, blank=True)
+    body = models.BinaryField(blank=True)
+    headers = models.JSONField(default=dict)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    # Evaluation bookkeeping: null until every ruleset has seen the event.
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+    evaluation = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["webhook", "-received_at", "-id"], name="event_webhook_recent"),
+            models.Index(
+                fields=["received_at"],
+                name="event_pending_evaluation",
+                condition=models.Q(evaluated_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"event {self.id} of {self.webhook_id}"
+
+    @property
+    def text(self) -> str:
+        return bytes(self.body).decode("utf-8", errors="replace")
+
+    def parsed_body(self) -> Any:
+        """The JSON document when the body is JSON (whatever the content type), else its text."""
+        text = self.text
+        if not text.strip():
+            return text
+        try:
+            return json.loads(text)
+        except (ValueError, RecursionError):
+            return text

@@ -1,0 +1,54 @@
+"""Ingest: the hottest path of the product. One indexed lookup, one insert, 202."""
+
+import uuid
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from pinghome.client_ip import client_ip
+from webhooks import services
+
+
+@csrf_exempt
+@require_POST
+def ingest(request, webhook_id: str):
+    try:
+        webhook_uuid = uuid.UUID(webhook_id)
+    except ValueError:
+        return JsonResponse({"message": "No such webhook."}, status=404)
+    limit = settings.WEBHOOK_MAX_BODY_BYTES
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        return _too_large(limit)
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        return _too_large(limit)
+    content_type = request.META.get("CONTENT_TYPE", "")
+    ip = client_ip(request.META)
+    event = services.store_event(
+        webhook_uuid,
+        body=body,
+        content_type=content_type,
+        headers=dict(request.headers),
+        ip=ip,
+    )
+    if event is None:
+        return JsonResponse({"message": "No such webhook."}, status=404)
+    return JsonResponse(
+        {
+            "message": "Event accepted.",
+            "event_id": str(event.id),
+            "ip": ip,
+            "content_type": content_type,
+        },
+        status=202,
+    )
+
+
+def _too_large(limit: int) -> JsonResponse:
+    return JsonResponse({"message": f"Body larger than {limit} bytes."}, status=413)
