@@ -1,20 +1,32 @@
 """Incident use cases: what the API, the pages, the admin and the tasks all call."""
 
+from __future__ import annotations
+
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.models import Team, User
+from incidents.actions import ActionFailed, action_type
 from incidents.models import (
+    ActionState,
     Incident,
     IncidentAction,
+    IncidentEvent,
     IncidentStatus,
     TimelineEntry,
     TimelineKind,
 )
+from pinghome.jobs import enqueue_on_commit
+from webhooks.models import WebhookEvent
+
+if TYPE_CHECKING:
+    from rulesets.models import Ruleset
 
 
 class TransitionError(Exception):
@@ -94,7 +106,7 @@ def create_incident(
         assignees=assignees or [],
         created_by=by,
     )
-    save_actions(incident.actions, actions or [], delete_missing=False)
+    start_actions(save_actions(incident.actions, actions or [], delete_missing=False))
     record(incident, TimelineKind.CREATED, by=by, message=f"Opened by {by.email}")
     return incident
 
@@ -129,7 +141,9 @@ def update_incident(
             incident, TimelineKind.EDITED, by=by, message="Edited " + ", ".join(edited), data=edited
         )
     if actions is not None:
-        save_actions(incident.actions, actions, delete_missing=False)
+        created = save_actions(incident.actions, actions, delete_missing=False)
+        if not incident.is_resolved:
+            start_actions(created)
     if status == IncidentStatus.ACKNOWLEDGED:
         acknowledge(incident, by=by)
     elif status == IncidentStatus.RESOLVED:
@@ -180,8 +194,10 @@ def acknowledge(incident: Incident, *, by: User | None, actor: str = "system") -
 
 
 def resolve(incident: Incident, *, by: User | None, actor: str = "system") -> bool:
-    """Resolve an unresolved incident; False when it was already resolved."""
-    return _transition(
+    """Resolve an unresolved incident, then undo its actions; False when already resolved."""
+    from incidents.tasks import undo_actions as undo_actions_task
+
+    moved = _transition(
         incident,
         to=IncidentStatus.RESOLVED,
         allowed_from=[IncidentStatus.TRIGGERED, IncidentStatus.ACKNOWLEDGED],
@@ -191,7 +207,162 @@ def resolve(incident: Incident, *, by: User | None, actor: str = "system") -> bo
         actor=actor,
         message=f"Resolved by {by.email if by else actor}",
     )
+    if moved:
+        enqueue_on_commit(undo_actions_task, str(incident.pk))
+    return moved
 
 
-def incident_actions(incident: Incident) -> list[IncidentAction]:
-    return list(incident.actions.all())
+# --- actions -------------------------------------------------------------------------------
+
+
+def start_actions(actions: Iterable[IncidentAction]) -> None:
+    """Run each action in Celery once the transaction that created it commits."""
+    from incidents.tasks import run_action
+
+    for action in actions:
+        enqueue_on_commit(run_action, str(action.pk))
+
+
+def run_action(action_id: str, *, final_attempt: bool) -> None:
+    """Run one action; idempotent. A failure is retried by the task until ``final_attempt``."""
+    with transaction.atomic():
+        action = IncidentAction.objects.select_for_update().filter(pk=action_id).first()
+        if action is None or action.state == ActionState.SUCCEEDED:
+            return
+        action.attempts += 1
+        action.started_at = action.started_at or timezone.now()
+        action.state = ActionState.RUNNING
+        action.save(update_fields=["attempts", "started_at", "state"])
+    try:
+        with transaction.atomic():
+            message = action_type(action.type).run(action)
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded on the action
+        permanent = isinstance(exc, ActionFailed) and exc.permanent
+        done = final_attempt or permanent
+        action.state = ActionState.FAILED if done else ActionState.PENDING
+        action.error = str(exc)[:2000] or exc.__class__.__name__
+        action.finished_at = timezone.now() if done else None
+        action.save(update_fields=["state", "error", "finished_at"])
+        if done:
+            record(
+                action.incident,
+                TimelineKind.ACTION_FAILED,
+                actor=f"action:{action.type}",
+                message=f"{action.type} failed after {action.attempts} attempt(s): {action.error}",
+                data={"action_id": str(action.pk)},
+            )
+            return
+        raise
+    action.state, action.error, action.finished_at = ActionState.SUCCEEDED, "", timezone.now()
+    action.save(update_fields=["state", "error", "finished_at"])
+    record(
+        action.incident,
+        TimelineKind.ACTION_SUCCEEDED,
+        actor=f"action:{action.type}",
+        message=message,
+        data={"action_id": str(action.pk)},
+    )
+
+
+def undo_actions(incident_id: str) -> None:
+    """Undo what the incident's actions did (it was resolved); idempotent."""
+    incident = Incident.objects.filter(pk=incident_id).first()
+    if incident is None:
+        return
+    for kind in sorted(set(incident.actions.values_list("type", flat=True))):
+        with transaction.atomic():
+            message = action_type(kind).undo(incident)
+        if message:
+            record(incident, TimelineKind.ACTION_SUCCEEDED, actor=f"action:{kind}", message=message)
+
+
+# --- incidents opened, fed and resolved by rulesets -------------------------------------------
+
+
+def _attach(incident: Incident, event: WebhookEvent) -> bool:
+    """Link an event to an incident once; the event count follows the links."""
+    _, linked = IncidentEvent.objects.get_or_create(incident=incident, event=event)
+    if linked:
+        Incident.objects.filter(pk=incident.pk).update(
+            event_count=F("event_count") + 1,
+            first_event_at=Coalesce("first_event_at", Value(event.received_at)),
+            last_event_at=Greatest(
+                Coalesce("last_event_at", Value(event.received_at)), Value(event.received_at)
+            ),
+            updated_at=timezone.now(),
+        )
+    return linked
+
+
+def unresolved_incident(ruleset: Ruleset, dedup_key: str) -> Incident | None:
+    return (
+        Incident.objects.select_for_update()
+        .filter(ruleset=ruleset, dedup_key=dedup_key)
+        .exclude(status=IncidentStatus.RESOLVED)
+        .first()
+    )
+
+
+def attach_to_open(ruleset: Ruleset, *, dedup_key: str, event: WebhookEvent) -> Incident | None:
+    """Attach the event to the ruleset's unresolved incident for this key, if there is one."""
+    incident = unresolved_incident(ruleset, dedup_key)
+    if incident is not None and _attach(incident, event):
+        record(
+            incident,
+            TimelineKind.EVENT_ATTACHED,
+            actor=f"ruleset:{ruleset.name}",
+            message="Event attached",
+            data={"event_id": str(event.id)},
+        )
+    return incident
+
+
+def open_or_attach(
+    ruleset: Ruleset, *, dedup_key: str, event: WebhookEvent, name: str
+) -> tuple[Incident, bool]:
+    """Open the ruleset's incident for this dedup key, or attach the event to the open one.
+
+    Must run inside a transaction. The partial unique constraint guarantees one unresolved
+    incident per (ruleset, dedup key) even if two callers race past the lookup.
+    """
+    incident = attach_to_open(ruleset, dedup_key=dedup_key, event=event)
+    if incident is not None:
+        return incident, False
+    try:
+        with transaction.atomic():
+            incident = Incident.objects.create(
+                organization_id=ruleset.organization_id,
+                team_id=ruleset.team_id,
+                name=name[:500],
+                description=ruleset.description,
+                urgency=ruleset.urgency,
+                assignees=ruleset.assignees,
+                ruleset=ruleset,
+                dedup_key=dedup_key,
+            )
+    except IntegrityError:
+        return attach_to_open(ruleset, dedup_key=dedup_key, event=event), False
+    record(
+        incident,
+        TimelineKind.CREATED,
+        actor=f"ruleset:{ruleset.name}",
+        message=f"Opened by ruleset {ruleset.name}",
+        data={"event_id": str(event.id), "dedup_key": dedup_key},
+    )
+    _attach(incident, event)
+    start_actions(
+        save_actions(
+            incident.actions, ruleset.actions.values("type", "settings"), delete_missing=False
+        )
+    )
+    return incident, True
+
+
+def resolve_from_event(ruleset: Ruleset, *, dedup_key: str, event: WebhookEvent) -> Incident | None:
+    """Resolve the ruleset's unresolved incident for this dedup key; None when there is none."""
+    incident = unresolved_incident(ruleset, dedup_key)
+    if incident is None:
+        return None
+    _attach(incident, event)
+    resolve(incident, by=None, actor=f"ruleset:{ruleset.name}")
+    return incident

@@ -189,10 +189,16 @@ CELERY_TASK_ROUTES = {
     "rulesets.tasks.*": {"queue": "evaluation"},
     "incidents.tasks.*": {"queue": "actions"},
     "schedules.tasks.*": {"queue": "notifications"},
+    "webhooks.tasks.*": {"queue": "default"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "redrive-pending-events": {
+        "task": "rulesets.tasks.redrive_pending_events",
+        "schedule": float(env_int("EVALUATION_REDRIVE_INTERVAL_SECONDS", 30, minimum=1)),
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -72,3 +72,43 @@ class RulesetAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} of {self.ruleset_id}"
+
+
+class DedupState(models.Model):
+    """The last event applied per (ruleset, dedup key).
+
+    Its row lock serializes evaluation per key, and its cursor lets an event that arrives late
+    (received before one already applied) be recognised as stale instead of undoing newer state.
+    """
+
+    ruleset = models.ForeignKey(Ruleset, on_delete=models.CASCADE, related_name="dedup_states")
+    dedup_key = models.CharField(max_length=500)
+    last_received_at = models.DateTimeField(null=True, blank=True)
+    last_event_id = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ruleset", "dedup_key"], name="dedup_state_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ruleset_id}:{self.dedup_key}"
+
+
+class EventEvaluation(models.Model):
+    """That an event acted on a ruleset's incidents: makes evaluation idempotent per pair."""
+
+    event = models.ForeignKey(
+        "webhooks.WebhookEvent", on_delete=models.CASCADE, related_name="ruleset_evaluations"
+    )
+    ruleset = models.ForeignKey(Ruleset, on_delete=models.CASCADE, related_name="evaluations")
+    outcome = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "ruleset"], name="event_evaluation_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} x {self.ruleset_id}"

@@ -1,5 +1,8 @@
+from django.utils import timezone
+
 from accounts.models import Organization
-from statuspages.models import Component, StatusPage
+from incidents.models import IncidentStatus
+from statuspages.models import Component, ComponentHold, ComponentStatus, StatusPage
 
 
 def create_status_page(organization: Organization, *, name: str) -> StatusPage:
@@ -8,3 +11,21 @@ def create_status_page(organization: Organization, *, name: str) -> StatusPage:
 
 def add_component(status_page: StatusPage, *, name: str) -> Component:
     return Component.objects.create(status_page=status_page, name=name)
+
+
+def refresh_status(component: Component) -> Component:
+    """The component takes the worst status held by an unresolved incident, else operational.
+
+    Call with the component row locked (``select_for_update``) so concurrent holds serialize.
+    """
+    held = (
+        ComponentHold.objects.filter(component=component)
+        .exclude(incident__status=IncidentStatus.RESOLVED)
+        .values_list("status", flat=True)
+    )
+    status = max(held, key=ComponentStatus.severity, default=ComponentStatus.OPERATIONAL)
+    if status != component.status:
+        component.status = status
+        component.updated_at = timezone.now()
+        component.save(update_fields=["status", "updated_at"])
+    return component

@@ -1,0 +1,32 @@
+from django.core.management.base import BaseCommand
+
+from rulesets.evaluation import evaluate_and_follow_up, redrive_pending
+
+
+class Command(BaseCommand):
+    help = (
+        "Evaluate events that were stored but never evaluated (broker or worker down), in "
+        "receive order, in this process. Safe to run at any time: evaluation is idempotent."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--older-than",
+            type=int,
+            default=0,
+            help="only events received at least this many seconds ago",
+        )
+        parser.add_argument("--limit", type=int, default=100000)
+        parser.add_argument(
+            "--enqueue", action="store_true", help="hand them to Celery instead of evaluating here"
+        )
+
+    def handle(self, *args, older_than: int, limit: int, enqueue: bool, **options):
+        if enqueue:
+            from rulesets.tasks import evaluate_event
+
+            handler = evaluate_event.delay
+        else:
+            handler = evaluate_and_follow_up
+        count = redrive_pending(enqueue=handler, older_than_seconds=older_than, limit=limit)
+        self.stdout.write(f"{count} event(s) {'enqueued' if enqueue else 'evaluated'}")

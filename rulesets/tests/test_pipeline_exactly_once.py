@@ -1,0 +1,235 @@
+"""Exactly once, in effect: idempotent evaluation, re-drive, receive order, concurrency."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import TestCase
+from django.utils import timezone
+
+from incidents.models import Incident, IncidentEvent
+from rulesets import evaluation
+from rulesets.tasks import evaluate_event, redrive_pending_events
+from rulesets.tests.pipeline import create_ruleset, create_webhook, incidents, send
+from webhooks.models import WebhookEvent
+
+FIRING = [{"type": "json-check", "key": "status", "operator": "equal", "values": ["firing"]}]
+RESOLVED = [{"type": "json-check", "key": "status", "operator": "equal", "values": ["resolved"]}]
+
+
+def stored(webhook_id: str, body: bytes, **fields) -> WebhookEvent:
+    """An accepted event whose hand-off to Celery was lost (broker down)."""
+    return WebhookEvent.objects.create(
+        webhook_id=webhook_id, body=body, content_type="application/json", ip="10.0.0.1", **fields
+    )
+
+
+def firing_ruleset(persona, webhook):
+    return create_ruleset(
+        persona,
+        conditions=FIRING,
+        resolve_conditions=RESOLVED,
+        dedup_key="service",
+        webhook_ids=[webhook],
+    )
+
+
+@pytest.mark.django_db
+def test_running_the_evaluation_task_twice_changes_nothing_the_second_time(owner):
+    webhook = create_webhook(owner)
+    firing_ruleset(owner, webhook)
+    event = stored(webhook, b'{"status": "firing", "service": "api"}')
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        evaluate_event.delay(str(event.pk))
+    WebhookEvent.objects.filter(pk=event.pk).update(evaluated_at=None)  # as if the ack was lost
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        evaluate_event.delay(str(event.pk))
+
+    [incident] = incidents(owner)
+    assert incident["event_count"] == 1
+    assert IncidentEvent.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_events_are_evaluated_once_the_broker_is_back(owner, settings, monkeypatch):
+    webhook = create_webhook(owner)
+    firing_ruleset(owner, webhook)
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(evaluate_event, "apply_async", broker_down)
+    event_id = send(webhook, {"status": "firing", "service": "api"})
+    assert WebhookEvent.objects.get(pk=event_id).evaluated_at is None
+    assert incidents(owner) == []
+    monkeypatch.undo()
+
+    settings.EVALUATION_REDRIVE_AFTER_SECONDS = 0
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert redrive_pending_events.delay().get() == 1
+    [incident] = incidents(owner)
+    assert incident["event_count"] == 1
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert redrive_pending_events.delay().get() == 0
+
+
+@pytest.mark.django_db
+def test_redrive_waits_for_the_configured_delay(owner, settings):
+    webhook = create_webhook(owner)
+    firing_ruleset(owner, webhook)
+    stored(webhook, b'{"status": "firing", "service": "api"}')
+    settings.EVALUATION_REDRIVE_AFTER_SECONDS = 300
+    assert redrive_pending_events.delay().get() == 0
+
+
+@pytest.mark.django_db
+def test_operators_can_reevaluate_pending_events_with_a_command(owner, capsys):
+    webhook = create_webhook(owner)
+    firing_ruleset(owner, webhook)
+    for _ in range(3):
+        stored(webhook, b'{"status": "firing", "service": "api"}')
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("reevaluate_events")
+
+    assert "3 event(s) evaluated" in capsys.readouterr().out
+    [incident] = incidents(owner)
+    assert incident["event_count"] == 3
+
+
+@pytest.mark.django_db
+def test_a_resolve_evaluated_before_its_older_firing_leaves_nothing_open(owner):
+    webhook = create_webhook(owner)
+    firing_ruleset(owner, webhook)
+    now = timezone.now()
+    firing = stored(webhook, b'{"status": "firing", "service": "api"}', received_at=now)
+    resolved = stored(
+        webhook, b'{"status": "resolved", "service": "api"}', received_at=now + timedelta(seconds=1)
+    )
+
+    evaluation.evaluate(str(resolved.pk))
+    outcomes = evaluation.evaluate(str(firing.pk))
+
+    assert outcomes[0]["outcome"] == "stale"
+    assert not Incident.objects.exclude(status="resolved").exists()
+
+
+@pytest.mark.django_db
+def test_an_older_duplicate_evaluated_late_still_attaches_to_the_open_incident(owner):
+    webhook = create_webhook(owner)
+    firing_ruleset(owner, webhook)
+    now = timezone.now()
+    older = stored(webhook, b'{"status": "firing", "service": "api"}', received_at=now)
+    newer = stored(
+        webhook, b'{"status": "firing", "service": "api"}', received_at=now + timedelta(seconds=1)
+    )
+
+    evaluation.evaluate(str(newer.pk))
+    outcomes = evaluation.evaluate(str(older.pk))
+
+    assert outcomes[0]["outcome"] == "attached"
+    assert Incident.objects.get().event_count == 2
+
+
+@pytest.mark.django_db
+def test_the_events_api_shows_what_evaluation_did(owner):
+    webhook = create_webhook(owner)
+    ruleset = firing_ruleset(owner, webhook)
+    send(webhook, {"status": "firing", "service": "api"})
+    send(webhook, {"status": "unknown", "service": "api"})
+
+    newest, oldest = owner.api.get(f"/v1/webhook/{webhook}/events").json()
+    assert newest["evaluation"]["rulesets"] == [
+        {"ruleset_id": ruleset, "ruleset": "Rule", "outcome": "no-match"}
+    ]
+    [outcome] = oldest["evaluation"]["rulesets"]
+    assert outcome["outcome"] == "opened"
+    assert outcome["dedup_key"] == "api"
+    assert outcome["incident_id"] == incidents(owner)[0]["id"]
+
+
+@pytest.mark.django_db
+def test_a_state_change_rule_ignores_events_without_the_dedup_key(owner):
+    webhook = create_webhook(owner)
+    create_ruleset(owner, rule_type="state-change", conditions=FIRING, dedup_key="service")
+    send(webhook, {"status": "firing"})
+    assert incidents(owner) == []
+    [event] = owner.api.get(f"/v1/webhook/{webhook}/events").json()
+    assert event["evaluation"]["rulesets"][0]["outcome"] == "no-dedup-key"
+
+
+@pytest.mark.django_db
+def test_disabled_rulesets_and_rulesets_of_other_webhooks_do_not_evaluate(owner):
+    webhook, other = create_webhook(owner), create_webhook(owner, "other")
+    create_ruleset(owner, conditions=FIRING, enabled=False)
+    create_ruleset(owner, conditions=FIRING, webhook_ids=[other])
+    send(webhook, {"status": "firing"})
+    assert incidents(owner) == []
+
+
+@pytest.mark.django_db
+def test_a_non_json_body_still_reaches_header_conditions(owner):
+    webhook = create_webhook(owner)
+    create_ruleset(
+        owner,
+        conditions=[
+            {"type": "header-check", "key": "X-Severity", "operator": "equal", "values": ["page"]}
+        ],
+    )
+    send(
+        webhook,
+        b"\xff\xfe not json",
+        content_type="application/octet-stream",
+        HTTP_X_SEVERITY="page",
+    )
+    assert len(incidents(owner)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_many_identical_events_at_once_open_one_incident_with_every_event(owner):
+    webhook = create_webhook(owner)
+    firing_ruleset(owner, webhook)
+    events = [stored(webhook, b'{"status": "firing", "service": "api"}') for _ in range(16)]
+    start = threading.Barrier(8)
+
+    def evaluate(event_id):
+        try:
+            start.wait(timeout=10)
+            return evaluation.evaluate(str(event_id))
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(evaluate, [e.pk for e in events[:8]]))
+        results += list(pool.map(evaluate, [e.pk for e in events[8:]]))
+
+    outcomes = sorted(r[0]["outcome"] for r in results)
+    assert outcomes.count("opened") == 1
+    assert set(outcomes) == {"opened", "attached"}
+    incident = Incident.objects.get()
+    assert incident.event_count == 16
+    assert IncidentEvent.objects.filter(incident=incident).count() == 16
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_event_evaluated_by_two_workers_at_once_counts_once(owner):
+    webhook = create_webhook(owner)
+    firing_ruleset(owner, webhook)
+    event = stored(webhook, b'{"status": "firing", "service": "api"}')
+    start = threading.Barrier(4)
+
+    def evaluate(_):
+        try:
+            start.wait(timeout=10)
+            return evaluation.evaluate(str(event.pk))
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(evaluate, range(4)))
+
+    assert Incident.objects.get().event_count == 1

@@ -1,0 +1,102 @@
+"""Real senders' bodies through ingest, rulesets a user would write, and the incidents API."""
+
+import json
+
+import pytest
+
+from rulesets.tests.pipeline import create_ruleset, create_webhook, incidents, payload, send
+
+pytestmark = pytest.mark.django_db
+
+
+def test_alertmanager_group_opens_dedups_and_resolves(owner):
+    webhook = create_webhook(owner)
+    ruleset = create_ruleset(
+        owner,
+        name="Alertmanager",
+        conditions=[
+            {"type": "json-check", "key": "status", "operator": "equal", "values": ["firing"]}
+        ],
+        resolve_conditions=[
+            {"type": "json-check", "key": "status", "operator": "equal", "values": ["resolved"]}
+        ],
+        dedup_key="groupKey",
+        incident_name="{{ commonLabels.alertname }}: {{ commonAnnotations.message }}",
+        webhook_ids=[webhook],
+    )
+    send(webhook, payload("alertmanager_v4_firing.json"))
+    send(webhook, payload("alertmanager_v4_firing.json"))
+    [incident] = incidents(owner)
+    assert incident["status"] == "triggered"
+    assert incident["event_count"] == 2
+    assert incident["name"] == "Fire: Something is on fire"
+    assert incident["ruleset_id"] == ruleset
+    assert incident["dedup_key"] == '{}:{alertname="Fire"}'
+
+    send(webhook, payload("alertmanager_v4_resolved.json"))
+    [incident] = incidents(owner)
+    assert incident["status"] == "resolved"
+    assert incident["event_count"] == 3
+
+
+def test_gcp_state_change_rule_opens_on_open_and_resolves_on_closed(owner):
+    webhook = create_webhook(owner)
+    create_ruleset(
+        owner,
+        rule_type="state-change",
+        name="GCP uptime",
+        conditions=[
+            {"type": "json-check", "key": "incident.state", "operator": "equal", "values": ["open"]}
+        ],
+        dedup_key="incident.incident_id",
+        incident_name="{{ incident.policy_name }}",
+    )
+    send(webhook, payload("gcp_monitoring_v1_2_open.json"))
+    [incident] = incidents(owner)
+    assert (incident["status"], incident["name"]) == ("triggered", "api - noc - users")
+    assert incident["dedup_key"] == "0.ligwyr056k2l"
+
+    send(webhook, payload("gcp_monitoring_v1_2_closed.json"))
+    [incident] = incidents(owner)
+    assert incident["status"] == "resolved"
+
+
+def test_cloudwatch_alarm_through_sns_opens_an_incident_from_the_embedded_message(owner):
+    webhook = create_webhook(owner)
+    create_ruleset(
+        owner,
+        rule_type="state-change",
+        name="CloudWatch",
+        conditions=[
+            {
+                "type": "json-check",
+                "key": "Message.NewStateValue",
+                "operator": "equal",
+                "values": ["ALARM"],
+            },
+            {
+                "type": "header-check",
+                "key": "X-Amz-Sns-Message-Type",
+                "operator": "equal",
+                "values": ["Notification"],
+            },
+        ],
+        dedup_key="Message.AlarmName",
+    )
+    body = payload("aws_sns_cloudwatch_alarm_notification.json")
+    send(webhook, body, content_type="text/plain", HTTP_X_AMZ_SNS_MESSAGE_TYPE="Notification")
+    [incident] = incidents(owner)
+    assert incident["dedup_key"] == "bucketbytesAlarm"
+
+    recovered = json.loads(body)
+    message = json.loads(recovered["Message"])
+    message["NewStateValue"] = "OK"
+    recovered["Message"] = json.dumps(message)
+    send(
+        webhook,
+        json.dumps(recovered).encode(),
+        content_type="text/plain",
+        HTTP_X_AMZ_SNS_MESSAGE_TYPE="Notification",
+    )
+    [incident] = incidents(owner)
+    assert incident["status"] == "resolved"

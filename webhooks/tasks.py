@@ -1,0 +1,11 @@
+from celery import shared_task
+
+from webhooks import sns
+
+
+@shared_task(bind=True, acks_late=True, max_retries=4)
+def confirm_sns_subscription(self, event_id: str) -> None:
+    try:
+        sns.confirm_subscription(event_id, final_attempt=self.request.retries >= self.max_retries)
+    except sns.TransientError as exc:
+        raise self.retry(exc=exc, countdown=min(2**self.request.retries * 10, 300)) from None
