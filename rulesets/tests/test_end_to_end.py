@@ -1,0 +1,96 @@
+"""From an HTTP POST to a resolved incident, through gunicorn, Redis and a real Celery worker."""
+
+import os
+import time
+
+import pytest
+import redis
+import requests
+from django.db import connection
+
+from pinghome.testing import database_url, service_processes
+
+BROKER = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
+PORT = 18765
+
+
+def wait_for(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("condition not reached within the timeout")
+
+
+@pytest.fixture
+def stack(transactional_db, tmp_path):
+    try:
+        redis.Redis.from_url(BROKER).flushdb()
+    except redis.ConnectionError:
+        pytest.fail(f"Redis broker {BROKER} is not running (scripts/test starts it)")
+    with service_processes(
+        database=database_url(connection.settings_dict), broker=BROKER, port=PORT, log_dir=tmp_path
+    ):
+        yield f"http://127.0.0.1:{PORT}/v1"
+
+
+def test_alert_opens_an_incident_holds_a_component_and_recovery_releases_it(owner, stack):
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {owner.token}"
+    webhook = api.post(f"{stack}/webhook", json={"name": "prometheus"}).json()["id"]
+    page = api.post(f"{stack}/status-page", json={"name": "Public"}).json()["id"]
+    component = api.post(f"{stack}/status-page/{page}/component", json={"name": "API"}).json()["id"]
+    ruleset = api.post(
+        f"{stack}/ruleset",
+        json={
+            "rule_type": "webhook",
+            "level": "team",
+            "team_id": str(owner.team.id),
+            "name": "Prometheus",
+            "description": "",
+            "urgency": "critical",
+            "conditions": [
+                {"type": "json-check", "key": "status", "operator": "equal", "values": ["firing"]}
+            ],
+            "resolve_conditions": [
+                {"type": "json-check", "key": "status", "operator": "equal", "values": ["resolved"]}
+            ],
+            "dedup_key": "groupKey",
+        },
+    ).json()["id"]
+    assert (
+        api.put(
+            f"{stack}/ruleset/{ruleset}/actions",
+            json={
+                "actions": [
+                    {
+                        "type": "trigger-alerts",
+                        "settings": [{"status_page_id": page, "component_id": component}],
+                    }
+                ]
+            },
+        ).status_code
+        == 200
+    )
+
+    def component_status():
+        return api.get(f"{stack}/status-page/{page}").json()["components"][0]["status"]
+
+    def incidents():
+        return api.get(f"{stack}/team/{owner.team.id}/incidents").json()
+
+    ingest = f"{stack}/incident/webhook/{webhook}"
+    for _ in range(3):
+        assert requests.post(ingest, json={"status": "firing", "groupKey": "g1"}).status_code == 202
+
+    [incident] = wait_for(lambda: [i for i in incidents() if i["event_count"] == 3])
+    assert incident["status"] == "triggered"
+    wait_for(lambda: component_status() == "major-outage")
+
+    assert requests.post(ingest, json={"status": "resolved", "groupKey": "g1"}).status_code == 202
+    wait_for(lambda: incidents()[0]["status"] == "resolved")
+    wait_for(lambda: component_status() == "operational")
+    kinds = [e["kind"] for e in api.get(f"{stack}/incident/{incident['id']}/timeline").json()]
+    assert kinds[0] == "created" and "resolved" in kinds
