@@ -57,6 +57,11 @@ class Incident(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Escalation while triggered: the periodic task acts only while the token is unchanged;
+    # acknowledging or resolving clears it.
+    escalation_token = models.UUIDField(null=True, blank=True)
+    next_escalation_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    escalation_step = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -19,9 +19,10 @@ from incidents.models import (
     IncidentAction,
     IncidentEvent,
     IncidentStatus,
-    TimelineEntry,
     TimelineKind,
 )
+from incidents.timeline import record
+from notifications import services as notifications
 from pinghome.jobs import enqueue_on_commit
 from webhooks.models import WebhookEvent
 
@@ -31,26 +32,6 @@ if TYPE_CHECKING:
 
 class TransitionError(Exception):
     """The incident cannot move to that status (e.g. it is already resolved)."""
-
-
-def record(
-    incident: Incident,
-    kind: str,
-    *,
-    by: User | None = None,
-    actor: str = "system",
-    message: str = "",
-    data: dict[str, Any] | None = None,
-) -> TimelineEntry:
-    """Append a timeline entry; ``by`` (a user) wins over the ``actor`` label."""
-    return TimelineEntry.objects.create(
-        incident=incident,
-        kind=kind,
-        actor_user=by,
-        actor=by.email if by else actor,
-        message=message,
-        data=data or {},
-    )
 
 
 def save_actions(
@@ -108,6 +89,7 @@ def create_incident(
     )
     start_actions(save_actions(incident.actions, actions or [], delete_missing=False))
     record(incident, TimelineKind.CREATED, by=by, message=f"Opened by {by.email}")
+    notifications.on_incident_opened(incident)
     return incident
 
 
@@ -140,6 +122,11 @@ def update_incident(
         record(
             incident, TimelineKind.EDITED, by=by, message="Edited " + ", ".join(edited), data=edited
         )
+        if "assignees" in edited and not incident.is_resolved:
+            before = edited["assignees"]["from"]
+            notifications.on_assignees_changed(
+                incident, [a for a in edited["assignees"]["to"] if a not in before]
+            )
     if actions is not None:
         created = save_actions(incident.actions, actions, delete_missing=False)
         if not incident.is_resolved:
@@ -167,7 +154,11 @@ def _transition(
     now = timezone.now()
     with transaction.atomic():
         moved = Incident.objects.filter(pk=incident.pk, status__in=allowed_from).update(
-            status=to, updated_at=now, **{stamp: now}
+            status=to,
+            updated_at=now,
+            escalation_token=None,
+            next_escalation_at=None,
+            **{stamp: now},
         )
         if moved:
             record(incident, kind, by=by, actor=actor, message=message)
@@ -350,6 +341,7 @@ def open_or_attach(
         data={"event_id": str(event.id), "dedup_key": dedup_key},
     )
     _attach(incident, event)
+    notifications.on_incident_opened(incident)
     start_actions(
         save_actions(
             incident.actions, ruleset.actions.values("type", "settings"), delete_missing=False

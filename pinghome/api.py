@@ -135,7 +135,13 @@ def parse_instant(value: str) -> datetime | None:
         return None
     if parsed is None:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    try:
+        # In UTC, so an offset the database cannot store (or a year past 9999) is a 422.
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 DEFAULT_PAGE_SIZE = 50
@@ -153,7 +159,10 @@ def keyset_page(request, queryset: QuerySet, time_field: str) -> QuerySet:
     limit = DEFAULT_PAGE_SIZE
     if "limit" in params:
         raw = params["limit"]
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        # ASCII digits only: "²".isdigit() holds but int("²") raises, as does a 5000-digit string.
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or not (
+            1 <= int(raw) <= MAX_PAGE_SIZE
+        ):
             errors["limit"] = [f"expected an integer from 1 to {MAX_PAGE_SIZE}"]
         else:
             limit = int(raw)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "incidents",
     "statuspages",
     "schedules",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -129,6 +130,11 @@ WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 1024 * 1024, minimum=
 # Re-drive events stored but not evaluated after this many seconds.
 EVALUATION_REDRIVE_AFTER_SECONDS = env_int("EVALUATION_REDRIVE_AFTER_SECONDS", 60, minimum=1)
 
+# Outgoing notification webhooks may reach loopback/private addresses only when allowed.
+NOTIFY_ALLOW_PRIVATE_ADDRESSES = env_bool("NOTIFY_ALLOW_PRIVATE_ADDRESSES", False)
+# Escalation: how many times a still-triggered incident is re-notified.
+ESCALATION_MAX_STEPS = env_int("ESCALATION_MAX_STEPS", 3, minimum=0)
+
 # Email (console in the embedded default)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
@@ -162,6 +168,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "AssigneeTypeEnum": "incidents.models.AssigneeType",
+        "ChannelTypeEnum": "notifications.models.ChannelType",
+        "UrgencyEnum": "incidents.models.Urgency",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "pinghome.openapi.add_ingest_route",
@@ -188,7 +199,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "rulesets.tasks.*": {"queue": "evaluation"},
     "incidents.tasks.*": {"queue": "actions"},
-    "schedules.tasks.*": {"queue": "notifications"},
+    "notifications.tasks.*": {"queue": "notifications"},
     "webhooks.tasks.*": {"queue": "default"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -197,6 +208,10 @@ CELERY_BEAT_SCHEDULE = {
     "redrive-pending-events": {
         "task": "rulesets.tasks.redrive_pending_events",
         "schedule": float(env_int("EVALUATION_REDRIVE_INTERVAL_SECONDS", 30, minimum=1)),
+    },
+    "escalate-due-incidents": {
+        "task": "notifications.tasks.escalate_due",
+        "schedule": float(env_int("ESCALATION_INTERVAL_SECONDS", 15, minimum=1)),
     },
 }
 

@@ -4,7 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import views as accounts
 from incidents.api import views as incidents
+from notifications.api import views as notifications
 from rulesets.api import views as rulesets
+from schedules.api import oncall
 from schedules.api import views as schedules
 from statuspages.api import views as statuspages
 from webhooks import views as ingest
@@ -29,6 +31,18 @@ api = [
     path("incident/<str:incident_id>/timeline", incidents.IncidentTimelineView.as_view()),
     path("customer/<str:organization_id>/schedule", schedules.CustomerScheduleView.as_view()),
     path("team/<str:team_id>/schedule", schedules.TeamScheduleView.as_view()),
+    path("team/<str:team_id>/oncall", oncall.OnCallView.as_view()),
+    path("team/<str:team_id>/shifts", oncall.ShiftsView.as_view()),
+    path("team/<str:team_id>/override", oncall.TeamOverridesView.as_view()),
+    path("team/<str:team_id>/overrides", oncall.TeamOverridesView.as_view()),
+    path("override/<str:override_id>", oncall.OverrideView.as_view()),
+    path("team/<str:team_id>/calendar-feed", oncall.TeamFeedsView.as_view()),
+    path("team/<str:team_id>/calendar-feeds", oncall.TeamFeedsView.as_view()),
+    path("calendar-feed/<str:feed_id>", oncall.FeedView.as_view()),
+    path("calendar/<str:secret>.ics", oncall.PublicFeedView.as_view()),
+    path("notification-channels", notifications.ChannelListView.as_view()),
+    path("notification-channel", notifications.ChannelCreateView.as_view()),
+    path("notification-channel/<str:channel_id>", notifications.ChannelView.as_view()),
     path("status-pages", statuspages.StatusPageListView.as_view()),
     path("status-page", statuspages.StatusPageCreateView.as_view()),
     path("status-page/<str:status_page_id>", statuspages.StatusPageView.as_view()),

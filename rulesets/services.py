@@ -44,10 +44,13 @@ def create_ruleset(organization: Organization, *, by: User, data: dict[str, Any]
 
 @transaction.atomic
 def update_ruleset(ruleset: Ruleset, *, by: User, data: dict[str, Any]) -> Ruleset:
-    """Replaces the documented fields; extensions left out of ``data`` keep their value."""
+    """Replaces the documented fields; extensions left out of ``data`` keep their value.
+
+    ``assignees`` is a documented (optional) field: left out, the ruleset has none.
+    """
     ruleset = Ruleset.objects.select_for_update().get(pk=ruleset.pk)
     ensure_can_manage(by, level=ruleset.level, team=ruleset.team)
-    data = dict(data)
+    data = {"assignees": [], **data}
     ensure_can_manage(by, level=data["level"], team=data["team"])
     _apply(ruleset, data)
     return ruleset

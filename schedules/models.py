@@ -1,9 +1,15 @@
+import secrets
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from accounts.models import Team, TeamMember
+
+
+def _feed_secret() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class ScheduleEntry(models.Model):
@@ -37,3 +43,49 @@ class ScheduleEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team_member_id} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Override(models.Model):
+    """For [start, end), a member takes over (from one member, or from everyone)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="overrides")
+    team_member = models.ForeignKey(TeamMember, on_delete=models.CASCADE, related_name="overrides")
+    replaces_team_member = models.ForeignKey(
+        TeamMember, on_delete=models.CASCADE, null=True, blank=True, related_name="replaced_by"
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["start", "created_at"]
+        indexes = [models.Index(fields=["team", "end"], name="override_team_end")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="override_end_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team_member_id} {self.start:%Y-%m-%d %H:%M}..{self.end:%Y-%m-%d %H:%M}"
+
+
+class CalendarFeed(models.Model):
+    """A revocable secret URL serving a team's (or one member's) shifts as iCalendar."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="calendar_feeds")
+    team_member = models.ForeignKey(
+        TeamMember, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_feeds"
+    )
+    secret = models.CharField(max_length=64, unique=True, default=_feed_secret, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"calendar of {self.team_member_id or self.team_id}"
+
+    @property
+    def public_url(self) -> str:
+        return f"{settings.SITE_URL}/v1/calendar/{self.secret}.ics"

@@ -1,5 +1,6 @@
 """Ingest: the hottest path of the product. One indexed lookup, one insert, 202."""
 
+import re
 import uuid
 
 from django.conf import settings
@@ -9,6 +10,8 @@ from django.views.decorators.http import require_POST
 
 from pinghome.client_ip import client_ip
 from webhooks import services
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 @csrf_exempt
@@ -28,13 +31,13 @@ def ingest(request, webhook_id: str):
     body = request.read(limit + 1)
     if len(body) > limit:
         return _too_large(limit)
-    content_type = request.META.get("CONTENT_TYPE", "")
+    content_type = _storable(request.META.get("CONTENT_TYPE", ""))
     ip = client_ip(request.META)
     event = services.store_event(
         webhook_uuid,
         body=body,
         content_type=content_type,
-        headers=dict(request.headers),
+        headers={_storable(name): _storable(value) for name, value in request.headers.items()},
         ip=ip,
     )
     if event is None:
@@ -48,6 +51,15 @@ def ingest(request, webhook_id: str):
         },
         status=202,
     )
+
+
+def _storable(text: str) -> str:
+    """Header text PostgreSQL can store: NUL and lone surrogates become U+FFFD.
+
+    The body is kept byte for byte; a header value with such characters (which no conforming
+    client sends) must not turn an accepted event into a 500.
+    """
+    return _UNSTORABLE.sub("\ufffd", text)
 
 
 def _too_large(limit: int) -> JsonResponse:

@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Mapping
 
 from rest_framework import serializers
 
@@ -12,6 +13,7 @@ from incidents.models import (
     TimelineEntry,
     Urgency,
 )
+from statuspages.api.serializers import StrictCharField
 
 MAX_ITEMS = 50
 
@@ -20,7 +22,27 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-class AssigneeSerializer(serializers.Serializer):
+def canonical_id(value: str) -> str:
+    """A UUID in its canonical spelling (ids compare as text); anything else unchanged."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return value
+
+
+class ItemSerializer(serializers.Serializer):
+    """An item of a list: when it is not an object the error is named ``list.N``.
+
+    (``Serializer`` would report it under ``list.N.non_field_errors``.)
+    """
+
+    def to_internal_value(self, data):
+        if not isinstance(data, Mapping):
+            raise serializers.ValidationError(["expected an object"])
+        return super().to_internal_value(data)
+
+
+class AssigneeSerializer(ItemSerializer):
     type = serializers.ChoiceField(choices=AssigneeType.choices)
     id = serializers.UUIDField()
 
@@ -45,10 +67,10 @@ class AssigneesField(serializers.ListField):
         return assignees
 
 
-class ActionSerializer(serializers.Serializer):
+class ActionSerializer(ItemSerializer):
     """One action: its ``settings`` are validated by the action type's own serializer."""
 
-    id = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    id = StrictCharField(required=False, allow_blank=True, max_length=64)
     type = serializers.ChoiceField(choices=sorted(REGISTRY))
     settings = serializers.ListField(child=serializers.DictField(), max_length=MAX_ITEMS)
 
@@ -67,17 +89,34 @@ class ActionSerializer(serializers.Serializer):
                 {"settings": [errors.get(i, {}) for i in range(len(settings))]}
             )
         attrs["settings"] = settings
+        if attrs.get("id"):
+            attrs["id"] = canonical_id(attrs["id"])
         return attrs
 
 
 class ActionsField(serializers.ListField):
+    """Actions upserted by ``id``: an id may appear once."""
+
     def __init__(self, **kwargs):
         super().__init__(child=ActionSerializer(), max_length=MAX_ITEMS, **kwargs)
 
+    def to_internal_value(self, data):
+        actions = super().to_internal_value(data)
+        seen: set[str] = set()
+        duplicates = {}
+        for index, action in enumerate(actions):
+            if action.get("id") in seen:
+                duplicates[index] = {"id": ["this action is already in the list"]}
+            elif action.get("id"):
+                seen.add(action["id"])
+        if duplicates:
+            raise serializers.ValidationError(duplicates)
+        return actions
+
 
 class IncidentWriteSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=500)
-    description = serializers.CharField(allow_blank=True, max_length=20000)
+    name = StrictCharField(max_length=500)
+    description = StrictCharField(allow_blank=True, max_length=20000)
     urgency = serializers.ChoiceField(choices=Urgency.choices)
     assignees = AssigneesField(required=False)
     actions = ActionsField(required=False)

@@ -5,11 +5,17 @@ from incidents.api.serializers import ActionsField, AssigneesField
 from incidents.models import Urgency
 from rulesets.conditions import KeyPathError, parse_key_path, validate_conditions
 from rulesets.models import Level, Ruleset, RulesetAction, RuleType
+from statuspages.api.serializers import StrictCharField
 from webhooks.models import Webhook
+
+CONDITION_KEYS = ("type", "key", "operator")
 
 
 class ConditionsField(serializers.JSONField):
-    """A list of conditions, validated by the condition engine itself."""
+    """A list of conditions, validated by the condition engine itself.
+
+    Stored in their documented shape only: unknown keys are dropped, absent ``values`` is ``[]``.
+    """
 
     def to_internal_value(self, data):
         data = super().to_internal_value(data)
@@ -21,6 +27,18 @@ class ConditionsField(serializers.JSONField):
                 if any("." in key for key in errors)
                 else next(iter(errors.values()))
             )
+        return [
+            {**{key: item[key] for key in CONDITION_KEYS}, "values": item.get("values", [])}
+            for item in data
+        ]
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON ``true`` or ``false`` only: DRF's ``BooleanField`` also takes ``0``, ``"yes"``..."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
         return data
 
 
@@ -29,8 +47,8 @@ class RulesetWriteSerializer(serializers.Serializer):
     conditions = ConditionsField()
     level = serializers.ChoiceField(choices=Level.choices)
     team_id = serializers.UUIDField()
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(allow_blank=True, max_length=20000)
+    name = StrictCharField(max_length=200)
+    description = StrictCharField(allow_blank=True, max_length=20000)
     urgency = serializers.ChoiceField(choices=Urgency.choices)
     assignees = AssigneesField(required=False)
     # Extensions
@@ -40,7 +58,7 @@ class RulesetWriteSerializer(serializers.Serializer):
         max_length=100,
         help_text="Extension: webhooks listened to; empty: all of the organization's.",
     )
-    dedup_key = serializers.CharField(
+    dedup_key = StrictCharField(
         required=False,
         allow_blank=True,
         max_length=500,
@@ -51,8 +69,8 @@ class RulesetWriteSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Extension: conditions of an event that resolves the open incident.",
     )
-    enabled = serializers.BooleanField(required=False, help_text="Extension; default true.")
-    incident_name = serializers.CharField(
+    enabled = StrictBooleanField(required=False, help_text="Extension; default true.")
+    incident_name = StrictCharField(
         required=False,
         allow_blank=True,
         max_length=500,

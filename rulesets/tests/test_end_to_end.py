@@ -8,7 +8,7 @@ import redis
 import requests
 from django.db import connection
 
-from pinghome.testing import database_url, service_processes
+from pinghome.processes import database_url, service_processes
 
 BROKER = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 PORT = 18765

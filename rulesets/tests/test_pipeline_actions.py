@@ -79,7 +79,11 @@ def test_resolving_restores_operational_and_the_timeline_tells_the_story(owner):
 
     assert component_status(owner, page) == "operational"
     [incident] = incidents(owner)
-    timeline = owner.api.get(f"/v1/incident/{incident['id']}/timeline").json()
+    timeline = [
+        entry
+        for entry in owner.api.get(f"/v1/incident/{incident['id']}/timeline").json()
+        if entry["kind"] != "no-one-on-call"
+    ]
     assert [entry["kind"] for entry in timeline] == [
         "created",
         "action-succeeded",

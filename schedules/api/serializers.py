@@ -1,4 +1,8 @@
+from collections.abc import Mapping
+from typing import Any
+
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from schedules.models import ScheduleEntry
 from schedules.recurrence import validate_rule_fields
@@ -27,11 +31,37 @@ class ScheduleRuleSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs):
-        rule = {**attrs, "time_zone": attrs.get("time_zone") or None}
-        errors = validate_rule_fields(rule)
+        errors = _rule_errors(attrs)
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if not isinstance(exc.detail, dict) or not isinstance(data, Mapping):
+                raise
+            # A field-level error (say team_member_id) would skip the rule checks of validate():
+            # run them on the fields that did parse, so every invalid field is named at once.
+            parsed = {}
+            for name, field in self.fields.items():
+                primitive = field.get_value(data)
+                if name in exc.detail or field.read_only or primitive is empty:
+                    continue
+                try:
+                    parsed[name] = field.run_validation(primitive)
+                except serializers.ValidationError:
+                    continue
+            # Fields that failed (or are missing) are already named by their own error.
+            extra = {
+                name: messages for name, messages in _rule_errors(parsed).items() if name in parsed
+            }
+            raise serializers.ValidationError({**extra, **exc.detail}) from None
+
+
+def _rule_errors(attrs: Mapping[str, Any]) -> dict[str, list[str]]:
+    return validate_rule_fields({**attrs, "time_zone": attrs.get("time_zone") or None})
 
 
 class ScheduleUpdateSerializer(ScheduleRuleSerializer):
@@ -52,6 +82,7 @@ class ScheduleEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = ScheduleEntry
         fields = [
+            "id",
             "team_id",
             "team_member_id",
             "created_at",

@@ -1,0 +1,341 @@
+"""Ingest benchmark: pinghome under gunicorn on PostgreSQL with a Celery worker on Redis.
+
+    .venv/bin/python bench/ingest.py [--seconds 10] [--connections 16]
+
+Prints accepted events per second and ingest latency (p50/p99) at saturation, the same for a
+bare baseline app on the same stack (one INSERT per request) and the ratio, event-to-incident
+latency (POST to the incident visible through the API) at half the saturation rate, and the
+peak resident memory of every web and worker process, sampled through the run.
+"""
+
+import argparse
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from http.client import HTTPConnection
+from pathlib import Path
+
+import psycopg
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.baseline_app import create_table  # noqa: E402
+from pinghome.processes import running, service_processes, web_command  # noqa: E402
+
+PORT, BASELINE_PORT = 18801, 18802
+
+
+# --- load generation (separate processes) ---------------------------------------------------
+
+
+def _client(args) -> tuple[int, int, list[float], list[tuple[str, float]]]:
+    """One load process: ``threads`` keep-alive connections, optionally paced to ``rate``/s."""
+    port, path, seconds, threads, rate, unique_keys = args
+    latencies: list[float] = []
+    sent: list[tuple[str, float]] = []
+    counts = [0, 0]
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+    interval = threads / rate if rate else 0.0
+
+    def run(index: int) -> None:
+        connection = HTTPConnection("127.0.0.1", port, timeout=30)
+        next_at = time.monotonic() + (interval * index / threads if interval else 0)
+        n = 0
+        while time.monotonic() < deadline:
+            if interval:
+                pause = next_at - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
+                next_at += interval
+            key = uuid.uuid4().hex if unique_keys else f"service-{n % 50}"
+            n += 1
+            body = json.dumps({"status": "firing", "key": key, "message": "disk full"})
+            start, wall = time.perf_counter(), time.time()
+            try:
+                connection.request(
+                    "POST", path, body=body, headers={"Content-Type": "application/json"}
+                )
+                response = connection.getresponse()
+                response.read()
+                ok = response.status == 202
+            except OSError:
+                connection.close()
+                connection = HTTPConnection("127.0.0.1", port, timeout=30)
+                ok = False
+            elapsed = time.perf_counter() - start
+            with lock:
+                counts[0 if ok else 1] += 1
+                if ok:
+                    latencies.append(elapsed)
+                    if unique_keys:
+                        sent.append((key, wall))
+
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return counts[0], counts[1], latencies, sent
+
+
+def drive(port, path, *, seconds, connections, rate=None, unique_keys=False, processes=2):
+    threads = max(1, connections // processes)
+    per_process_rate = rate / processes if rate else None
+    jobs = [(port, path, seconds, threads, per_process_rate, unique_keys)] * processes
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        results = pool.map(_client, jobs)
+    accepted = sum(r[0] for r in results)
+    return {
+        "accepted": accepted,
+        "errors": sum(r[1] for r in results),
+        "per_second": accepted / seconds,
+        "latencies": sorted(x for r in results for x in r[2]),
+        "sent": [s for r in results for s in r[3]],
+    }
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+# --- memory ---------------------------------------------------------------------------------
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        found.append(pid)
+        stack.extend(children.get(pid, []))
+    return found
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class MemorySampler(threading.Thread):
+    """Samples the RSS of every process of each group; keeps first, last and peak per pid."""
+
+    def __init__(self, roots: dict[str, int]):
+        super().__init__(daemon=True)
+        self.roots, self.samples, self.stop = roots, {}, threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            for group, root in self.roots.items():
+                for pid in _descendants(root):
+                    rss = _rss_kib(pid)
+                    if rss:
+                        first, _, peak = self.samples.get((group, pid), (rss, rss, rss))
+                        self.samples[(group, pid)] = (first, rss, max(peak, rss))
+            self.stop.wait(0.5)
+
+
+# --- event to incident ----------------------------------------------------------------------
+
+
+class IncidentWatcher(threading.Thread):
+    """Polls the incidents API; records when each dedup key first becomes visible."""
+
+    def __init__(self, api: str, token: str, team: str):
+        super().__init__(daemon=True)
+        self.url = f"{api}/team/{team}/incidents?limit=500"
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {token}"
+        self.seen: dict[str, float] = {}
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            now = time.time()
+            for incident in self.session.get(self.url, timeout=10).json():
+                self.seen.setdefault(incident["dedup_key"], now)
+            self.stop.wait(0.02)
+
+
+# --- orchestration --------------------------------------------------------------------------
+
+
+def fresh_database(admin_url: str, name: str) -> str:
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def manage(database: str, *args: str) -> str:
+    env = {**os.environ, "DATABASE_URL": database}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def setup_tenant(api: str, database: str) -> tuple[str, str, str]:
+    tenant = json.loads(
+        manage(
+            database, "bootstrap", "--org", "Bench", "--team", "Ops", "--email", "bench@example.com"
+        )
+    )
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {tenant['token']}"
+    webhook = session.post(f"{api}/webhook", json={"name": "bench"}).json()["id"]
+    response = session.post(
+        f"{api}/ruleset",
+        json={
+            "rule_type": "webhook",
+            "level": "team",
+            "team_id": tenant["team_id"],
+            "name": "Firing",
+            "description": "",
+            "urgency": "high",
+            "dedup_key": "key",
+            "conditions": [
+                {"type": "json-check", "key": "status", "operator": "equal", "values": ["firing"]}
+            ],
+            "webhook_ids": [webhook],
+        },
+    )
+    response.raise_for_status()
+    return tenant["token"], tenant["team_id"], webhook
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--web-workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--worker-concurrency", type=int, default=os.cpu_count() or 2)
+    parser.add_argument(
+        "--admin-database-url", default="postgres://postgres@127.0.0.1:5432/postgres"
+    )
+    parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/14")
+    options = parser.parse_args()
+
+    database = fresh_database(options.admin_database_url, "pinghome_bench")
+    manage(database, "migrate", "--noinput", "-v0")
+    api = f"http://127.0.0.1:{PORT}/v1"
+    print(
+        f"machine: {os.cpu_count()} cores; {options.web_workers} web processes x 4 threads, "
+        f"worker concurrency {options.worker_concurrency}, {options.connections} connections, "
+        f"{options.seconds:.0f} s per phase"
+    )
+
+    with service_processes(
+        database=database,
+        broker=options.broker_url,
+        port=PORT,
+        web_workers=options.web_workers,
+        worker_concurrency=options.worker_concurrency,
+    ) as processes:
+        sampler = MemorySampler({name: p.pid for name, p in processes.items()})
+        sampler.start()
+        token, team, webhook = setup_tenant(api, database)
+        path = f"/v1/incident/webhook/{webhook}"
+        drive(PORT, path, seconds=2, connections=options.connections)  # warm-up
+        saturated = drive(PORT, path, seconds=options.seconds, connections=options.connections)
+
+        half_rate = saturated["per_second"] / 2
+        watcher = IncidentWatcher(api, token, team)
+        watcher.start()
+        paced = drive(
+            PORT,
+            path,
+            seconds=options.seconds,
+            connections=options.connections,
+            rate=half_rate,
+            unique_keys=True,
+        )
+        time.sleep(3)  # let the last incidents become visible
+        watcher.stop.set()
+        sampler.stop.set()
+        delays = sorted(watcher.seen[k] - t for k, t in paced["sent"] if k in watcher.seen)
+        missing = len(paced["sent"]) - len(delays)
+
+    baseline_db = fresh_database(options.admin_database_url, "pinghome_bench_baseline")
+    create_table(baseline_db)
+    with running(
+        {
+            "baseline": web_command(
+                port=BASELINE_PORT,
+                workers=options.web_workers,
+                app="bench.baseline_app:application",
+            )
+        },
+        env={"BASELINE_DATABASE_URL": baseline_db},
+        health_url=f"http://127.0.0.1:{BASELINE_PORT}/",
+    ):
+        drive(BASELINE_PORT, "/", seconds=2, connections=options.connections)
+        baseline = drive(
+            BASELINE_PORT, "/", seconds=options.seconds, connections=options.connections
+        )
+
+    ms = 1000
+    ratio = saturated["per_second"] / baseline["per_second"]
+    print()
+    print(f"{'':32}{'pinghome':>12}{'baseline':>12}")
+    print(f"{'accepted events/s':32}{saturated['per_second']:12.0f}{baseline['per_second']:12.0f}")
+    print(
+        f"{'ingest latency p50 (ms)':32}{percentile(saturated['latencies'], 50) * ms:12.1f}"
+        f"{percentile(baseline['latencies'], 50) * ms:12.1f}"
+    )
+    print(
+        f"{'ingest latency p99 (ms)':32}{percentile(saturated['latencies'], 99) * ms:12.1f}"
+        f"{percentile(baseline['latencies'], 99) * ms:12.1f}"
+    )
+    print(f"{'errors':32}{saturated['errors']:12d}{baseline['errors']:12d}")
+    print(f"throughput ratio pinghome/baseline: {ratio:.2f} (target >= 0.60)")
+    print()
+    print(
+        f"event-to-incident at {half_rate:.0f} events/s ({len(paced['sent'])} events, "
+        f"{missing} not visible within 3 s after the run):"
+    )
+    print(
+        f"  p50 {percentile(delays, 50) * ms:.0f} ms, p99 {percentile(delays, 99) * ms:.0f} ms "
+        f"(target p99 < 250 ms); ingest p99 {percentile(paced['latencies'], 99) * ms:.1f} ms"
+    )
+    print()
+    print("resident memory per process (MiB): first sample -> last sample, peak")
+    for (group, pid), (first, last, peak) in sorted(sampler.samples.items()):
+        print(
+            f"  {group:7} pid {pid:7}: {first / 1024:6.1f} -> {last / 1024:6.1f}, "
+            f"peak {peak / 1024:6.1f}"
+        )
+    worst = max(peak for _, _, peak in sampler.samples.values()) / 1024
+    print(f"largest process: {worst:.1f} MiB (target < 200 MiB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+"""Routing incidents to people: assignees resolved through on-call schedules, then channels."""
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Team, TeamMember, User
+from incidents.models import AssigneeType, Incident, IncidentStatus, TimelineKind
+from incidents.timeline import record
+from notifications.delivery import DeliveryError, post_webhook, send_email
+from notifications.models import ChannelType, NotificationChannel
+from pinghome.jobs import enqueue_on_commit
+from schedules import oncall
+
+
+def on_incident_opened(incident: Incident) -> None:
+    """Notify the assignees after commit, and arm escalation if the team asks for it."""
+    from notifications.tasks import notify_assignees
+
+    delay = incident.team.renotify_after_minutes
+    if delay:
+        Incident.objects.filter(pk=incident.pk).update(
+            escalation_token=uuid.uuid4(),
+            next_escalation_at=timezone.now() + timedelta(minutes=delay),
+            escalation_step=0,
+        )
+    enqueue_on_commit(notify_assignees, str(incident.pk), None, "opened")
+
+
+def on_assignees_changed(incident: Incident, added: list[dict[str, str]]) -> None:
+    from notifications.tasks import notify_assignees
+
+    if added:
+        enqueue_on_commit(notify_assignees, str(incident.pk), added, "assigned")
+
+
+def recipients(incident: Incident, assignees: list[dict[str, str]]) -> list[TeamMember]:
+    """Members to notify now: named members, and whoever is on call for each named team.
+
+    A team with no one on call is recorded on the incident's timeline.
+    """
+    now = timezone.now()
+    member_ids: set[str] = set()
+    for assignee in assignees:
+        if assignee["type"] == AssigneeType.TEAM_MEMBER:
+            member_ids.add(assignee["id"])
+            continue
+        team = Team.objects.filter(pk=assignee["id"], organization=incident.organization_id).first()
+        if team is None:
+            continue
+        on_call = oncall.on_call(team, now)
+        if not on_call:
+            record(
+                incident,
+                TimelineKind.NO_ONE_ON_CALL,
+                message=f"No one on call for team {team.name}",
+                data={"team_id": str(team.pk)},
+            )
+        member_ids.update(on_call)
+    return list(
+        TeamMember.objects.filter(pk__in=member_ids, team__organization=incident.organization_id)
+        .select_related("user")
+        .order_by("pk")
+    )
+
+
+def notify_assignees(incident_id: str, assignees: list[dict[str, str]] | None, reason: str) -> int:
+    """Fan out one delivery task per (person, channel); the incident's team if unassigned."""
+    from notifications.tasks import deliver
+
+    incident = Incident.objects.filter(pk=incident_id).select_related("team").first()
+    if incident is None or incident.is_resolved:
+        return 0
+    if assignees is None:
+        assignees = incident.assignees or [{"type": AssigneeType.TEAM, "id": str(incident.team_id)}]
+    users = {member.user_id: member.user for member in recipients(incident, assignees)}
+    count = 0
+    for user in users.values():
+        for channel_id in channel_ids(user):
+            enqueue_on_commit(deliver, str(incident.pk), str(user.pk), channel_id, reason)
+            count += 1
+    return count
+
+
+def channel_ids(user: User) -> list[str]:
+    """The user's enabled channels; none configured means e-mail to their address ("")."""
+    ids = [
+        str(pk)
+        for pk in user.notification_channels.filter(enabled=True).values_list("pk", flat=True)
+    ]
+    return ids or [""]
+
+
+def message(incident: Incident, reason: str) -> dict[str, Any]:
+    return {
+        "event": f"incident.{reason}",
+        "incident": {
+            "id": str(incident.pk),
+            "name": incident.name,
+            "description": incident.description,
+            "urgency": incident.urgency,
+            "status": incident.status,
+            "team_id": str(incident.team_id),
+            "team": incident.team.name,
+            "created_at": incident.created_at.isoformat(),
+            "url": f"{settings.SITE_URL}/incidents/{incident.pk}",
+        },
+    }
+
+
+def deliver(
+    incident_id: str, user_id: str, channel_id: str, reason: str, *, final_attempt: bool
+) -> None:
+    """Send one notification and put the outcome on the timeline (a failure once it is final)."""
+    incident = Incident.objects.filter(pk=incident_id).select_related("team").first()
+    user = User.objects.filter(pk=user_id).first()
+    if incident is None or user is None:
+        return
+    channel = (
+        NotificationChannel.objects.filter(pk=channel_id, user=user).first() if channel_id else None
+    )
+    kind, target = (channel.type, channel.target) if channel else (ChannelType.EMAIL, user.email)
+    payload = message(incident, reason)
+    data = {"user_id": str(user.pk), "channel": kind, "target": target, "reason": reason}
+    try:
+        if kind == ChannelType.EMAIL:
+            subject = f"[{incident.urgency}] {incident.name}"
+            send_email(target, subject, f"{payload['incident']['url']}\n\n{incident.description}")
+        else:
+            post_webhook(target, channel.secret, payload)
+    except (DeliveryError, OSError) as exc:
+        permanent = isinstance(exc, DeliveryError) and exc.permanent
+        if final_attempt or permanent:
+            record(
+                incident,
+                TimelineKind.NOTIFICATION_FAILED,
+                message=f"Could not notify {user.email} by {kind}: {exc}",
+                data={**data, "error": str(exc)[:500]},
+            )
+            return
+        raise
+    record(incident, TimelineKind.NOTIFIED, message=f"Notified {user.email} by {kind}", data=data)
+
+
+def escalate_due(now=None) -> int:
+    """Escalate every incident still triggered past its next escalation time."""
+    from notifications.tasks import escalate
+
+    now = now or timezone.now()
+    due = Incident.objects.filter(
+        status=IncidentStatus.TRIGGERED, next_escalation_at__lte=now, escalation_token__isnull=False
+    ).values_list("pk", "escalation_token")[:1000]
+    for incident_id, token in due:
+        escalate.delay(str(incident_id), str(token))
+    return len(due)
+
+
+def escalate(incident_id: str, token: str) -> bool:
+    """One escalation step, only if the token still stands (acknowledging clears it)."""
+    with transaction.atomic():
+        incident = (
+            Incident.objects.select_for_update(of=("self",))
+            .select_related("team__fallback_team")
+            .filter(pk=incident_id, escalation_token=token, status=IncidentStatus.TRIGGERED)
+            .first()
+        )
+        if incident is None:
+            return False
+        team = incident.team
+        incident.escalation_step += 1
+        more = (
+            team.renotify_after_minutes and incident.escalation_step < settings.ESCALATION_MAX_STEPS
+        )
+        incident.escalation_token = uuid.uuid4() if more else None
+        incident.next_escalation_at = (
+            timezone.now() + timedelta(minutes=team.renotify_after_minutes) if more else None
+        )
+        incident.save(update_fields=["escalation_step", "escalation_token", "next_escalation_at"])
+        targets = incident.assignees or [{"type": AssigneeType.TEAM, "id": str(team.pk)}]
+        if team.fallback_team_id:
+            targets = [*targets, {"type": AssigneeType.TEAM, "id": str(team.fallback_team_id)}]
+        fallback = f" and fallback team {team.fallback_team.name}" if team.fallback_team_id else ""
+        record(
+            incident,
+            TimelineKind.ESCALATED,
+            message=f"Still triggered: escalation step {incident.escalation_step}, re-notifying "
+            f"on-call{fallback}",
+            data={"step": incident.escalation_step},
+        )
+        notify_assignees(str(incident.pk), targets, "escalated")
+    return True

@@ -1,0 +1,226 @@
+"""Incidents reach whoever is on call: e-mail and signed webhooks, recorded on the timeline."""
+
+import hashlib
+import hmac
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from django.test import TestCase
+
+from pinghome.testing import make_persona
+from rulesets.tests.pipeline import create_ruleset, create_webhook, send
+
+pytestmark = pytest.mark.django_db
+
+ALWAYS = {"week_days": [0, 1, 2, 3, 4, 5, 6], "start_time": "00:00:00", "end_time": "00:00:00"}
+
+
+def on_call_always(persona, member):
+    response = persona.api.post(
+        f"/v1/team/{persona.team.id}/schedule", {"team_member_id": str(member.id), **ALWAYS}
+    )
+    assert response.status_code == 201
+
+
+def open_incident(persona, **fields):
+    body = {"name": "DB down", "description": "primary gone", "urgency": "high", **fields}
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = persona.api.post(f"/v1/team/{persona.team.id}/incident", body)
+    assert response.status_code == 201
+    return response.json()["id"]
+
+
+def timeline(persona, incident_id, kind=None):
+    entries = persona.api.get(f"/v1/incident/{incident_id}/timeline").json()
+    return [e for e in entries if kind is None or e["kind"] == kind]
+
+
+class Receiver:
+    """A local HTTP endpoint recording what it is sent; answers with queued status codes."""
+
+    def __init__(self):
+        self.requests, self.statuses = [], []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append((dict(self.headers), body))
+                self.send_response(receiver.statuses.pop(0) if receiver.statuses else 200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def receiver(settings):
+    settings.NOTIFY_ALLOW_PRIVATE_ADDRESSES = True
+    receiver = Receiver()
+    yield receiver
+    receiver.server.shutdown()
+
+
+def test_a_team_incident_emails_the_members_on_call_only(owner, teammate, mailoutbox):
+    on_call_always(owner, teammate.member)
+    incident_id = open_incident(owner, assignees=[{"type": "team", "id": str(owner.team.id)}])
+
+    assert [m.to for m in mailoutbox] == [["mate@acme.test"]]
+    assert mailoutbox[0].subject == "[high] DB down"
+    assert incident_id in mailoutbox[0].body
+    [entry] = timeline(owner, incident_id, "notified")
+    assert entry["data"] == {
+        "user_id": str(teammate.user.id),
+        "channel": "email",
+        "target": "mate@acme.test",
+        "reason": "opened",
+    }
+
+
+def test_an_unassigned_incident_goes_to_its_teams_on_call(owner, teammate, mailoutbox):
+    on_call_always(owner, owner.member)
+    open_incident(owner)
+    assert [m.to for m in mailoutbox] == [["owner@acme.test"]]
+
+
+def test_a_team_member_assignee_is_notified_directly(owner, teammate, mailoutbox):
+    open_incident(owner, assignees=[{"type": "team_member", "id": str(teammate.member.id)}])
+    assert [m.to for m in mailoutbox] == [["mate@acme.test"]]
+
+
+def test_no_one_on_call_is_itself_on_the_timeline(owner, mailoutbox):
+    incident_id = open_incident(owner, assignees=[{"type": "team", "id": str(owner.team.id)}])
+    assert mailoutbox == []
+    [entry] = timeline(owner, incident_id, "no-one-on-call")
+    assert entry["message"] == "No one on call for team Ops"
+
+
+def test_an_incident_opened_by_a_rule_reaches_the_on_call(owner, teammate, mailoutbox):
+    on_call_always(owner, teammate.member)
+    webhook = create_webhook(owner)
+    create_ruleset(owner, assignees=[{"type": "team", "id": str(owner.team.id)}])
+    send(webhook, {"anything": True})
+    assert [m.to for m in mailoutbox] == [["mate@acme.test"]]
+
+
+def test_new_assignees_are_notified_when_assignees_change(owner, teammate, mailoutbox):
+    incident_id = open_incident(
+        owner, assignees=[{"type": "team_member", "id": str(owner.member.id)}]
+    )
+    mailoutbox.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = owner.api.put(
+            f"/v1/incident/{incident_id}",
+            {
+                "name": "DB down",
+                "description": "",
+                "urgency": "high",
+                "assignees": [
+                    {"type": "team_member", "id": str(owner.member.id)},
+                    {"type": "team_member", "id": str(teammate.member.id)},
+                ],
+            },
+        )
+    assert response.status_code == 200
+    assert [m.to for m in mailoutbox] == [["mate@acme.test"]]
+
+
+def test_a_webhook_channel_gets_a_signed_json_post(owner, receiver, mailoutbox):
+    created = owner.api.post(
+        "/v1/notification-channel", {"type": "webhook", "target": receiver.url}
+    ).json()
+    incident_id = open_incident(
+        owner, assignees=[{"type": "team_member", "id": str(owner.member.id)}]
+    )
+
+    [(headers, body)] = receiver.requests
+    payload = json.loads(body)
+    assert payload["event"] == "incident.opened"
+    assert payload["incident"]["id"] == incident_id
+    timestamp, signature = (
+        part.split("=", 1)[1] for part in headers["X-Pinghome-Signature"].split(",")
+    )
+    expected = hmac.new(created["secret"].encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    assert signature == expected.hexdigest()
+    assert mailoutbox == [], "a configured channel replaces the default e-mail"
+    [entry] = timeline(owner, incident_id, "notified")
+    assert entry["data"]["channel"] == "webhook"
+
+
+def test_webhook_failures_are_retried_then_recorded(owner, receiver):
+    receiver.statuses.extend([503, 503, 503, 503, 503])
+    owner.api.post("/v1/notification-channel", {"type": "webhook", "target": receiver.url})
+    incident_id = open_incident(
+        owner, assignees=[{"type": "team_member", "id": str(owner.member.id)}]
+    )
+    assert len(receiver.requests) == 5
+    [entry] = timeline(owner, incident_id, "notification-failed")
+    assert "HTTP 503" in entry["message"]
+
+
+def test_a_4xx_from_the_receiver_is_not_retried(owner, receiver):
+    receiver.statuses.append(410)
+    owner.api.post("/v1/notification-channel", {"type": "webhook", "target": receiver.url})
+    incident_id = open_incident(
+        owner, assignees=[{"type": "team_member", "id": str(owner.member.id)}]
+    )
+    assert len(receiver.requests) == 1
+    assert timeline(owner, incident_id, "notification-failed")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/x",
+        "http://10.1.2.3/x",
+        "http://169.254.169.254/latest",
+        "http://[::1]/x",
+    ],
+)
+def test_private_destinations_are_refused_by_default(owner, url):
+    owner.api.post("/v1/notification-channel", {"type": "webhook", "target": url})
+    incident_id = open_incident(
+        owner, assignees=[{"type": "team_member", "id": str(owner.member.id)}]
+    )
+    [entry] = timeline(owner, incident_id, "notification-failed")
+    assert "non-public address" in entry["message"]
+
+
+def test_channels_are_personal(owner, outsider):
+    created = owner.api.post(
+        "/v1/notification-channel", {"type": "email", "target": "pager@acme.test"}
+    ).json()
+    assert [c["target"] for c in owner.api.get("/v1/notification-channels").json()] == [
+        "pager@acme.test"
+    ]
+    assert outsider.api.get("/v1/notification-channels").json() == []
+    assert outsider.api.delete(f"/v1/notification-channel/{created['id']}").status_code == 404
+    assert owner.api.delete(f"/v1/notification-channel/{created['id']}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"type": "sms", "target": "x"}, "type"),
+        ({"type": "email", "target": "not-an-address"}, "target"),
+        ({"type": "webhook", "target": "ftp://example.com/x"}, "target"),
+        ({"type": "webhook"}, "target"),
+    ],
+)
+def test_channel_validation_names_the_field(owner, body, field):
+    response = owner.api.post("/v1/notification-channel", body)
+    assert response.status_code == 422
+    assert field in response.json()["errors"]
+
+
+def test_another_org_member_is_never_notified(owner, outsider, mailoutbox):
+    make_persona("Globex", "Ops", "other@globex.test")
+    on_call_always(owner, owner.member)
+    open_incident(owner)
+    assert all(m.to == ["owner@acme.test"] for m in mailoutbox)

@@ -1,0 +1,126 @@
+"""The product's processes as production runs them (gunicorn, a Celery worker), for the
+end-to-end tests and the benchmarks. Importable without Django set up."""
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import requests
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def database_url(settings_dict: dict) -> str:
+    """A DATABASE_URL for another process to reach the database Django is connected to."""
+    user = settings_dict.get("USER") or "postgres"
+    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
+
+
+def web_command(
+    *, port: int, workers: int, app: str = "pinghome.wsgi", threads: int = 4
+) -> list[str]:
+    return [
+        str(Path(sys.executable).parent / "gunicorn"),
+        app,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--log-level",
+        "warning",
+    ]
+
+
+@contextmanager
+def service_processes(
+    *,
+    database: str,
+    broker: str,
+    port: int,
+    web_workers: int = 1,
+    worker_concurrency: int = 2,
+    log_dir: Path | None = None,
+) -> Iterator[dict[str, subprocess.Popen]]:
+    """Run the product as in production: gunicorn web processes and a Celery worker."""
+    env = {
+        "DATABASE_URL": database,
+        "CELERY_BROKER_URL": broker,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SITE_URL": f"http://127.0.0.1:{port}",
+        "LOG_LEVEL": "WARNING",
+    }
+    commands = {
+        "web": web_command(port=port, workers=web_workers),
+        "worker": [
+            str(Path(sys.executable).parent / "celery"),
+            *("-A", "pinghome", "worker", "-Q", "default,evaluation,actions,notifications"),
+            *("--concurrency", str(worker_concurrency), "--loglevel", "WARNING"),
+            *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+        ],
+    }
+    with running(
+        commands, env=env, health_url=f"http://127.0.0.1:{port}/v1/health-check", log_dir=log_dir
+    ) as processes:
+        yield processes
+
+
+@contextmanager
+def running(
+    commands: dict[str, list[str]],
+    *,
+    env: dict[str, str],
+    health_url: str,
+    log_dir: Path | None = None,
+) -> Iterator[dict[str, subprocess.Popen]]:
+    """Start each command in its own process group; stop them all on exit."""
+    log_dir = log_dir or Path(tempfile.mkdtemp(prefix="pinghome-"))
+    processes = {
+        name: subprocess.Popen(
+            command,
+            env={**os.environ, **env},
+            cwd=BASE_DIR,
+            stdout=(log_dir / f"{name}.log").open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        for name, command in commands.items()
+    }
+    try:
+        _wait_for_http(health_url, next(iter(processes.values())))
+        yield processes
+    finally:
+        for process in processes.values():
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def _wait_for_http(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}")
+        try:
+            if requests.get(url, timeout=1).status_code < 500:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout}s")
