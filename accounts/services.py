@@ -15,7 +15,9 @@ class Bootstrapped:
 
 
 @transaction.atomic
-def bootstrap(*, org_name: str, team_name: str, email: str) -> Bootstrapped:
+def bootstrap(
+    *, org_name: str, team_name: str, email: str, password: str | None = None
+) -> Bootstrapped:
     """Idempotent first set-up: organization, team, user and membership by name, plus a fresh token.
 
     The first user of an organization is its admin; later ones are members.
@@ -33,6 +35,9 @@ def bootstrap(*, org_name: str, team_name: str, email: str) -> Bootstrapped:
         )
     elif user.organization_id != organization.id:
         raise ValueError(f"{email} already belongs to another organization")
+    if password:
+        user.set_password(password)
+        user.save(update_fields=["password"])
     member, _ = TeamMember.objects.get_or_create(team=team, user=user)
     _, raw = ApiToken.issue(user, name="bootstrap")
     return Bootstrapped(organization, team, member, user, raw)

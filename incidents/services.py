@@ -39,7 +39,8 @@ def save_actions(
 ) -> list[Any]:
     """Upsert action rows of one parent by ``id``: an empty or absent id creates one.
 
-    With ``delete_missing`` the given list replaces the parent's actions. Returns the rows created.
+    With ``delete_missing`` the given list replaces the parent's actions. Returns the rows created
+    or whose type or settings changed: those that have to run (again).
     """
     items = list(items)
     existing = {str(action.pk): action for action in actions.all()}
@@ -50,20 +51,25 @@ def save_actions(
     }
     if unknown:
         raise ValidationError(unknown)
-    created, kept = [], set()
+    changed, kept = [], set()
     for position, item in enumerate(items):
         action = existing.get(item.get("id") or "")
         if action is None:
-            created.append(
-                actions.create(type=item["type"], settings=item["settings"], position=position)
-            )
-            continue
-        action.type, action.settings, action.position = item["type"], item["settings"], position
-        action.save(update_fields=["type", "settings", "position"])
+            action = actions.create(type=item["type"], settings=item["settings"], position=position)
+            changed.append(action)
+        elif (action.type, action.settings, action.position) != (
+            item["type"],
+            item["settings"],
+            position,
+        ):
+            if (action.type, action.settings) != (item["type"], item["settings"]):
+                changed.append(action)
+            action.type, action.settings, action.position = item["type"], item["settings"], position
+            action.save(update_fields=["type", "settings", "position"])
         kept.add(str(action.pk))
     if delete_missing:
-        actions.exclude(pk__in=[*kept, *(a.pk for a in created)]).delete()
-    return created
+        actions.exclude(pk__in=kept).delete()
+    return changed
 
 
 @transaction.atomic
@@ -128,9 +134,12 @@ def update_incident(
                 incident, [a for a in edited["assignees"]["to"] if a not in before]
             )
     if actions is not None:
-        created = save_actions(incident.actions, actions, delete_missing=False)
+        changed = save_actions(incident.actions, actions, delete_missing=False)
+        IncidentAction.objects.filter(pk__in=[a.pk for a in changed]).update(
+            state=ActionState.PENDING, error="", finished_at=None
+        )
         if not incident.is_resolved:
-            start_actions(created)
+            start_actions(changed)
     if status == IncidentStatus.ACKNOWLEDGED:
         acknowledge(incident, by=by)
     elif status == IncidentStatus.RESOLVED:

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, JsonResponse
 from django.utils.dateparse import parse_datetime
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -119,12 +120,17 @@ def ok(message: str) -> Response:
     return Response({"message": message}, status=status.HTTP_200_OK)
 
 
-def json_not_found(request, exception=None):
-    return JsonResponse({"message": "Not found."}, status=404)
+def not_found(request, exception=None):
+    """JSON under /v1/, the HTML page elsewhere."""
+    if request.path.startswith("/v1/"):
+        return JsonResponse({"message": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
 
 
-def json_server_error(request):
-    return JsonResponse({"message": "Internal error; it has been logged."}, status=500)
+def server_error(request):
+    if request.path.startswith("/v1/"):
+        return JsonResponse({"message": "Internal error; it has been logged."}, status=500)
+    return defaults.server_error(request)
 
 
 def parse_instant(value: str) -> datetime | None:

@@ -26,3 +26,17 @@ def make_persona(org: str, team: str, email: str) -> Persona:
     return Persona(
         result.organization, result.team, result.team_member, result.user, result.token, api
     )
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def sign_in(page, persona: Persona) -> None:
+    """Give the persona a password and sign in through the login page."""
+    persona.user.set_password(PASSWORD)
+    persona.user.save(update_fields=["password"])
+    page.goto("/login")
+    page.fill("input[name=username]", persona.user.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)

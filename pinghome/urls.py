@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -54,7 +55,11 @@ api = [
 urlpatterns = [
     path("v1/", include(api)),
     path("admin/", admin.site.urls),
+    path("login", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout", auth_views.LogoutView.as_view(), name="logout"),
+    # Pages: each app adds its own urls.py here.
+    path("", include("incidents.urls")),
 ]
 
-handler404 = "pinghome.api.json_not_found"
-handler500 = "pinghome.api.json_server_error"
+handler404 = "pinghome.api.not_found"
+handler500 = "pinghome.api.server_error"

@@ -6,7 +6,6 @@ import uuid
 from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
 from pinghome.client_ip import client_ip
 from webhooks import services
@@ -15,8 +14,13 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 @csrf_exempt
-@require_POST
 def ingest(request, webhook_id: str):
+    if request.method != "POST":
+        return JsonResponse(
+            {"message": "Method not allowed; POST the event."},
+            status=405,
+            headers={"Allow": "POST"},
+        )
     try:
         webhook_uuid = uuid.UUID(webhook_id)
     except ValueError:

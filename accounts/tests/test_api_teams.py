@@ -74,9 +74,7 @@ def test_another_organizations_teams_are_not_listed(owner, outsider):
     assert str(owner.team.id) not in {t["id"] for t in outsider.api.get("/v1/teams").json()}
 
 
-def test_listing_many_teams_costs_a_bounded_number_of_queries(
-    owner, django_assert_max_num_queries
-):
+def test_listing_many_teams_costs_a_bounded_number_of_queries(owner, django_assert_max_num_queries):
     Team.objects.bulk_create(
         Team(organization=owner.organization, name=f"team {i:03}") for i in range(120)
     )

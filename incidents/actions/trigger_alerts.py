@@ -67,6 +67,7 @@ def run(action: IncidentAction) -> str:
             component=component, incident=incident, defaults={"status": status}
         )
         refresh_status(component)
+    _release_unreferenced(incident)
     names = ", ".join(component.name for component in components)
     return f"Components {names} set to {status}."
 
@@ -83,3 +84,19 @@ def undo(incident: Incident) -> str:
         refresh_status(component)
     names = ", ".join(f"{c.name} ({c.status})" for c in components)
     return f"Components released: {names}."
+
+
+def _release_unreferenced(incident: Incident) -> None:
+    """Holds of components no action of the incident names any more (its settings were edited)."""
+    wanted = {
+        item["component_id"]
+        for settings in incident.actions.filter(type=NAME).values_list("settings", flat=True)
+        for item in settings
+    }
+    stale = ComponentHold.objects.filter(incident=incident).exclude(component_id__in=wanted)
+    ids = sorted(stale.values_list("component_id", flat=True))
+    if ids:
+        components = list(Component.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        stale.delete()
+        for component in components:
+            refresh_status(component)

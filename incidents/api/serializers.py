@@ -13,7 +13,7 @@ from incidents.models import (
     TimelineEntry,
     Urgency,
 )
-from statuspages.api.serializers import StrictCharField
+from pinghome.fields import StrictCharField
 
 MAX_ITEMS = 50
 

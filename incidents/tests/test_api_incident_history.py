@@ -243,11 +243,6 @@ def test_an_action_added_by_an_update_runs(
     assert component_statuses(owner.api, page)["API"] == "partial-outage"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="incidents/services.py update_incident only starts the actions it creates: an "
-    "existing action whose settings are replaced keeps state 'succeeded' and never runs again.",
-)
 def test_an_action_edited_by_an_update_moves_the_alert_to_the_new_component(
     owner, page_with_components, django_capture_on_commit_callbacks
 ):

@@ -258,7 +258,9 @@ def ctx(owner) -> dict:
     ctx = {"team_id": str(owner.team.id), "member_id": str(owner.member.id)}
     ctx["webhook_id"] = create("/v1/webhook", {"name": "Alarms"})["id"]
     ctx["status_page_id"] = create("/v1/status-page", {"name": "Public"})["id"]
-    ctx["component_id"] = create(f"/v1/status-page/{ctx['status_page_id']}/component", {"name": "API"})["id"]
+    ctx["component_id"] = create(
+        f"/v1/status-page/{ctx['status_page_id']}/component", {"name": "API"}
+    )["id"]
     ctx["ruleset_id"] = create("/v1/ruleset", ruleset_body(ctx))["id"]
     ctx["incident_id"] = create(f"/v1/team/{ctx['team_id']}/incident", incident_body(ctx))["id"]
     entry = create(f"/v1/team/{ctx['team_id']}/schedule", {**schedule_body(ctx), "week_days": [2]})

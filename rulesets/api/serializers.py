@@ -3,9 +3,9 @@ from rest_framework import serializers
 from accounts.models import Team
 from incidents.api.serializers import ActionsField, AssigneesField
 from incidents.models import Urgency
+from pinghome.fields import StrictBooleanField, StrictCharField
 from rulesets.conditions import KeyPathError, parse_key_path, validate_conditions
 from rulesets.models import Level, Ruleset, RulesetAction, RuleType
-from statuspages.api.serializers import StrictCharField
 from webhooks.models import Webhook
 
 CONDITION_KEYS = ("type", "key", "operator")
@@ -31,15 +31,6 @@ class ConditionsField(serializers.JSONField):
             {**{key: item[key] for key in CONDITION_KEYS}, "values": item.get("values", [])}
             for item in data
         ]
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """A JSON ``true`` or ``false`` only: DRF's ``BooleanField`` also takes ``0``, ``"yes"``..."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
 
 
 class RulesetWriteSerializer(serializers.Serializer):

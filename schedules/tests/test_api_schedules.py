@@ -1,4 +1,4 @@
-"""On-call schedule routes: GET /v1/customer/{id}/schedule, POST/PUT/DELETE /v1/team/{id}/schedule."""
+"""On-call schedules: GET /v1/customer/{id}/schedule; POST, PUT, DELETE /v1/team/{id}/schedule."""
 
 import uuid
 from datetime import UTC, datetime, time, timedelta, timezone
@@ -30,7 +30,9 @@ def body(member, **fields) -> dict:
 
 def create(persona, member=None, **fields) -> dict:
     """Create an entry through the API; the response: {"id", "created_at"}."""
-    response = persona.api.post(schedule_url(persona.team), body(member or persona.member, **fields))
+    response = persona.api.post(
+        schedule_url(persona.team), body(member or persona.member, **fields)
+    )
     assert response.status_code == 201, response.json()
     return response.json()
 
@@ -465,7 +467,8 @@ def test_an_outsider_cannot_update_our_entry(owner, outsider):
     created = create(owner)
 
     response = outsider.api.put(
-        schedule_url(owner.team), body(owner.member, created_at=created["created_at"], week_days=[0])
+        schedule_url(owner.team),
+        body(owner.member, created_at=created["created_at"], week_days=[0]),
     )
 
     assert response.status_code == 404

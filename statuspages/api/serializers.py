@@ -1,19 +1,7 @@
 from rest_framework import serializers
 
+from pinghome.fields import StrictCharField
 from statuspages.models import Component, StatusPage
-
-
-class StrictCharField(serializers.CharField):
-    """A JSON string only: DRF's ``CharField`` would turn ``42`` or ``4.2`` into text.
-
-    Shared by the incidents and rulesets serializers (it belongs in ``pinghome/`` with the other
-    shared API helpers).
-    """
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class NameSerializer(serializers.Serializer):

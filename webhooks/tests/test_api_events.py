@@ -286,9 +286,7 @@ def test_every_bad_parameter_is_named_at_once(owner, webhook):
     assert set(response.json()["errors"]) == {"limit", "last_received_at", "last_id"}
 
 
-def test_pages_with_last_id_cover_events_sharing_an_instant_without_gap_or_repeat(
-    owner, webhook
-):
+def test_pages_with_last_id_cover_events_sharing_an_instant_without_gap_or_repeat(owner, webhook):
     tied = [add_event(webhook, received_at=T0) for _ in range(7)]
     newer = [add_event(webhook, received_at=T0 + timedelta(seconds=s)) for s in (1, 2, 3)]
     older = [add_event(webhook, received_at=T0 - timedelta(seconds=s)) for s in (1, 2)]

@@ -74,8 +74,7 @@ def test_listing_many_webhooks_costs_a_bounded_number_of_queries(
     owner, django_assert_max_num_queries
 ):
     Webhook.objects.bulk_create(
-        Webhook(organization=owner.organization, team=owner.team, name=f"w{i}")
-        for i in range(150)
+        Webhook(organization=owner.organization, team=owner.team, name=f"w{i}") for i in range(150)
     )
 
     # token, webhooks
@@ -86,9 +85,7 @@ def test_listing_many_webhooks_costs_a_bounded_number_of_queries(
     assert {item["team_id"] for item in response.json()} == {str(owner.team.id)}
 
 
-@pytest.mark.parametrize(
-    ("method", "path"), [("get", "/v1/webhooks"), ("post", "/v1/webhook")]
-)
+@pytest.mark.parametrize(("method", "path"), [("get", "/v1/webhooks"), ("post", "/v1/webhook")])
 def test_without_a_token_is_401(anonymous, method, path):
     response = getattr(anonymous, method)(path, {"name": "x"} if method == "post" else None)
 
@@ -97,9 +94,7 @@ def test_without_a_token_is_401(anonymous, method, path):
     assert set(response.json()) == {"message"}
 
 
-@pytest.mark.parametrize(
-    ("method", "path"), [("get", "/v1/webhooks"), ("post", "/v1/webhook")]
-)
+@pytest.mark.parametrize(("method", "path"), [("get", "/v1/webhooks"), ("post", "/v1/webhook")])
 def test_with_a_bad_token_is_401(anonymous, owner, method, path):
     anonymous.credentials(HTTP_AUTHORIZATION="Bearer ph_forged")
 
@@ -237,7 +232,9 @@ def test_a_lone_surrogate_in_json_is_422_not_a_500(owner):
 
 
 def test_a_non_json_content_type_is_refused(owner):
-    response = owner.api.post("/v1/webhook", "name=x", content_type="application/x-www-form-urlencoded")
+    response = owner.api.post(
+        "/v1/webhook", "name=x", content_type="application/x-www-form-urlencoded"
+    )
 
     assert response.status_code == 415
     assert Webhook.objects.count() == 0

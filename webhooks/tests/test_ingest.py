@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+from django.utils import timezone
 
 from rulesets.tasks import evaluate_event
 from webhooks.models import WebhookEvent
@@ -62,8 +63,6 @@ def test_json_body_is_stored_byte_for_byte_and_answered_202(client, webhook):
 
 
 def test_received_at_is_the_time_of_the_request(client, webhook):
-    from django.utils import timezone
-
     before = timezone.now()
     client.post(url(webhook.id), b"{}", content_type="application/json")
     after = timezone.now()
@@ -102,9 +101,7 @@ def test_sns_subscription_confirmation_sent_as_text_plain_is_stored_with_its_hea
 def test_urlencoded_form_body_is_stored_unparsed(client, webhook):
     raw = urlencode({"status": "down", "check": "api & db", "n": "1"}).encode()
 
-    response = client.post(
-        url(webhook.id), raw, content_type="application/x-www-form-urlencoded"
-    )
+    response = client.post(url(webhook.id), raw, content_type="application/x-www-form-urlencoded")
 
     assert response.status_code == 202
     assert response.json()["content_type"] == "application/x-www-form-urlencoded"
@@ -199,11 +196,13 @@ def test_malformed_webhook_id_is_json_404(client, webhook, webhook_id):
     assert WebhookEvent.objects.count() == 0
 
 
-def test_get_is_not_allowed(client, webhook):
-    response = client.get(url(webhook.id))
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
+def test_other_methods_are_a_json_405(client, webhook, method):
+    response = client.generic(method, url(webhook.id), b"{}", content_type="application/json")
 
     assert response.status_code == 405
     assert response["Allow"] == "POST"
+    assert response.json() == {"message": "Method not allowed; POST the event."}
     assert WebhookEvent.objects.count() == 0
 
 
@@ -334,9 +333,7 @@ def test_spoofed_forwarded_for_from_an_untrusted_client_is_ignored(client, webho
     assert response.json()["ip"] == "198.51.100.7"
 
 
-def test_the_rightmost_untrusted_hop_wins_over_hops_the_client_invented(
-    client, webhook, settings
-):
+def test_the_rightmost_untrusted_hop_wins_over_hops_the_client_invented(client, webhook, settings):
     settings.TRUSTED_PROXIES = ["10.0.0.0/8", "192.0.2.1"]
 
     response = client.post(

@@ -17,13 +17,18 @@ class Command(BaseCommand):
         parser.add_argument("--org", required=True, help="organization name")
         parser.add_argument("--team", required=True, help="team name")
         parser.add_argument("--email", required=True, help="user e-mail")
+        parser.add_argument(
+            "--password", help="also set the user's password, to sign in to the pages"
+        )
 
-    def handle(self, *args, org: str, team: str, email: str, **options):
+    def handle(self, *args, org: str, team: str, email: str, password=None, **options):
         if not org.strip() or not team.strip():
             raise CommandError("--org and --team must not be empty")
         try:
             validate_email(email)
-            result = bootstrap(org_name=org.strip(), team_name=team.strip(), email=email)
+            result = bootstrap(
+                org_name=org.strip(), team_name=team.strip(), email=email, password=password
+            )
         except (ValidationError, ValueError) as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(

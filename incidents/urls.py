@@ -1,0 +1,13 @@
+from django.urls import path
+
+from incidents import views
+
+urlpatterns = [
+    path("", views.IncidentListView.as_view(), name="incident-list"),
+    path("incidents/<str:incident_id>", views.IncidentDetailView.as_view(), name="incident-detail"),
+    path(
+        "incidents/<str:incident_id>/<str:transition>",
+        views.IncidentTransitionView.as_view(),
+        name="incident-transition",
+    ),
+]

@@ -1,0 +1,21 @@
+"""Serializer fields that take JSON types as they are, never coercing them."""
+
+from rest_framework import serializers
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string only: DRF's ``CharField`` would turn ``42`` or ``4.2`` into text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON ``true`` or ``false`` only: DRF's ``BooleanField`` also takes ``0``, ``"yes"``..."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data

@@ -1,0 +1,29 @@
+"""What every server-rendered page shares: sign-in, organization scoping, a 404 for others."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
+from pinghome.api import parse_uuid
+
+
+class OrganizationPageMixin(LoginRequiredMixin):
+    """Signed-in users of an organization; every lookup goes through ``organization``."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.organization_id is None:
+            raise Http404("You do not belong to an organization.")
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def organization(self):
+        return self.request.user.organization
+
+    def get_in_organization(self, queryset: QuerySet, pk, *, field: str = "organization") -> Model:
+        object_id = parse_uuid(pk)
+        if object_id is None:
+            raise Http404
+        found = queryset.filter(pk=object_id, **{field: self.organization}).first()
+        if found is None:
+            raise Http404
+        return found
