@@ -280,9 +280,14 @@ def undo_actions(incident_id: str) -> None:
 
 
 def _attach(incident: Incident, event: WebhookEvent) -> bool:
-    """Link an event to an incident once; the event count follows the links."""
-    _, linked = IncidentEvent.objects.get_or_create(incident=incident, event=event)
+    """Link an event to an incident once; the event count follows the links.
+
+    Callers hold the (ruleset, dedup key) lock and have checked the event was not applied yet;
+    the unique constraint on the link stays the last guard.
+    """
+    linked = not IncidentEvent.objects.filter(incident=incident, event=event).exists()
     if linked:
+        IncidentEvent.objects.create(incident=incident, event=event)
         Incident.objects.filter(pk=incident.pk).update(
             event_count=F("event_count") + 1,
             first_event_at=Coalesce("first_event_at", Value(event.received_at)),

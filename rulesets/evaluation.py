@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any, Literal, TypedDict
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -92,16 +92,22 @@ def rulesets_for(event: WebhookEvent) -> list[Ruleset]:
         Ruleset.objects.filter(organization_id=event.webhook.organization_id, enabled=True)
         .filter(Q(webhooks=event.webhook_id) | Q(webhooks__isnull=True))
         .distinct()
-        .prefetch_related("actions")
         .order_by("created_at")
     )
 
 
 def evaluate(event_id: str) -> list[Outcome] | None:
     """Evaluate one event (idempotent); None when it does not exist or was evaluated already."""
+    event = _pending_event(event_id)
+    return None if event is None else _evaluate(event)
+
+
+def _pending_event(event_id: str) -> WebhookEvent | None:
     event = WebhookEvent.objects.select_related("webhook").filter(pk=event_id).first()
-    if event is None or event.evaluated_at is not None:
-        return None
+    return event if event is not None and event.evaluated_at is None else None
+
+
+def _evaluate(event: WebhookEvent) -> list[Outcome]:
     view = event_view(event)
     outcomes = [apply(ruleset, event, view) for ruleset in rulesets_for(event)]
     WebhookEvent.objects.filter(pk=event.pk, evaluated_at__isnull=True).update(
@@ -133,11 +139,10 @@ def apply(ruleset: Ruleset, event: WebhookEvent, view: EventView) -> Outcome:
 
 
 def _state_for_update(ruleset: Ruleset, dedup_key: str) -> DedupState:
-    try:
-        with transaction.atomic():
-            DedupState.objects.get_or_create(ruleset=ruleset, dedup_key=dedup_key)
-    except IntegrityError:
-        pass  # created concurrently: the lock below waits for it
+    # INSERT ... ON CONFLICT DO NOTHING: created once, whoever comes first; then lock it.
+    DedupState.objects.bulk_create(
+        [DedupState(ruleset=ruleset, dedup_key=dedup_key)], ignore_conflicts=True
+    )
     return DedupState.objects.select_for_update().get(ruleset=ruleset, dedup_key=dedup_key)
 
 
@@ -189,11 +194,12 @@ def _apply_locked(
 
 def evaluate_and_follow_up(event_id: str) -> list[Outcome] | None:
     """Evaluate, then hand what the event asks of us beyond rules (SNS confirmation) to Celery."""
-    outcomes = evaluate(event_id)
-    if outcomes is not None:
-        event = WebhookEvent.objects.get(pk=event_id)
-        if subscribe_url(event):
-            enqueue_on_commit(confirm_sns_subscription, event_id)
+    event = _pending_event(event_id)
+    if event is None:
+        return None
+    outcomes = _evaluate(event)
+    if subscribe_url(event):
+        enqueue_on_commit(confirm_sns_subscription, str(event.pk))
     return outcomes
 
 

@@ -1,0 +1,118 @@
+"""On-call benchmark: 1,000 teams with 20 schedule entries each, on PostgreSQL.
+
+    .venv/bin/python bench/oncall.py
+
+Prints the time to answer "who is on call now" for one team and for all teams, and to render
+30 days of shifts for one team (in-process, database queries included; median of repeats).
+"""
+
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import time as clock
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.ingest import fresh_database, manage  # noqa: E402
+
+TEAMS, ENTRIES, MEMBERS = 1000, 20, 8
+ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"]
+
+
+def populate() -> None:
+    from accounts.models import Organization, Team, TeamMember, User
+    from schedules.models import Override, ScheduleEntry
+
+    rng = random.Random(7)
+    org = Organization.objects.create(name="Bench")
+    users = User.objects.bulk_create(
+        [User(email=f"user{i}@bench.test", organization=org) for i in range(MEMBERS * 10)]
+    )
+    teams = Team.objects.bulk_create(
+        [
+            Team(organization=org, name=f"team-{i}", time_zone=rng.choice(ZONES))
+            for i in range(TEAMS)
+        ]
+    )
+    members = TeamMember.objects.bulk_create(
+        [TeamMember(team=team, user=user) for team in teams for user in rng.sample(users, MEMBERS)]
+    )
+    by_team: dict = {}
+    for member in members:
+        by_team.setdefault(member.team_id, []).append(member)
+    entries = []
+    for team in teams:
+        for n in range(ENTRIES):
+            start = rng.randrange(24)
+            entries.append(
+                ScheduleEntry(
+                    team=team,
+                    team_member=rng.choice(by_team[team.id]),
+                    week_days=sorted(rng.sample(range(7), rng.randint(1, 7))),
+                    months_of_year=[] if n % 3 else sorted(rng.sample(range(1, 13), 6)),
+                    weeks_of_month=[] if n % 4 else [rng.choice([1, 2, 3, 4, -1])],
+                    start_time=clock(start),
+                    end_time=clock((start + rng.choice([8, 12, 16])) % 24),
+                    time_zone=rng.choice(["", *ZONES]),
+                )
+            )
+    ScheduleEntry.objects.bulk_create(entries, batch_size=5000)
+    from django.utils import timezone
+
+    now = timezone.now()
+    Override.objects.bulk_create(
+        [
+            Override(
+                team=team,
+                team_member=by_team[team.id][0],
+                start=now + timedelta(days=rng.randrange(20)),
+                end=now + timedelta(days=rng.randrange(20, 30)),
+            )
+            for team in teams[::10]
+        ]
+    )
+
+
+def timed(function, repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples) * 1000
+
+
+def main() -> None:
+    database = fresh_database(
+        "postgres://postgres@127.0.0.1:5432/postgres", "pinghome_bench_oncall"
+    )
+    manage(database, "migrate", "--noinput", "-v0")
+    os.environ["DATABASE_URL"] = database
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pinghome.settings")
+    import django
+
+    django.setup()
+    from django.utils import timezone
+
+    from accounts.models import Team
+    from schedules import oncall
+
+    populate()
+    teams = list(Team.objects.order_by("name"))
+    team, now = teams[0], timezone.now()
+    one = timed(lambda: oncall.on_call(team, now), 200)
+    everyone = timed(lambda: oncall.on_call_for_teams(teams, now), 5)
+    render = timed(lambda: oncall.shifts(team, now, now + timedelta(days=30)), 50)
+    print(f"{TEAMS} teams x {ENTRIES} entries, PostgreSQL, in-process, median:")
+    print(f"  who is on call now, one team:   {one:8.2f} ms  (target < 5 ms)")
+    print(f"  who is on call now, all teams:  {everyone:8.1f} ms  (target < 1000 ms)")
+    print(f"  30 days of shifts, one team:    {render:8.2f} ms  (target < 50 ms)")
+
+
+if __name__ == "__main__":
+    main()
