@@ -21,6 +21,7 @@ from http.client import HTTPConnection
 from pathlib import Path
 
 import psycopg
+import redis
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -182,6 +183,20 @@ class IncidentWatcher(threading.Thread):
 # --- orchestration --------------------------------------------------------------------------
 
 
+def drain(database: str, timeout: float = 300) -> float:
+    """Seconds until every stored event is evaluated (the worker's backlog after saturation)."""
+    start = time.monotonic()
+    with psycopg.connect(database, autocommit=True) as connection:
+        while time.monotonic() - start < timeout:
+            pending = connection.execute(
+                "SELECT count(*) FROM webhooks_webhookevent WHERE evaluated_at IS NULL"
+            ).fetchone()[0]
+            if pending == 0:
+                break
+            time.sleep(0.2)
+    return time.monotonic() - start
+
+
 def fresh_database(admin_url: str, name: str) -> str:
     with psycopg.connect(admin_url, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -244,6 +259,7 @@ def main() -> None:
     parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/14")
     options = parser.parse_args()
 
+    redis.Redis.from_url(options.broker_url).flushdb()  # no messages left from an earlier run
     database = fresh_database(options.admin_database_url, "pinghome_bench")
     manage(database, "migrate", "--noinput", "-v0")
     api = f"http://127.0.0.1:{PORT}/v1"
@@ -266,6 +282,8 @@ def main() -> None:
         path = f"/v1/incident/webhook/{webhook}"
         drive(PORT, path, seconds=2, connections=options.connections)  # warm-up
         saturated = drive(PORT, path, seconds=options.seconds, connections=options.connections)
+
+        backlog_drained = drain(database)
 
         half_rate = saturated["per_second"] / 2
         watcher = IncidentWatcher(api, token, team)
@@ -317,6 +335,7 @@ def main() -> None:
     )
     print(f"{'errors':32}{saturated['errors']:12d}{baseline['errors']:12d}")
     print(f"throughput ratio pinghome/baseline: {ratio:.2f} (target >= 0.60)")
+    print(f"worker backlog after the saturation phase drained in {backlog_drained:.1f} s")
     print()
     print(
         f"event-to-incident at {half_rate:.0f} events/s ({len(paced['sent'])} events, "

@@ -1,4 +1,3 @@
-import json
 import uuid
 from typing import Any
 
@@ -7,6 +6,10 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import Organization, Team
+from pinghome.jsondata import json_problem, loads_strict
+
+# Deeper documents are shown as text: rendering them could exhaust the recursion limit.
+MAX_RENDERED_DEPTH = 200
 
 
 class Webhook(models.Model):
@@ -66,11 +69,18 @@ class WebhookEvent(models.Model):
         return bytes(self.body).decode("utf-8", errors="replace")
 
     def parsed_body(self) -> Any:
-        """The JSON document when the body is JSON (whatever the content type), else its text."""
+        """The JSON document when the body is JSON (whatever the content type), else its text.
+
+        A document strict JSON cannot render back (NaN, lone surrogates, extreme nesting) is
+        answered as its text too.
+        """
         text = self.text
         if not text.strip():
             return text
         try:
-            return json.loads(text)
+            document = loads_strict(text)
         except (ValueError, RecursionError):
             return text
+        if json_problem(document, max_depth=MAX_RENDERED_DEPTH, allow_nul=True):
+            return text
+        return document

@@ -1,5 +1,7 @@
 import uuid
 
+from django.db import IntegrityError, connection
+
 from accounts.models import Organization, Team
 from pinghome.jobs import enqueue_on_commit
 from rulesets.tasks import evaluate_event
@@ -16,17 +18,23 @@ def store_event(
 ) -> WebhookEvent | None:
     """Store one received event (committed before the caller answers) and hand it to evaluation.
 
-    None when the webhook does not exist. One indexed lookup, one insert.
+    None when the webhook does not exist. One statement: the foreign key is the lookup.
     """
-    if not Webhook.objects.filter(pk=webhook_id).exists():
-        return None
-    event = WebhookEvent.objects.create(
-        webhook_id=webhook_id,
-        body=body,
-        content_type=content_type[:255],
-        headers=headers,
-        ip=ip,
+    event = WebhookEvent(
+        webhook_id=webhook_id, body=body, content_type=content_type[:255], headers=headers, ip=ip
     )
+    if connection.in_atomic_block:
+        # Foreign keys are checked at commit (deferred): inside a caller's transaction, look first.
+        if not Webhook.objects.filter(pk=webhook_id).exists():
+            return None
+        event.save(force_insert=True)
+    else:
+        # Autocommit (a request): the INSERT commits at once and its foreign key check is the
+        # lookup. One round trip.
+        try:
+            event.save(force_insert=True)
+        except IntegrityError:
+            return None
     enqueue_on_commit(evaluate_event, str(event.id))
     return event
 

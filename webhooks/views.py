@@ -32,10 +32,14 @@ def ingest(request, webhook_id: str):
         declared = 0
     if declared > limit:
         return _too_large(limit)
-    body = request.read(limit + 1)
+    if "CONTENT_LENGTH" not in request.META and request.META.get("wsgi.input_terminated"):
+        # Chunked transfer: the server (gunicorn) ends the stream; Django alone would read nothing.
+        body = request.META["wsgi.input"].read(limit + 1)
+    else:
+        body = request.read(limit + 1)
     if len(body) > limit:
         return _too_large(limit)
-    content_type = _storable(request.META.get("CONTENT_TYPE", ""))
+    content_type = _storable(request.META.get("CONTENT_TYPE", ""))[:255]
     ip = client_ip(request.META)
     event = services.store_event(
         webhook_uuid,

@@ -1,6 +1,3 @@
-import math
-from typing import Any
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -61,47 +58,4 @@ class WebhookEventSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.ANY)
     def get_body(self, event):
-        body = event.parsed_body()
-        if isinstance(body, str) or _renderable(body):
-            return body
-        return event.text
-
-
-# Deeper documents are shown as text: rendering them could exhaust the recursion limit.
-MAX_RENDERED_DEPTH = 200
-
-
-def _renderable(document: Any) -> bool:
-    """Whether strict JSON rendering of a parsed body succeeds.
-
-    Python's parser accepts what the renderer refuses: ``NaN``, ``Infinity`` and numbers beyond
-    a double (``1e400`` parses as infinity), and ``"\\ud800"`` escapes (lone surrogates, which
-    UTF-8 cannot encode). Those bodies are answered as their text, never as a 500.
-    """
-    stack = [(document, 0)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > MAX_RENDERED_DEPTH:
-            return False
-        if isinstance(value, float):
-            if not math.isfinite(value):
-                return False
-        elif isinstance(value, str):
-            if not value.isascii() and not _encodable(value):
-                return False
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                if not key.isascii() and not _encodable(key):
-                    return False
-                stack.append((item, depth + 1))
-        elif isinstance(value, list):
-            stack.extend((item, depth + 1) for item in value)
-    return True
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+        return event.parsed_body()

@@ -222,21 +222,37 @@ def test_each_post_is_its_own_event(client, webhook):
     assert WebhookEvent.objects.filter(webhook=webhook).count() == 2
 
 
-def test_ingest_does_one_lookup_and_one_insert(client, webhook, django_assert_num_queries):
-    with django_assert_num_queries(2) as captured:
+@pytest.mark.django_db(transaction=True)
+def test_ingest_is_one_insert_whose_foreign_key_is_the_lookup(
+    client, webhook, django_assert_num_queries, monkeypatch
+):
+    handed: list[str] = []
+    monkeypatch.setattr(evaluate_event, "run", handed.append)  # count ingest's queries only
+    with django_assert_num_queries(1) as captured:
         response = client.post(url(webhook.id), b'{"a": 1}', content_type="application/json")
 
     assert response.status_code == 202
-    select, insert = (query["sql"] for query in captured.captured_queries)
-    assert select.startswith("SELECT") and "webhooks_webhook" in select
+    [insert] = (query["sql"] for query in captured.captured_queries)
     assert insert.startswith("INSERT") and "webhooks_webhookevent" in insert
+    assert handed == [response.json()["event_id"]]
 
 
-def test_unknown_webhook_costs_one_lookup(client, django_assert_num_queries, db):
+@pytest.mark.django_db(transaction=True)
+def test_an_unknown_webhook_costs_one_failed_insert_and_stores_nothing(
+    client, django_assert_num_queries
+):
     with django_assert_num_queries(1):
         response = client.post(url(uuid.uuid4()), b"{}", content_type="application/json")
 
     assert response.status_code == 404
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_inside_a_transaction_an_unknown_webhook_does_not_abort_it(db):
+    from webhooks.services import store_event
+
+    assert store_event(uuid.uuid4(), body=b"", content_type="", headers={}, ip=None) is None
+    assert WebhookEvent.objects.count() == 0
 
 
 def test_event_is_handed_to_evaluation_only_after_commit(
