@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 
 from django.db import transaction
+from rest_framework.exceptions import PermissionDenied
 
 from accounts.models import ApiToken, Organization, Team, TeamMember, User
 
@@ -41,3 +42,15 @@ def bootstrap(
     member, _ = TeamMember.objects.get_or_create(team=team, user=user)
     _, raw = ApiToken.issue(user, name="bootstrap")
     return Bootstrapped(organization, team, member, user, raw)
+
+
+def update_team_settings(team: Team, *, by: User, **changes) -> Team:
+    """Time zone, re-notify delay and fallback team; organization admins only."""
+    if not by.is_org_admin:
+        raise PermissionDenied("Only organization admins change team settings.")
+    if "fallback_team_id" in changes:
+        changes["fallback_team"] = changes.pop("fallback_team_id")
+    for field, value in changes.items():
+        setattr(team, field, value)
+    team.save(update_fields=list(changes) or None)
+    return team

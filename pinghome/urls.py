@@ -16,6 +16,7 @@ from webhooks.api import views as webhooks
 api = [
     path("health-check", accounts.HealthCheckView.as_view()),
     path("teams", accounts.TeamListView.as_view()),
+    path("team/<str:team_id>", accounts.TeamView.as_view()),
     path("team/<str:team_id>/members", accounts.TeamMemberListView.as_view()),
     path("rulesets", rulesets.RulesetListView.as_view()),
     path("ruleset", rulesets.RulesetCreateView.as_view()),

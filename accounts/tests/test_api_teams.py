@@ -47,12 +47,20 @@ def test_teams_of_the_organization_are_listed_by_name(owner):
     assert response.status_code == 200
     dev = Team.objects.get(organization=owner.organization, name="Dev")
     owner.team.refresh_from_db()
+    no_escalation = {"renotify_after_minutes": None, "fallback_team_id": None}
     assert response.json() == [
-        {"id": str(dev.id), "name": "Dev", "time_zone": "UTC", "created_at": iso(dev.created_at)},
+        {
+            "id": str(dev.id),
+            "name": "Dev",
+            "time_zone": "UTC",
+            **no_escalation,
+            "created_at": iso(dev.created_at),
+        },
         {
             "id": str(owner.team.id),
             "name": "Ops",
             "time_zone": "Europe/Paris",
+            **no_escalation,
             "created_at": iso(owner.team.created_at),
         },
     ]

@@ -243,6 +243,30 @@ ROUTES = [
         "/v1/team/{team_id}/schedule",
         lambda ctx: {**schedule_body(ctx), "created_at": ctx["schedule_created_at"]},
     ),
+    Route(
+        "PUT",
+        "/v1/team/{team_id}",
+        lambda ctx: {"time_zone": "Europe/Berlin", "renotify_after_minutes": 15},
+    ),
+    Route(
+        "POST",
+        "/v1/team/{team_id}/override",
+        lambda ctx: {
+            "team_member_id": ctx["member_id"],
+            "start": "2025-01-01T00:00:00Z",
+            "end": "2025-01-02T00:00:00Z",
+        },
+    ),
+    Route(
+        "POST",
+        "/v1/team/{team_id}/calendar-feed",
+        lambda ctx: {"team_member_id": ctx["member_id"]},
+    ),
+    Route(
+        "POST",
+        "/v1/notification-channel",
+        lambda ctx: {"type": "webhook", "target": "https://hooks.example.com/x"},
+    ),
 ]
 
 
