@@ -53,26 +53,42 @@ def service_processes(
     web_workers: int = 1,
     worker_concurrency: int = 2,
     log_dir: Path | None = None,
+    web_broker: str | None = None,
+    beat: bool = False,
+    env: dict[str, str] | None = None,
 ) -> Iterator[dict[str, subprocess.Popen]]:
-    """Run the product as in production: gunicorn web processes and a Celery worker."""
-    env = {
+    """Run the product as in production: gunicorn web processes, a Celery worker (and beat).
+
+    ``web_broker`` gives the web processes another broker URL than the worker (e.g. one that is
+    down, to show that the re-drive evaluates what ingest could not hand over).
+    """
+    common = {
         "DATABASE_URL": database,
         "CELERY_BROKER_URL": broker,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SITE_URL": f"http://127.0.0.1:{port}",
         "LOG_LEVEL": "WARNING",
+        **(env or {}),
     }
+    celery = str(Path(sys.executable).parent / "celery")
     commands = {
         "web": web_command(port=port, workers=web_workers),
         "worker": [
-            str(Path(sys.executable).parent / "celery"),
-            *("-A", "pinghome", "worker", "-Q", "default,evaluation,actions,notifications"),
+            *(celery, "-A", "pinghome", "worker", "-Q", "default,evaluation,actions,notifications"),
             *("--concurrency", str(worker_concurrency), "--loglevel", "WARNING"),
             *("--without-gossip", "--without-mingle", "--without-heartbeat"),
         ],
     }
+    if beat:
+        schedule = str(Path(log_dir or tempfile.mkdtemp(prefix="pinghome-")) / "beat-schedule")
+        commands["beat"] = [celery, "-A", "pinghome", "beat", "--schedule", schedule]
+    overrides = {"web": {"CELERY_BROKER_URL": web_broker}} if web_broker else {}
     with running(
-        commands, env=env, health_url=f"http://127.0.0.1:{port}/v1/health-check", log_dir=log_dir
+        commands,
+        env=common,
+        env_by_name=overrides,
+        health_url=f"http://127.0.0.1:{port}/v1/health-check",
+        log_dir=log_dir,
     ) as processes:
         yield processes
 
@@ -84,13 +100,14 @@ def running(
     env: dict[str, str],
     health_url: str,
     log_dir: Path | None = None,
+    env_by_name: dict[str, dict[str, str]] | None = None,
 ) -> Iterator[dict[str, subprocess.Popen]]:
     """Start each command in its own process group; stop them all on exit."""
     log_dir = log_dir or Path(tempfile.mkdtemp(prefix="pinghome-"))
     processes = {
         name: subprocess.Popen(
             command,
-            env={**os.environ, **env},
+            env={**os.environ, **env, **(env_by_name or {}).get(name, {})},
             cwd=BASE_DIR,
             stdout=(log_dir / f"{name}.log").open("wb"),
             stderr=subprocess.STDOUT,

@@ -94,3 +94,53 @@ def test_alert_opens_an_incident_holds_a_component_and_recovery_releases_it(owne
     wait_for(lambda: component_status() == "operational")
     kinds = [e["kind"] for e in api.get(f"{stack}/incident/{incident['id']}/timeline").json()]
     assert kinds[0] == "created" and "resolved" in kinds
+
+
+@pytest.fixture
+def stack_with_broker_down_for_ingest(transactional_db, tmp_path):
+    """Web processes whose broker is unreachable; a worker and beat on the real one."""
+    redis.Redis.from_url(BROKER).flushdb()
+    with service_processes(
+        database=database_url(connection.settings_dict),
+        broker=BROKER,
+        web_broker="redis://127.0.0.1:1/0",
+        beat=True,
+        env={"EVALUATION_REDRIVE_AFTER_SECONDS": "1", "EVALUATION_REDRIVE_INTERVAL_SECONDS": "1"},
+        port=PORT + 1,
+        log_dir=tmp_path,
+    ):
+        yield f"http://127.0.0.1:{PORT + 1}/v1"
+
+
+def test_events_accepted_while_the_broker_is_down_are_evaluated_by_the_redrive(
+    owner, stack_with_broker_down_for_ingest
+):
+    stack = stack_with_broker_down_for_ingest
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {owner.token}"
+    webhook = api.post(f"{stack}/webhook", json={"name": "prometheus"}).json()["id"]
+    api.post(
+        f"{stack}/ruleset",
+        json={
+            "rule_type": "webhook",
+            "level": "team",
+            "team_id": str(owner.team.id),
+            "name": "Any",
+            "description": "",
+            "urgency": "low",
+            "conditions": [],
+            "dedup_key": "service",
+        },
+    ).raise_for_status()
+
+    accepted = [
+        requests.post(f"{stack}/incident/webhook/{webhook}", json={"service": "api"}, timeout=30)
+        for _ in range(3)
+    ]
+    assert [r.status_code for r in accepted] == [202, 202, 202]
+
+    def incidents():
+        return api.get(f"{stack}/team/{owner.team.id}/incidents").json()
+
+    [incident] = wait_for(lambda: [i for i in incidents() if i["event_count"] == 3], timeout=60)
+    assert incident["status"] == "triggered"
