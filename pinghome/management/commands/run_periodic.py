@@ -16,6 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="run each task once and exit")
 
     def handle(self, *args, once: bool, **options):
+        current_app.loader.import_default_modules()  # register every app's tasks
         schedule = {
             entry["task"]: float(entry["schedule"])
             for entry in settings.CELERY_BEAT_SCHEDULE.values()
