@@ -1,6 +1,11 @@
 """Hand work to Celery only once the transaction that produced it has committed."""
 
+import atexit
 import logging
+import os
+import queue
+import threading
+import time
 from functools import partial
 
 from celery import Task
@@ -23,3 +28,63 @@ def _send(task: Task, args: tuple, kwargs: dict) -> None:
         task.apply_async(args=args, kwargs=kwargs)
     except Exception:  # noqa: BLE001 - broker down: the database is the source of truth
         logger.exception("could not enqueue %s; the re-drive will pick it up", task.name)
+
+
+class BatchingHandoff:
+    """Hands ids to ``task`` in batches from a background thread: one broker publish per batch.
+
+    For the ingest hot path: the request commits its row, hands the id over after commit and
+    answers without waiting for the broker. Ids still in memory if the process dies are found
+    again by the re-drive (the database is the source of truth); a normal exit flushes them.
+    Without a broker (tasks run in-process) each id is handed over at once.
+    """
+
+    def __init__(self, task: Task, *, max_batch: int = 200, linger_seconds: float = 0.002):
+        self.task, self.max_batch, self.linger = task, max_batch, linger_seconds
+        self._pid: int | None = None
+        self._lock = threading.Lock()
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+
+    def add_on_commit(self, item: str) -> None:
+        transaction.on_commit(partial(self.add, item))
+
+    def add(self, item: str) -> None:
+        if self.task.app.conf.task_always_eager:
+            self._publish([item])
+            return
+        self._start_once_per_process()
+        self._queue.put(item)
+
+    def _start_once_per_process(self) -> None:
+        if self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._pid != os.getpid():  # first use, or a forked child (gunicorn worker)
+                self._queue = queue.SimpleQueue()
+                threading.Thread(target=self._run, name="handoff", daemon=True).start()
+                atexit.register(self.flush)
+                self._pid = os.getpid()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            deadline = time.monotonic() + self.linger
+            while len(batch) < self.max_batch:
+                try:
+                    batch.append(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
+                except queue.Empty:
+                    break
+            self._publish(batch)
+
+    def flush(self) -> None:
+        batch = []
+        while True:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        if batch:
+            self._publish(batch)
+
+    def _publish(self, batch: list[str]) -> None:
+        _send(self.task, (batch,), {})

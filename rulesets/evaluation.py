@@ -108,11 +108,16 @@ def _pending_event(event_id: str) -> WebhookEvent | None:
 
 
 def _evaluate(event: WebhookEvent) -> list[Outcome]:
+    """One transaction (one commit) per event; each ruleset applies in a savepoint of its own.
+
+    Rulesets are applied in a fixed order (creation), so the locks two events take never cross.
+    """
     view = event_view(event)
-    outcomes = [apply(ruleset, event, view) for ruleset in rulesets_for(event)]
-    WebhookEvent.objects.filter(pk=event.pk, evaluated_at__isnull=True).update(
-        evaluated_at=timezone.now(), evaluation={"rulesets": outcomes}
-    )
+    with transaction.atomic():
+        outcomes = [apply(ruleset, event, view) for ruleset in rulesets_for(event)]
+        WebhookEvent.objects.filter(pk=event.pk, evaluated_at__isnull=True).update(
+            evaluated_at=timezone.now(), evaluation={"rulesets": outcomes}
+        )
     return outcomes
 
 
@@ -213,17 +218,22 @@ def pending_events(older_than_seconds: int, limit: int):
     )
 
 
+REDRIVE_BATCH = 100
+
+
 def redrive_pending(
-    *, enqueue: Callable[[str], Any], older_than_seconds: int | None = None, limit: int = 5000
+    *,
+    enqueue: Callable[[list[str]], Any],
+    older_than_seconds: int | None = None,
+    limit: int = 5000,
 ) -> int:
-    """Hand events that were never evaluated (broker or worker down) to ``enqueue`` again."""
+    """Hand events never evaluated (broker or worker down) to ``enqueue`` again, in batches."""
     delay = (
         settings.EVALUATION_REDRIVE_AFTER_SECONDS
         if older_than_seconds is None
         else older_than_seconds
     )
-    count = 0
-    for event_id in pending_events(delay, limit):
-        enqueue(str(event_id))
-        count += 1
-    return count
+    ids = [str(event_id) for event_id in pending_events(delay, limit)]
+    for start in range(0, len(ids), REDRIVE_BATCH):
+        enqueue(ids[start : start + REDRIVE_BATCH])
+    return len(ids)

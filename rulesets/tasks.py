@@ -4,15 +4,20 @@ from rulesets import evaluation
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5)
-def evaluate_event(self, event_id: str) -> None:
-    """Evaluate a stored event (idempotent). If this never runs, the periodic re-drive will."""
+def evaluate_events(self, event_ids: list[str]) -> None:
+    """Evaluate stored events in receive order (idempotent). What never runs, the re-drive will.
+
+    A failure (e.g. the database briefly down) retries the batch; events already evaluated are
+    skipped on the retry.
+    """
     try:
-        evaluation.evaluate_and_follow_up(event_id)
-    except Exception as exc:  # noqa: BLE001 - e.g. database briefly down; bounded retries
+        for event_id in event_ids:
+            evaluation.evaluate_and_follow_up(event_id)
+    except Exception as exc:  # noqa: BLE001 - bounded retries
         raise self.retry(exc=exc, countdown=min(2**self.request.retries, 60)) from None
 
 
 @shared_task(acks_late=True)
 def redrive_pending_events() -> int:
     """Enqueue events stored but still not evaluated after the configured delay."""
-    return evaluation.redrive_pending(enqueue=evaluate_event.delay)
+    return evaluation.redrive_pending(enqueue=evaluate_events.delay)

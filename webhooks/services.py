@@ -3,9 +3,12 @@ import uuid
 from django.db import IntegrityError, connection
 
 from accounts.models import Organization, Team
-from pinghome.jobs import enqueue_on_commit
-from rulesets.tasks import evaluate_event
+from pinghome.jobs import BatchingHandoff
+from rulesets.tasks import evaluate_events
 from webhooks.models import Webhook, WebhookEvent
+
+# Ids of stored events go to evaluation in batches, after commit, off the request path.
+handoff = BatchingHandoff(evaluate_events)
 
 
 def store_event(
@@ -35,7 +38,7 @@ def store_event(
             event.save(force_insert=True)
         except IntegrityError:
             return None
-    enqueue_on_commit(evaluate_event, str(event.id))
+    handoff.add_on_commit(str(event.id))
     return event
 
 

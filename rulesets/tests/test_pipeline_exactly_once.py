@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from incidents.models import Incident, IncidentEvent
 from rulesets import evaluation
-from rulesets.tasks import evaluate_event, redrive_pending_events
+from rulesets.tasks import evaluate_events, redrive_pending_events
 from rulesets.tests.pipeline import create_ruleset, create_webhook, incidents, send
 from webhooks.models import WebhookEvent
 
@@ -44,10 +44,10 @@ def test_running_the_evaluation_task_twice_changes_nothing_the_second_time(owner
     event = stored(webhook, b'{"status": "firing", "service": "api"}')
 
     with TestCase.captureOnCommitCallbacks(execute=True):
-        evaluate_event.delay(str(event.pk))
+        evaluate_events.delay([str(event.pk)])
     WebhookEvent.objects.filter(pk=event.pk).update(evaluated_at=None)  # as if the ack was lost
     with TestCase.captureOnCommitCallbacks(execute=True):
-        evaluate_event.delay(str(event.pk))
+        evaluate_events.delay([str(event.pk)])
 
     [incident] = incidents(owner)
     assert incident["event_count"] == 1
@@ -62,7 +62,7 @@ def test_events_are_evaluated_once_the_broker_is_back(owner, settings, monkeypat
     def broker_down(*args, **kwargs):
         raise ConnectionError("broker unreachable")
 
-    monkeypatch.setattr(evaluate_event, "apply_async", broker_down)
+    monkeypatch.setattr(evaluate_events, "apply_async", broker_down)
     event_id = send(webhook, {"status": "firing", "service": "api"})
     assert WebhookEvent.objects.get(pk=event_id).evaluated_at is None
     assert incidents(owner) == []

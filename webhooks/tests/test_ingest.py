@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.utils import timezone
 
-from rulesets.tasks import evaluate_event
+from rulesets.tasks import evaluate_events
 from webhooks.models import WebhookEvent
 from webhooks.services import create_webhook
 
@@ -227,7 +227,7 @@ def test_ingest_is_one_insert_whose_foreign_key_is_the_lookup(
     client, webhook, django_assert_num_queries, monkeypatch
 ):
     handed: list[str] = []
-    monkeypatch.setattr(evaluate_event, "run", handed.append)  # count ingest's queries only
+    monkeypatch.setattr(evaluate_events, "run", handed.extend)  # count ingest's queries only
     with django_assert_num_queries(1) as captured:
         response = client.post(url(webhook.id), b'{"a": 1}', content_type="application/json")
 
@@ -260,7 +260,7 @@ def test_event_is_handed_to_evaluation_only_after_commit(
 ):
     evaluated: list[str] = []
     # Replace only the task's body: dispatch (eager, as without a broker) stays real.
-    monkeypatch.setattr(evaluate_event, "run", evaluated.append)
+    monkeypatch.setattr(evaluate_events, "run", evaluated.extend)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = client.post(url(webhook.id), b"{}", content_type="application/json")
@@ -277,9 +277,11 @@ def test_evaluation_runs_for_the_stored_event_when_the_transaction_commits(
 ):
     seen: list[bool] = []
     monkeypatch.setattr(
-        evaluate_event,
+        evaluate_events,
         "run",
-        lambda event_id: seen.append(WebhookEvent.objects.filter(pk=event_id).exists()),
+        lambda event_ids: seen.extend(
+            WebhookEvent.objects.filter(pk__in=event_ids).exists() for _ in event_ids
+        ),
     )
 
     with django_capture_on_commit_callbacks(execute=True):

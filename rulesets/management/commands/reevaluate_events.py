@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from rulesets.evaluation import evaluate_and_follow_up, redrive_pending
+from rulesets.evaluation import redrive_pending
+from rulesets.tasks import evaluate_events
 
 
 class Command(BaseCommand):
@@ -22,11 +23,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, older_than: int, limit: int, enqueue: bool, **options):
-        if enqueue:
-            from rulesets.tasks import evaluate_event
+        def here(batch: list[str]) -> None:
+            evaluate_events.apply(args=(batch,))
 
-            handler = evaluate_event.delay
-        else:
-            handler = evaluate_and_follow_up
+        handler = evaluate_events.delay if enqueue else here
         count = redrive_pending(enqueue=handler, older_than_seconds=older_than, limit=limit)
         self.stdout.write(f"{count} event(s) {'enqueued' if enqueue else 'evaluated'}")
