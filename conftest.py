@@ -48,7 +48,7 @@ def chromium():
 @pytest.fixture
 def browser_page(chromium, live_server, request):
     """A fresh page on the live server; a screenshot of it is kept in artifacts/ at the end."""
-    from pathlib import Path
+    from pinghome.testing import screenshot
 
     context = chromium.new_context(
         base_url=live_server.url, viewport={"width": 1280, "height": 900}
@@ -56,7 +56,5 @@ def browser_page(chromium, live_server, request):
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
-    artifacts = Path(__file__).resolve().parent / "artifacts" / "screenshots"
-    artifacts.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(artifacts / f"{request.node.name}.png"), full_page=True)
+    screenshot(page, request.node.name)
     context.close()

@@ -74,7 +74,9 @@ class Incident(models.Model):
         ]
         indexes = [
             models.Index(fields=["team", "-created_at", "-id"], name="incident_team_recent"),
-            models.Index(fields=["organization", "status"], name="incident_org_status"),
+            models.Index(
+                fields=["organization", "status", "-created_at", "-id"], name="incident_org_recent"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -98,6 +100,7 @@ class IncidentEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["incident", "event"], name="incident_event_unique")
         ]
+        indexes = [models.Index(fields=["incident", "-id"], name="incident_event_latest")]
 
     def __str__(self) -> str:
         return f"{self.event_id} -> {self.incident_id}"

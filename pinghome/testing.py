@@ -1,6 +1,7 @@
 """Builders for tests: personas (a user with a token and an API client) and common objects."""
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from rest_framework.test import APIClient
 
@@ -40,3 +41,14 @@ def sign_in(page, persona: Persona) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot of a browser test as an artifact."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

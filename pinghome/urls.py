@@ -60,6 +60,11 @@ urlpatterns = [
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
     # Pages: each app adds its own urls.py here.
     path("", include("incidents.urls")),
+    path("", include("rulesets.urls")),
+    path("", include("schedules.urls")),
+    path("", include("incidents.reports_urls")),
+    path("", include("webhooks.urls")),
+    path("", include("statuspages.urls")),
 ]
 
 handler404 = "pinghome.api.not_found"

@@ -1,10 +1,13 @@
-"""The incident list in a real browser: live updates, acknowledge, resolve."""
+"""The incident list: live updates, acknowledge and resolve in a browser; order, scope, queries."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from incidents.tests.builders import bulk_incidents, make_incident
 from pinghome.testing import sign_in
 from rulesets.tests.pipeline import create_ruleset, create_webhook
 
@@ -51,3 +54,41 @@ def test_the_list_requires_sign_in(client):
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"].startswith("/login")
+
+
+def test_unresolved_incidents_come_first_then_resolved_newest_first(client, owner):
+    now = timezone.now()
+    for name, status, age in [
+        ("old open", "triggered", 5),
+        ("new resolved", "resolved", 1),
+        ("new acknowledged", "acknowledged", 2),
+        ("old resolved", "resolved", 9),
+    ]:
+        make_incident(owner.team, name=name, status=status, created_at=now - timedelta(hours=age))
+    client.force_login(owner.user)
+
+    html = client.get("/").content.decode()
+
+    order = ["new acknowledged", "old open", "new resolved", "old resolved"]
+    assert sorted(order, key=html.index) == order
+
+
+def test_the_list_shows_at_most_a_page_in_a_bounded_number_of_queries(
+    client, owner, django_assert_max_num_queries
+):
+    now = timezone.now()
+    bulk_incidents(owner.team, [now - timedelta(minutes=n) for n in range(150)])
+    client.force_login(owner.user)
+
+    with django_assert_max_num_queries(8):
+        html = client.get("/?status=triggered").content.decode()
+
+    assert html.count("data-incident=") == 100
+    assert "Showing the first 100" in html
+
+
+def test_another_organizations_incidents_are_not_listed(client, owner, outsider):
+    make_incident(outsider.team, name="Globex private incident")
+    client.force_login(owner.user)
+
+    assert "Globex private incident" not in client.get("/").content.decode()

@@ -242,7 +242,7 @@ def test_an_outsider_cannot_create_in_our_team(owner, outsider):
     assert ScheduleEntry.objects.count() == 0
 
 
-@pytest.mark.parametrize("team_id", [str(uuid.uuid4()), "not-a-uuid"])
+@pytest.mark.parametrize("team_id", ["3f0c6a57-4a52-4f5e-9d0e-7e8f1b2c3d4e", "not-a-uuid"])
 def test_an_unknown_team_is_404(owner, team_id):
     response = owner.api.post(f"/v1/team/{team_id}/schedule", body(owner.member))
 
@@ -316,7 +316,7 @@ def test_another_organizations_customer_schedule_is_404(owner, outsider):
     assert response.json() == {"message": "Not found."}
 
 
-@pytest.mark.parametrize("organization_id", [str(uuid.uuid4()), "not-a-uuid"])
+@pytest.mark.parametrize("organization_id", ["3f0c6a57-4a52-4f5e-9d0e-7e8f1b2c3d4e", "not-a-uuid"])
 def test_an_unknown_customer_is_404(owner, organization_id):
     response = owner.api.get(f"/v1/customer/{organization_id}/schedule")
 

@@ -1,0 +1,250 @@
+"""Admin of organizations, users, teams and API tokens.
+
+The base classes every pinghome admin uses (tenancy, pretty JSON, read-only records) live in
+``accounts.admin_base``; high-volume changelists in ``accounts.admin_pagination``.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.admin_base import OrganizationScopedAdmin, ScopedInline, ScopedRelatedFilter
+from accounts.models import ApiToken, Organization, Team, TeamMember, User
+
+# --------------------------------------------------------------------------- organizations
+
+
+@admin.register(Organization)
+class OrganizationAdmin(OrganizationScopedAdmin):
+    organization_path = "pk"
+    list_display = ("name", "created_at", "id")
+    search_fields = ("name",)
+    ordering = ("name",)
+    readonly_fields = ("id", "created_at")
+
+    # A staff user administers their organization; creating or deleting one is for superusers.
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+# --------------------------------------------------------------------------- users
+
+
+class EmailFormMixin:
+    """E-mail addresses are stored lower-case (as ``UserManager`` does) and unique as such."""
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        taken = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError("A user with this e-mail address already exists.")
+        return email
+
+
+class UserCreationForm(EmailFormMixin, AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "name", "organization", "role")
+        field_classes = {}
+
+
+class UserChangeForm(EmailFormMixin, DjangoUserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+        field_classes = {}
+
+
+# Fields that grant powers beyond one organization: only superusers see or set them.
+SUPERUSER_ONLY_FIELDS = ("is_superuser", "groups", "user_permissions")
+
+
+@admin.register(User)
+class UserAdmin(OrganizationScopedAdmin, DjangoUserAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Profile", {"fields": ("name", "organization", "role")}),
+        (
+            "Permissions",
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "email",
+                    "name",
+                    "organization",
+                    "role",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ),
+            },
+        ),
+    )
+    list_display = ("email", "name", "organization", "role", "is_staff", "is_active", "last_login")
+    list_filter = ("role", "is_staff", "is_active")
+    list_select_related = ("organization",)
+    search_fields = ("email", "name")
+    ordering = ("email",)
+    readonly_fields = ("last_login", "date_joined")
+
+    def scope_queryset(self, queryset, request):
+        queryset = super().scope_queryset(queryset, request)
+        if not request.user.is_superuser:
+            # A staff user cannot see (so cannot change the password of) a superuser.
+            queryset = queryset.filter(is_superuser=False)
+        return queryset
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        return tuple(
+            (
+                name,
+                {
+                    **options,
+                    "fields": tuple(
+                        field for field in options["fields"] if field not in SUPERUSER_ONLY_FIELDS
+                    ),
+                },
+            )
+            for name, options in fieldsets
+        )
+
+    def get_list_filter(self, request):
+        list_filter = super().get_list_filter(request)
+        return (*list_filter, "is_superuser") if request.user.is_superuser else list_filter
+
+
+class TeamMemberInline(ScopedInline, admin.TabularInline):
+    model = TeamMember
+    organization_path = "team__organization"
+    fields = ("user", "created_at")
+    readonly_fields = ("created_at",)
+    autocomplete_fields = ("user",)
+    extra = 0
+
+
+# --------------------------------------------------------------------------- teams
+
+
+@admin.register(Team)
+class TeamAdmin(OrganizationScopedAdmin):
+    list_display = ("name", "organization", "time_zone", "renotify_after_minutes", "fallback_team")
+    list_select_related = ("organization", "fallback_team")
+    search_fields = ("name",)
+    uuid_search_fields = ("pk",)
+    ordering = ("name",)
+    fields = (
+        "id",
+        "organization",
+        "name",
+        "time_zone",
+        "renotify_after_minutes",
+        "fallback_team",
+        "created_at",
+    )
+    readonly_fields = ("id", "created_at")
+    inlines = (TeamMemberInline,)
+
+
+@admin.register(TeamMember)
+class TeamMemberAdmin(OrganizationScopedAdmin):
+    organization_path = "team__organization"
+    str_select_related = ("user", "team")
+    list_display = ("user", "team", "created_at")
+    list_select_related = ("user", "team")
+    list_filter = (("team", ScopedRelatedFilter),)
+    search_fields = ("user__email", "user__name", "team__name")
+    uuid_search_fields = ("pk", "user_id", "team_id")
+    ordering = ("team__name", "user__email")
+    autocomplete_fields = ("user", "team")
+    fields = ("id", "team", "user", "created_at")
+    readonly_fields = ("id", "created_at")
+
+
+# --------------------------------------------------------------------------- API tokens
+
+
+class TokenStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return (("usable", "Usable"), ("revoked", "Revoked"), ("expired", "Expired"))
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "usable":
+            return queryset.usable()
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        if self.value() == "expired":
+            return queryset.filter(revoked_at__isnull=True).filter(
+                Q(expires_at__isnull=False) & Q(expires_at__lte=now)
+            )
+        return queryset
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(OrganizationScopedAdmin):
+    """Tokens are stored hashed: adding one issues it and shows the secret once, in a message."""
+
+    organization_path = "user__organization"
+    str_select_related = ("user",)
+    list_display = ("name", "user", "created_at", "expires_at", "revoked_at", "usable")
+    list_select_related = ("user",)
+    list_filter = (TokenStateFilter,)
+    search_fields = ("name", "user__email")
+    uuid_search_fields = ("pk", "user_id")
+    ordering = ("-created_at",)
+    autocomplete_fields = ("user",)
+    actions = ("revoke_selected",)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("user", "name", "expires_at")
+        return ("id", "user", "name", "created_at", "expires_at", "revoked_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else ("id", "user", "created_at", "revoked_at")
+
+    @admin.display(boolean=True)
+    def usable(self, token: ApiToken) -> bool:
+        now = timezone.now()
+        return token.revoked_at is None and (token.expires_at is None or token.expires_at > now)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        issued, raw = ApiToken.issue(obj.user, name=obj.name, expires_at=obj.expires_at)
+        # Become the issued row, so the admin's log and redirect name it.
+        obj.pk, obj.token_hash, obj.created_at = issued.pk, issued.token_hash, issued.created_at
+        obj._state.adding, obj._state.db = False, issued._state.db
+        messages.warning(
+            request,
+            f"API token for {obj.user}: {raw} — copy it now, it is not stored and will not be "
+            "shown again.",
+        )
+
+    @admin.action(description="Revoke selected tokens", permissions=["change"])
+    def revoke_selected(self, request, queryset):
+        revoked = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        messages.success(request, f"Revoked {revoked} token(s).")

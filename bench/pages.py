@@ -1,0 +1,369 @@
+"""Page rendering benchmark: server-side time of the responder and public pages on a big tenant.
+
+    .venv/bin/python bench/pages.py [--requests 20] [--reuse]
+
+Creates a fresh PostgreSQL database, migrates it, fills one organization with 10,000 incidents
+(about 100 unresolved, holding status-page components) and 100,000 webhook events attached to
+them, with their timelines, then renders each page in-process with Django's test Client and
+prints the median time of ``--requests`` requests and the queries one request runs.
+Target: every page under 200 ms.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.ingest import fresh_database, manage  # noqa: E402
+
+INCIDENTS = 10_000
+EVENTS = 100_000
+UNRESOLVED = 100
+DETAIL_TIMELINE = 200
+COMPONENTS = 12
+BATCH = 5_000
+TARGET_MS = 200
+DATABASE = "pinghome_bench_pages"
+
+
+def body(n: int) -> bytes:
+    """An Alertmanager-like alert, a few hundred bytes."""
+    return (
+        '{"receiver": "pinghome", "status": "firing", "alerts": [{"status": "firing", '
+        f'"labels": {{"alertname": "HighErrorRate", "service": "service-{n % 500}", '
+        f'"severity": "page", "instance": "10.0.{n % 250}.{n % 200}:9090"}}, '
+        '"annotations": {"summary": "Error rate above 5% for 5 minutes", '
+        '"runbook_url": "https://runbooks.example.com/high-error-rate"}, '
+        f'"startsAt": "2025-01-01T00:00:00Z", "fingerprint": "{n:016x}"}}], '
+        '"groupLabels": {"alertname": "HighErrorRate"}, "version": "4"}'
+    ).encode()
+
+
+HEADERS = {
+    "Content-Type": "application/json",
+    "User-Agent": "Alertmanager/0.27.0",
+    "Content-Length": "520",
+    "Host": "pinghome.example.com",
+    "Accept-Encoding": "gzip",
+    "X-Forwarded-For": "10.1.2.3",
+}
+
+
+def populate():
+    """One organization: webhooks, a ruleset, incidents, events, timelines, a status page."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from accounts.models import TeamMember, User
+    from accounts.services import bootstrap
+    from incidents.models import (
+        Incident,
+        IncidentAction,
+        IncidentEvent,
+        IncidentStatus,
+        TimelineEntry,
+        TimelineKind,
+        Urgency,
+    )
+    from rulesets.models import Ruleset
+    from statuspages.models import Component, ComponentHold, ComponentStatus, StatusPage
+    from webhooks.models import Webhook, WebhookEvent
+
+    tenant = bootstrap(org_name="Bench", team_name="Ops", email="bench@example.com")
+    org, team = tenant.organization, tenant.team
+    for n in range(20):
+        user = User.objects.create_user(f"responder{n}@example.com", organization=org)
+        TeamMember.objects.create(team=team, user=user)
+    webhooks = [Webhook.objects.create(organization=org, name=f"source {n}") for n in range(4)]
+    ruleset = Ruleset.objects.create(
+        organization=org,
+        team=team,
+        level="team",
+        rule_type="webhook",
+        name="High error rate",
+        urgency=Urgency.HIGH,
+        dedup_key="alerts[0].labels.service",
+    )
+    page = StatusPage.objects.create(organization=org, name="Bench status")
+    components = Component.objects.bulk_create(
+        Component(status_page=page, name=f"Component {n}") for n in range(COMPONENTS)
+    )
+
+    now = timezone.now()
+    start = now - timedelta(days=90)
+    step = (now - start) / INCIDENTS
+    urgencies = list(Urgency.values)
+    incidents = []
+    for n in range(INCIDENTS):
+        created = start + step * n
+        unresolved = n >= INCIDENTS - UNRESOLVED or n == 0
+        status = (
+            IncidentStatus.RESOLVED
+            if not unresolved
+            else IncidentStatus.ACKNOWLEDGED
+            if n % 3 == 0
+            else IncidentStatus.TRIGGERED
+        )
+        incidents.append(
+            Incident(
+                organization=org,
+                team=team,
+                name=f"service-{n % 500} error rate above 5%",
+                description="Error rate above 5% for 5 minutes",
+                urgency=urgencies[n % 4],
+                status=status,
+                ruleset=ruleset,
+                dedup_key=f"service-{n}",
+                created_at=created,
+                updated_at=created,
+                acknowledged_at=created + timedelta(minutes=3)
+                if status != IncidentStatus.TRIGGERED
+                else None,
+                resolved_at=created + timedelta(minutes=30)
+                if status == IncidentStatus.RESOLVED
+                else None,
+                assignees=[{"type": "team", "id": str(team.pk)}],
+            )
+        )
+    Incident.objects.bulk_create(incidents, batch_size=BATCH)
+    detail = incidents[0]  # the incident whose page is measured: 200 timeline entries
+
+    # Events: the first DETAIL_TIMELINE - 2 belong to the measured incident, the rest are spread
+    # over the other incidents (about 10 each), received shortly after each one opened.
+    def owner_of(n: int) -> Incident:
+        if n < DETAIL_TIMELINE - 2:
+            return detail
+        return incidents[1 + (n % (INCIDENTS - 1))]
+
+    events, links, entries = [], [], []
+    seen: set = set()
+    for n in range(EVENTS):
+        incident = owner_of(n)
+        received = incident.created_at + timedelta(seconds=n % 600 + n / EVENTS)
+        event = WebhookEvent(
+            id=uuid.uuid4(),
+            webhook=webhooks[0] if n % 10 else webhooks[1 + n % 3],
+            received_at=received,
+            content_type="application/json",
+            body=body(n),
+            headers=HEADERS,
+            ip="10.1.2.3",
+            evaluated_at=received,
+            evaluation={
+                "rulesets": [
+                    {
+                        "ruleset_id": str(ruleset.pk),
+                        "ruleset": ruleset.name,
+                        "outcome": "attached" if incident.pk in seen else "opened",
+                        "dedup_key": incident.dedup_key,
+                        "incident_id": str(incident.pk),
+                    }
+                ]
+            },
+        )
+        events.append(event)
+        links.append(IncidentEvent(incident=incident, event=event, created_at=received))
+        entries.append(
+            TimelineEntry(
+                incident=incident,
+                kind=TimelineKind.EVENT_ATTACHED if incident.pk in seen else TimelineKind.CREATED,
+                created_at=received,
+                actor=f"ruleset:{ruleset.name}",
+                message="Event attached"
+                if incident.pk in seen
+                else f"Opened by ruleset {ruleset.name}",
+                data={"event_id": str(event.id)},
+            )
+        )
+        seen.add(incident.pk)
+        if len(events) == BATCH:
+            WebhookEvent.objects.bulk_create(events)
+            IncidentEvent.objects.bulk_create(links)
+            events, links = [], []
+    WebhookEvent.objects.bulk_create(events)
+    IncidentEvent.objects.bulk_create(links)
+    for incident in incidents:
+        if incident.acknowledged_at:
+            entries.append(
+                TimelineEntry(
+                    incident=incident,
+                    kind=TimelineKind.ACKNOWLEDGED,
+                    created_at=incident.acknowledged_at,
+                    actor_user=tenant.user,
+                    actor=tenant.user.email,
+                    message=f"Acknowledged by {tenant.user.email}",
+                )
+            )
+        if incident.resolved_at:
+            entries.append(
+                TimelineEntry(
+                    incident=incident,
+                    kind=TimelineKind.RESOLVED,
+                    created_at=incident.resolved_at,
+                    actor_user=tenant.user,
+                    actor=tenant.user.email,
+                    message=f"Resolved by {tenant.user.email}",
+                )
+            )
+    TimelineEntry.objects.bulk_create(entries, batch_size=BATCH)
+    counts = {pk: 0 for pk in seen}
+    for link_owner in (owner_of(n) for n in range(EVENTS)):
+        counts[link_owner.pk] += 1
+    for incident in incidents:
+        incident.event_count = counts.get(incident.pk, 0)
+    Incident.objects.bulk_update(incidents, ["event_count"], batch_size=BATCH)
+    timeline_length = TimelineEntry.objects.filter(incident=detail).count()
+    if timeline_length < DETAIL_TIMELINE:
+        TimelineEntry.objects.bulk_create(
+            TimelineEntry(
+                incident=detail,
+                kind=TimelineKind.NOTIFIED,
+                created_at=now - timedelta(seconds=n),
+                actor="system",
+                message=f"Notified responder{n % 20}@example.com",
+            )
+            for n in range(DETAIL_TIMELINE - timeline_length)
+        )
+
+    # The unresolved incidents hold components, as their trigger-alerts actions would.
+    unresolved = [i for i in incidents if i.status != IncidentStatus.RESOLVED]
+    IncidentAction.objects.bulk_create(
+        IncidentAction(
+            incident=incident,
+            type="trigger-alerts",
+            state="succeeded",
+            attempts=1,
+            settings=[
+                {"status_page_id": str(page.pk), "component_id": str(c.pk)}
+                for c in components[n % COMPONENTS : n % COMPONENTS + 2]
+            ],
+        )
+        for n, incident in enumerate(unresolved)
+    )
+    ComponentHold.objects.bulk_create(
+        ComponentHold(component=c, incident=incident, status=ComponentStatus.MAJOR_OUTAGE)
+        for n, incident in enumerate(unresolved[:20])
+        for c in components[n % COMPONENTS : n % COMPONENTS + 2]
+    )
+    Component.objects.filter(holds__isnull=False).update(status=ComponentStatus.MAJOR_OUTAGE)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return tenant.user, detail, webhooks[0], page
+
+
+def previous_run():
+    from accounts.models import User
+    from incidents.models import Incident
+    from statuspages.models import StatusPage
+    from webhooks.models import Webhook
+
+    return (
+        User.objects.get(email="bench@example.com"),
+        Incident.objects.order_by("created_at").first(),
+        Webhook.objects.get(name="source 0"),
+        StatusPage.objects.get(),
+    )
+
+
+def measure(client, path: str, requests: int) -> tuple[float, float, int, int]:
+    """Median and worst ms of ``requests`` GETs (after two warm-ups), queries of one request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(2):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+    with CaptureQueriesContext(connection) as captured:
+        client.get(path)
+    queries = len(captured)  # now: the next request clears the connection's query log
+    timings = []
+    for _ in range(requests):
+        start = time.perf_counter()
+        response = client.get(path)
+        timings.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+    return statistics.median(timings), max(timings), queries, len(response.content)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument(
+        "--admin-database-url", default="postgres://postgres@127.0.0.1:5432/postgres"
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the database of the previous run again"
+    )
+    options = parser.parse_args()
+
+    if options.reuse:
+        database = options.admin_database_url.rsplit("/", 1)[0] + "/" + DATABASE
+    else:
+        database = fresh_database(options.admin_database_url, DATABASE)
+        manage(database, "migrate", "--noinput", "-v0")
+    os.environ["DATABASE_URL"] = database
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pinghome.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.test import Client
+
+    # The test Client's host; no setup_test_environment(): its instrumented template rendering
+    # (a context copy per template rendered) would be measured too.
+    settings.ALLOWED_HOSTS.append("testserver")
+    started = time.perf_counter()
+    if options.reuse:
+        user, incident, webhook, status_page = previous_run()
+    else:
+        user, incident, webhook, status_page = populate()
+        print(
+            f"populated {INCIDENTS} incidents, {EVENTS} events and their timelines "
+            f"in {time.perf_counter() - started:.0f} s"
+        )
+    from webhooks.models import WebhookEvent
+
+    middle = (
+        WebhookEvent.objects.filter(webhook=webhook)
+        .order_by("-received_at", "-id")
+        .values("received_at", "id")[EVENTS // 3]
+    )
+    from urllib.parse import urlencode
+
+    older = urlencode({"before": middle["received_at"].isoformat(), "before_id": middle["id"]})
+    signed_in = Client()
+    signed_in.force_login(user)
+    pages = [
+        ("incident list", signed_in, "/"),
+        ("incident list, unresolved", signed_in, "/?status=triggered&status=acknowledged"),
+        (f"incident detail ({DETAIL_TIMELINE} entries)", signed_in, f"/incidents/{incident.pk}"),
+        ("webhook list", signed_in, "/webhooks"),
+        ("webhook detail, newest", signed_in, f"/webhooks/{webhook.pk}"),
+        ("webhook detail, deep page", signed_in, f"/webhooks/{webhook.pk}?{older}"),
+        ("status page list", signed_in, "/status-pages"),
+        ("public status page", Client(), f"/status/{status_page.pk}"),
+    ]
+    print(f"\n{'page':34}{'median ms':>10}{'max ms':>9}{'queries':>9}{'KiB':>8}")
+    slow = []
+    for name, client, path in pages:
+        median, worst, queries, size = measure(client, path, options.requests)
+        print(f"{name:34}{median:10.1f}{worst:9.1f}{queries:9d}{size / 1024:8.0f}")
+        if median >= TARGET_MS:
+            slow.append(name)
+    print(
+        f"\nmedian of {options.requests} requests each, in-process (no network), "
+        f"target < {TARGET_MS} ms: " + ("all pages met it" if not slow else f"SLOW: {slow}")
+    )
+
+
+if __name__ == "__main__":
+    main()

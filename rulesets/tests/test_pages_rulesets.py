@@ -1,0 +1,360 @@
+"""Ruleset pages with the Django test client: list, form, delete, permissions, dry run."""
+
+import pytest
+from django.test import Client
+
+from incidents.models import Incident
+from rulesets.models import DedupState, EventEvaluation, Ruleset
+from rulesets.tests.builders import make_action, make_ruleset, make_team, make_webhook
+from rulesets.tests.pipeline import create_ruleset, create_webhook, send
+from statuspages.services import add_component, create_status_page
+from webhooks.models import WebhookEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(persona) -> Client:
+    client = Client()
+    client.force_login(persona.user)
+    return client
+
+
+def form_data(persona, **fields):
+    """A valid POST of the ruleset form: one condition row, no resolve rows, no actions."""
+    data = {
+        "rule_type": "webhook",
+        "level": "team",
+        "team_id": str(persona.team.id),
+        "name": "Checkout down",
+        "description": "",
+        "urgency": "high",
+        "enabled": "on",
+        "dedup_key": "",
+        "incident_name": "",
+        "conditions-type": ["json-check"],
+        "conditions-key": ["status"],
+        "conditions-operator": ["equal"],
+        "conditions-values": ["down"],
+    }
+    data.update(fields)
+    return data
+
+
+def test_every_ruleset_page_requires_sign_in(owner):
+    ruleset = make_ruleset(owner.team)
+    for url in (
+        "/rulesets",
+        "/rulesets/new",
+        f"/rulesets/{ruleset.id}",
+        f"/rulesets/{ruleset.id}/test",
+        f"/rulesets/{ruleset.id}/delete",
+    ):
+        response = Client().get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/login"), url
+
+
+def test_another_organizations_ruleset_is_a_404_on_every_page(owner, outsider):
+    ruleset = make_ruleset(owner.team)
+    client = signed_in(outsider)
+    for url in (
+        f"/rulesets/{ruleset.id}",
+        f"/rulesets/{ruleset.id}/test",
+        f"/rulesets/{ruleset.id}/delete",
+        "/rulesets/not-a-uuid",
+    ):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/rulesets/{ruleset.id}", form_data(outsider)).status_code == 404
+    assert client.post(f"/rulesets/{ruleset.id}/delete").status_code == 404
+    assert Ruleset.objects.filter(pk=ruleset.pk).exists()
+    assert "CPU high" not in client.get("/rulesets").content.decode()
+
+
+def test_the_list_groups_rulesets_by_organization_level_and_by_team(owner):
+    payments = make_team(owner.organization, "Payments")
+    webhook = make_webhook(owner.organization, "Grafana")
+    make_ruleset(owner.team, name="Org wide", level="organization", webhooks=[webhook])
+    make_ruleset(owner.team, name="Ops rule")
+    make_ruleset(payments, name="Payments rule", enabled=False)
+    html = signed_in(owner).get("/rulesets").content.decode()
+    org_section = html.index("Organization level")
+    ops_section, payments_section = html.index("Team Ops"), html.index("Team Payments")
+    assert org_section < html.index("Org wide") < ops_section < html.index("Ops rule")
+    assert payments_section < html.index("Payments rule")
+    assert "Grafana" in html
+
+
+def test_creating_a_ruleset_saves_every_field_conditions_resolve_conditions_and_actions(owner):
+    webhook = make_webhook(owner.organization, "Grafana")
+    page = create_status_page(owner.organization, name="Public")
+    component = add_component(page, name="API")
+    data = form_data(
+        owner,
+        rule_type="state-change",
+        dedup_key="service",
+        incident_name="{{ service }} is down",
+        description="Pages the team",
+        webhook_ids=[str(webhook.id)],
+        assignees=[f"team_member:{owner.member.id}"],
+        **{
+            "conditions-type": ["json-check", "header-check", "json-check"],
+            "conditions-key": ["status", "X-Source", ""],  # a blank row is dropped
+            "conditions-operator": ["equal", "starts-with", "equal"],
+            "conditions-values": ["down\r\nfailing\r\n", "grafana", ""],
+            "resolve_conditions-type": ["json-check"],
+            "resolve_conditions-key": ["status"],
+            "resolve_conditions-operator": ["equal"],
+            "resolve_conditions-values": ["up"],
+            "action-id": [""],
+            "action-setting": [""],
+            "action-status_page": [str(page.id)],
+            "action-component": [str(component.id)],
+        },
+    )
+    response = signed_in(owner).post("/rulesets/new", data)
+    assert response.status_code == 302, response.content.decode()
+    ruleset = Ruleset.objects.get(name="Checkout down")
+    assert response["Location"] == f"/rulesets/{ruleset.id}"
+    assert ruleset.rule_type == "state-change"
+    assert ruleset.conditions == [
+        {"type": "json-check", "key": "status", "operator": "equal", "values": ["down", "failing"]},
+        {
+            "type": "header-check",
+            "key": "X-Source",
+            "operator": "starts-with",
+            "values": ["grafana"],
+        },
+    ]
+    assert ruleset.resolve_conditions == [
+        {"type": "json-check", "key": "status", "operator": "equal", "values": ["up"]}
+    ]
+    assert list(ruleset.webhooks.all()) == [webhook]
+    assert ruleset.assignees == [{"type": "team_member", "id": str(owner.member.id)}]
+    assert (ruleset.dedup_key, ruleset.incident_name) == ("service", "{{ service }} is down")
+    [action] = ruleset.actions.all()
+    assert action.type == "trigger-alerts"
+    assert [(s["status_page_id"], s["component_id"]) for s in action.settings] == [
+        (str(page.id), str(component.id))
+    ]
+
+
+def test_no_resolve_rows_means_no_resolve_conditions(owner):
+    signed_in(owner).post("/rulesets/new", form_data(owner))
+    assert Ruleset.objects.get().resolve_conditions is None
+
+
+def test_a_bad_regex_is_a_form_error_naming_the_condition(owner):
+    data = form_data(
+        owner,
+        **{
+            "conditions-type": ["json-check", "json-check"],
+            "conditions-key": ["status", "message"],
+            "conditions-operator": ["equal", "regex"],
+            "conditions-values": ["down", "disk (full"],
+        },
+    )
+    response = signed_in(owner).post("/rulesets/new", data)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "conditions.1.values.0: invalid regex" in html
+    assert "disk (full" in html  # the row is shown again as typed
+    assert not Ruleset.objects.exists()
+
+
+def test_an_unknown_operator_and_a_bad_dedup_key_are_form_errors(owner):
+    data = form_data(owner, dedup_key="a..b", **{"conditions-operator": ["roughly"]})
+    response = signed_in(owner).post("/rulesets/new", data)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "conditions.0.operator: unknown operator" in html
+    assert "dedup_key: invalid key path" in html
+    assert not Ruleset.objects.exists()
+
+
+def test_a_component_of_another_status_page_is_an_error_on_its_action_row(owner):
+    public, internal = (
+        create_status_page(owner.organization, name="Public"),
+        create_status_page(owner.organization, name="Internal"),
+    )
+    component = add_component(internal, name="DB")
+    data = form_data(
+        owner,
+        **{
+            "action-id": [""],
+            "action-setting": [""],
+            "action-status_page": [str(public.id)],
+            "action-component": [str(component.id)],
+        },
+    )
+    response = signed_in(owner).post("/rulesets/new", data)
+    assert response.status_code == 200
+    assert (
+        "actions.0.settings.0.status_page_id: the component is not on this status page"
+        in response.content.decode()
+    )
+    assert not Ruleset.objects.exists()
+
+
+def test_editing_shows_the_ruleset_and_replaces_its_fields_keeping_action_ids(owner):
+    page = create_status_page(owner.organization, name="Public")
+    api, web = add_component(page, name="API"), add_component(page, name="Web")
+    ruleset = make_ruleset(owner.team, name="Old name")
+    action = make_action(
+        ruleset, [{"id": "s1", "status_page_id": str(page.id), "component_id": str(api.id)}]
+    )
+    client = signed_in(owner)
+    html = client.get(f"/rulesets/{ruleset.id}").content.decode()
+    assert 'value="Old name"' in html and "products[0].count" in html and str(action.id) in html
+
+    data = form_data(
+        owner,
+        name="New name",
+        urgency="low",
+        **{
+            "action-id": [str(action.id), str(action.id)],
+            "action-setting": ["s1", ""],
+            "action-status_page": [str(page.id), str(page.id)],
+            "action-component": [str(api.id), str(web.id)],
+        },
+    )
+    data.pop("enabled")
+    assert client.post(f"/rulesets/{ruleset.id}", data).status_code == 302
+    ruleset.refresh_from_db()
+    assert (ruleset.name, ruleset.urgency, ruleset.enabled) == ("New name", "low", False)
+    assert ruleset.conditions[0]["key"] == "status"
+    [kept] = ruleset.actions.all()
+    assert kept.pk == action.pk
+    assert [s["component_id"] for s in kept.settings] == [str(api.id), str(web.id)]
+    assert kept.settings[0]["id"] == "s1"
+
+
+def test_a_plain_member_cannot_edit_an_organization_ruleset(owner, teammate):
+    ruleset = make_ruleset(owner.team, name="Org wide", level="organization")
+    client = signed_in(teammate)
+    page = client.get(f"/rulesets/{ruleset.id}")
+    assert "Only organization admins manage organization rulesets." in page.content.decode()
+
+    response = client.post(f"/rulesets/{ruleset.id}", form_data(teammate, level="organization"))
+    assert response.status_code == 403
+    assert "Only organization admins manage organization rulesets." in response.content.decode()
+    ruleset.refresh_from_db()
+    assert ruleset.name == "Org wide"
+
+    response = client.post(f"/rulesets/{ruleset.id}/delete")
+    assert response.status_code == 403
+    assert Ruleset.objects.filter(pk=ruleset.pk).exists()
+
+
+def test_a_plain_member_cannot_create_an_organization_ruleset(teammate):
+    response = signed_in(teammate).post("/rulesets/new", form_data(teammate, level="organization"))
+    assert response.status_code == 403
+    assert "Only organization admins" in response.content.decode()
+    assert not Ruleset.objects.exists()
+
+
+def test_deleting_asks_for_confirmation_then_deletes(owner):
+    ruleset = make_ruleset(owner.team, name="Doomed")
+    client = signed_in(owner)
+    confirm = client.get(f"/rulesets/{ruleset.id}/delete")
+    assert confirm.status_code == 200 and "Delete ruleset Doomed?" in confirm.content.decode()
+    assert Ruleset.objects.filter(pk=ruleset.pk).exists()
+    response = client.post(f"/rulesets/{ruleset.id}/delete")
+    assert response.status_code == 302 and response["Location"] == "/rulesets"
+    assert not Ruleset.objects.filter(pk=ruleset.pk).exists()
+
+
+def test_the_list_of_30_rulesets_takes_a_bounded_number_of_queries(
+    owner, django_assert_max_num_queries
+):
+    other = make_team(owner.organization, "Payments")
+    webhooks = [make_webhook(owner.organization, f"hook {i}") for i in range(3)]
+    for i in range(30):
+        make_ruleset(
+            owner.team if i % 2 else other,
+            name=f"Rule {i}",
+            level="organization" if i % 3 == 0 else "team",
+            webhooks=webhooks[: i % 3],
+        )
+    client = signed_in(owner)
+    with django_assert_max_num_queries(6):
+        response = client.get("/rulesets")
+    assert response.content.decode().count("data-ruleset=") == 30
+
+
+def test_the_ruleset_form_takes_a_bounded_number_of_queries(owner, django_assert_max_num_queries):
+    page = create_status_page(owner.organization, name="Public")
+    components = [add_component(page, name=f"C{i}") for i in range(10)]
+    ruleset = make_ruleset(owner.team, webhooks=[make_webhook(owner.organization)])
+    make_action(
+        ruleset,
+        [{"status_page_id": str(page.id), "component_id": str(c.id)} for c in components],
+    )
+    client = signed_in(owner)
+    with django_assert_max_num_queries(12):
+        assert client.get(f"/rulesets/{ruleset.id}").status_code == 200
+
+
+def test_the_test_button_shows_what_each_event_would_do_and_changes_nothing(owner):
+    webhook = create_webhook(owner)
+    ruleset_id = create_ruleset(
+        owner,
+        rule_type="state-change",
+        dedup_key="service",
+        conditions=[
+            {"type": "json-check", "key": "status", "operator": "equal", "values": ["down"]}
+        ],
+    )
+    send(webhook, {"status": "down", "service": "checkout"})  # evaluated: opens an incident
+    for body in ({"status": "up", "service": "search"}, {"status": "down"}):
+        # Stored but not evaluated yet (on-commit work never runs in this test).
+        response = Client().post(
+            f"/v1/incident/webhook/{webhook}", data=body, content_type="application/json"
+        )
+        assert response.status_code == 202
+
+    def state():
+        return [
+            model.objects.count()
+            for model in (Incident, WebhookEvent, EventEvaluation, DedupState, Ruleset)
+        ] + [WebhookEvent.objects.filter(evaluated_at__isnull=True).count()]
+
+    before = state()
+    assert before[0] == 1 and before[-1] == 2
+    ruleset = Ruleset.objects.get(pk=ruleset_id)
+    updated_at = ruleset.updated_at
+
+    client = signed_in(owner)
+    get = client.get(f"/rulesets/{ruleset_id}/test")
+    post = client.post(f"/rulesets/{ruleset_id}/test", {"limit": "2"})
+
+    assert get.status_code == 200 and post.status_code == 200
+    rows = get.content.decode().split("data-event=")[1:]
+    assert len(rows) == 3
+    newest, middle, oldest = rows  # newest first
+    assert "no dedup key" in newest
+    assert "resolves" in middle and "<code>search</code>" in middle
+    assert "matched" in oldest and "<code>checkout</code>" in oldest
+    assert post.content.decode().count("data-event=") == 2
+    assert state() == before
+    ruleset.refresh_from_db()
+    assert ruleset.updated_at == updated_at
+
+
+def test_the_test_button_reads_only_the_webhooks_the_ruleset_listens_to(owner):
+    listened, other = create_webhook(owner, "listened"), create_webhook(owner, "other")
+    ruleset_id = create_ruleset(owner, webhook_ids=[listened])
+    send(listened, {"from": "listened"})
+    send(other, {"from": "other"})
+    html = signed_in(owner).get(f"/rulesets/{ruleset_id}/test").content.decode()
+    assert html.count("data-event=") == 1
+    assert "listened" in html.split("<tbody>")[1] and "&quot;other&quot;" not in html
+
+
+def test_the_number_of_events_tested_defaults_to_20_and_is_at_most_200(owner):
+    from rulesets.views import event_limit
+
+    assert event_limit(None) == 20
+    assert event_limit("5") == 5
+    assert event_limit("5000") == 200
+    assert event_limit("0") == 1
+    assert event_limit("lots") == 20

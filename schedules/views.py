@@ -1,0 +1,233 @@
+"""On-call pages: who is on call, week and month calendars, schedule entries and overrides."""
+
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from django.views.generic import TemplateView
+
+from accounts.models import Team
+from pinghome.pages import OrganizationPageMixin
+from schedules import calendar_grid, oncall, services
+from schedules.calendar_grid import zone_of
+from schedules.forms import MONTHS, WEEK_DAYS, WEEKS, OverrideForm, ScheduleEntryForm, names
+from schedules.models import Override, ScheduleEntry
+
+NEXT_SHIFT_WINDOW = timedelta(days=35)
+HOUR_MARKS = range(0, 24, 3)
+
+
+def oncall_url(team: Team, **params) -> str:
+    query = {"team": str(team.pk), **{k: v for k, v in params.items() if v}}
+    return f"{reverse('oncall')}?{urlencode(query)}"
+
+
+class TeamPageMixin(OrganizationPageMixin):
+    """Pages of one team of the organization (another organization's team is a 404)."""
+
+    def get_team(self, team_id) -> Team:
+        return self.get_in_organization(Team.objects, team_id)
+
+
+class OnCallView(TeamPageMixin, TemplateView):
+    template_name = "schedules/oncall.html"
+
+    def default_team(self) -> Team | None:
+        membership = (
+            self.request.user.memberships.filter(team__organization=self.organization)
+            .select_related("team")
+            .order_by("created_at")
+            .first()
+        )
+        if membership is not None:
+            return membership.team
+        return Team.objects.filter(organization=self.organization).order_by("name").first()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(nav="oncall", **kwargs)
+        team_id = self.request.GET.get("team")
+        team = self.get_team(team_id) if team_id else self.default_team()
+        context["teams"] = Team.objects.filter(organization=self.organization).order_by("name")
+        context["team"] = team
+        if team is None:
+            return context
+        zone = zone_of(team.time_zone)
+        now = timezone.now()
+        view = (
+            calendar_grid.MONTH if self.request.GET.get("view") == "month" else calendar_grid.WEEK
+        )
+        try:
+            anchor = date.fromisoformat(self.request.GET.get("date", ""))
+        except ValueError:
+            anchor = now.astimezone(zone).date()
+        shown = calendar_grid.period(view, anchor)
+        start = calendar_grid.local_midnight(shown.first, zone)
+        end = calendar_grid.local_midnight(shown.last + timedelta(days=1), zone)
+        shifts, gaps = oncall.shifts(team, start, end)
+
+        members = list(team.members.select_related("user").order_by("created_at", "id"))
+        member_names = {str(m.pk): m.user.name or m.user.email for m in members}
+        colours = calendar_grid.member_colours(member_names)
+        days = calendar_grid.lay_out(
+            shown.days,
+            zone,
+            shifts,
+            gaps,
+            names=member_names,
+            colours=colours,
+            month=shown.month if view == calendar_grid.MONTH else None,
+            now=now,
+        )
+        upcoming, _ = oncall.shifts(team, now, now + NEXT_SHIFT_WINDOW)
+        next_start = min((s.start for s in upcoming if s.start > now), default=None)
+        entries = list(
+            team.schedule_entries.select_related("team_member__user").order_by("created_at")
+        )
+        for entry in entries:
+            entry.days_label = names(WEEK_DAYS, entry.week_days)
+            entry.months_label = names(MONTHS, entry.months_of_year) or "every month"
+            entry.weeks_label = names(WEEKS, entry.weeks_of_month) or "every week"
+        context.update(
+            zone=zone,
+            view=view,
+            period=shown,
+            today=now.astimezone(zone).date(),
+            days=days,
+            weeks=calendar_grid.weeks(days),
+            hours=[{"label": f"{h:02d}:00", "offset": round(100 * h / 24, 3)} for h in HOUR_MARKS],
+            legend=[(member_names[m], colours[m]) for m in member_names],
+            gap_count=len(gaps),
+            now=now,
+            on_call_now=[
+                (member_names.get(m, "unknown member"), colours.get(m, ""))
+                for m in oncall.on_call(team, now)
+            ],
+            next_start=next_start,
+            on_call_next=[
+                (member_names.get(s.member_id, "unknown member"), colours.get(s.member_id, ""))
+                for s in upcoming
+                if s.start == next_start
+            ],
+            next_window_days=NEXT_SHIFT_WINDOW.days,
+            entries=entries,
+            overrides=team.overrides.filter(end__gt=now)
+            .select_related("team_member__user", "replaces_team_member__user")
+            .order_by("start", "created_at")[:50],
+            previous_url=oncall_url(team, view=view, date=shown.previous.isoformat()),
+            next_url=oncall_url(team, view=view, date=shown.next.isoformat()),
+            today_url=oncall_url(team, view=view),
+            week_url=oncall_url(team, view="week", date=anchor.isoformat()),
+            month_url=oncall_url(team, view="month", date=anchor.isoformat()),
+        )
+        return context
+
+
+class EntryFormView(TeamPageMixin, View):
+    """Add (no ``entry_id``) or edit a schedule entry; the member of an entry is fixed."""
+
+    def get_entry(self, team: Team, entry_id) -> ScheduleEntry | None:
+        if entry_id is None:
+            return None
+        return self.get_in_organization(
+            ScheduleEntry.objects.filter(team=team), entry_id, field="team__organization"
+        )
+
+    def get(self, request, team_id, entry_id=None):
+        team = self.get_team(team_id)
+        entry = self.get_entry(team, entry_id)
+        initial = {}
+        if entry is None:
+            membership = team.members.filter(user=request.user).first()
+            initial = {
+                "team_member": str(membership.pk) if membership else "",
+                "start_time": "09:00",
+                "end_time": "17:00",
+            }
+        form = ScheduleEntryForm(team=team, entry=entry, initial=initial)
+        return self.render(team, entry, form)
+
+    def post(self, request, team_id, entry_id=None):
+        team = self.get_team(team_id)
+        entry = self.get_entry(team, entry_id)
+        form = ScheduleEntryForm(request.POST, team=team, entry=entry)
+        rule = form.validated()
+        if rule is None:
+            return self.render(team, entry, form)
+        member = team.members.get(pk=rule.pop("team_member_id"))
+        if entry is None:
+            try:
+                services.create_entry(team, member, rule)
+            except services.DuplicateEntry as exc:
+                form.add_error(None, f"{exc}.")
+                return self.render(team, entry, form)
+            messages.success(request, "Schedule entry added.")
+        else:
+            services.replace_rule(entry, rule)
+            messages.success(request, "Schedule entry saved.")
+        return redirect(oncall_url(team))
+
+    def render(self, team, entry, form):
+        context = {"nav": "oncall", "team": team, "entry": entry, "form": form}
+        return render(self.request, "schedules/entry_form.html", context)
+
+
+class EntryDeleteView(TeamPageMixin, View):
+    def post(self, request, team_id, entry_id):
+        team = self.get_team(team_id)
+        entry = self.get_in_organization(
+            ScheduleEntry.objects.filter(team=team), entry_id, field="team__organization"
+        )
+        services.delete_entry(entry)
+        messages.success(request, "Schedule entry deleted.")
+        return redirect(oncall_url(team))
+
+
+class OverrideCreateView(TeamPageMixin, View):
+    def get(self, request, team_id):
+        team = self.get_team(team_id)
+        zone = zone_of(team.time_zone)
+        start = timezone.now().astimezone(zone).replace(minute=0, second=0, microsecond=0)
+        start += timedelta(hours=1)
+        form = OverrideForm(
+            team=team,
+            initial={
+                "start": start.strftime("%Y-%m-%dT%H:%M"),
+                "end": (start + timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M"),
+            },
+        )
+        return self.render(team, form)
+
+    def post(self, request, team_id):
+        team = self.get_team(team_id)
+        form = OverrideForm(request.POST, team=team)
+        data = form.validated()
+        if data is None:
+            return self.render(team, form)
+        Override.objects.create(
+            team=team,
+            team_member_id=data["team_member_id"],
+            replaces_team_member_id=data.get("replaces_team_member_id"),
+            start=data["start"],
+            end=data["end"],
+        )
+        messages.success(request, "Override added.")
+        return redirect(oncall_url(team))
+
+    def render(self, team, form):
+        context = {"nav": "oncall", "team": team, "form": form}
+        return render(self.request, "schedules/override_form.html", context)
+
+
+class OverrideDeleteView(TeamPageMixin, View):
+    def post(self, request, team_id, override_id):
+        team = self.get_team(team_id)
+        override = self.get_in_organization(
+            Override.objects.filter(team=team), override_id, field="team__organization"
+        )
+        override.delete()
+        messages.success(request, "Override deleted.")
+        return redirect(oncall_url(team))

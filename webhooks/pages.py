@@ -1,0 +1,190 @@
+"""Webhook pages: the ingest URL to copy, creating a webhook, and what each event became.
+
+Also how an event is shown anywhere (the incident page folds the same bodies): only a prefix of
+the body is read from the database, so a page of events stays small whatever was POSTed.
+"""
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.db.models import BinaryField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Length, Substr
+from django.shortcuts import redirect
+from django.views.generic import TemplateView
+
+from incidents.models import Incident
+from pinghome.api import parse_instant, parse_uuid
+from pinghome.pages import OrganizationPageMixin
+from webhooks import services
+from webhooks.models import Webhook, WebhookEvent
+
+EVENTS_PER_PAGE = 50
+PREVIEW_BYTES = 16 * 1024
+CURL_BODY = '{"status": "firing", "service": "api", "summary": "API error rate above 5%"}'
+
+
+# --- showing an event ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShownBody:
+    text: str
+    is_json: bool
+    size: int
+    truncated: bool
+
+
+def with_body_preview(
+    events: QuerySet, limit: int = PREVIEW_BYTES, *, fields: tuple[str, ...] | None = None
+) -> QuerySet:
+    """Events with ``body_preview`` (the first ``limit`` bytes) and ``body_size``, not the body.
+
+    ``fields``: load only these (plus the id) when the page shows no more of the event.
+    """
+    events = events.only(*fields) if fields is not None else events.defer("body")
+    return events.annotate(
+        body_preview=Substr("body", 1, limit, output_field=BinaryField()),
+        body_size=Length("body"),
+    )
+
+
+def shown_body(event: WebhookEvent) -> ShownBody:
+    """Pretty JSON when the (whole) body is JSON, else its text; never raises."""
+    raw = bytes(event.body_preview or b"")
+    size = event.body_size or 0
+    text = raw.decode("utf-8", errors="replace")
+    truncated = size > len(raw)
+    if not truncated and text.strip():
+        try:
+            pretty = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+            pretty.encode("utf-8")  # lone surrogates ("\ud800" escapes) cannot be rendered
+        except (ValueError, RecursionError, UnicodeEncodeError):
+            pass
+        else:
+            return ShownBody(pretty, True, size, False)
+    return ShownBody(text, False, size, truncated)
+
+
+def prepare_events(events: list[WebhookEvent], *, headers: bool = False) -> list[WebhookEvent]:
+    """Attach ``shown`` (the body to display) and, with ``headers``, ``header_items``."""
+    for event in events:
+        event.shown = shown_body(event)
+        if headers:
+            items = event.headers.items() if isinstance(event.headers, dict) else []
+            event.header_items = sorted(items, key=lambda item: item[0].lower())
+    return events
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+class WebhookForm(forms.Form):
+    name = forms.CharField(
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": "Where the alerts come from, e.g. Grafana"}),
+    )
+    description = forms.CharField(
+        max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class WebhookListView(OrganizationPageMixin, TemplateView):
+    template_name = "webhooks/webhook_list.html"
+
+    def get_context_data(self, form=None, **kwargs):
+        last_event = WebhookEvent.objects.filter(webhook=OuterRef("pk")).order_by(
+            "-received_at", "-id"
+        )
+        webhooks = Webhook.objects.filter(organization=self.organization).annotate(
+            last_received_at=Subquery(last_event.values("received_at")[:1])
+        )
+        return super().get_context_data(
+            nav="webhooks",
+            webhooks=webhooks,
+            form=form or WebhookForm(),
+            curl_body=CURL_BODY,
+            **kwargs,
+        )
+
+    def post(self, request):
+        form = WebhookForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=422)
+        webhook = services.create_webhook(self.organization, **form.cleaned_data)
+        messages.success(request, f"Webhook {webhook} created: send alerts to its URL.")
+        return redirect("webhook-detail", webhook_id=webhook.id)
+
+
+def _cursor(request) -> tuple[datetime | None, uuid.UUID | None]:
+    """``before`` (a received_at) and ``before_id`` of the next page; bad values are ignored."""
+    before = parse_instant(request.GET.get("before", "")) if request.GET.get("before") else None
+    before_id = parse_uuid(request.GET.get("before_id")) if before else None
+    return before, before_id
+
+
+class WebhookDetailView(OrganizationPageMixin, TemplateView):
+    template_name = "webhooks/webhook_detail.html"
+
+    def get_context_data(self, webhook_id, **kwargs):
+        webhook = self.get_in_organization(Webhook.objects, webhook_id)
+        events = webhook.events.all()
+        before, before_id = _cursor(self.request)
+        if before is not None:
+            # The `lte` bound lets the (webhook, -received_at, -id) index start at the cursor.
+            older = Q(received_at__lt=before)
+            if before_id is not None:
+                older |= Q(received_at=before, id__lt=before_id)
+            events = events.filter(older, received_at__lte=before)
+        page = prepare_events(
+            list(with_body_preview(events.order_by("-received_at", "-id"))[: EVENTS_PER_PAGE + 1]),
+            headers=True,
+        )
+        has_more, page = len(page) > EVENTS_PER_PAGE, page[:EVENTS_PER_PAGE]
+        self._attach_outcomes(page)
+        older_url = None
+        if has_more:
+            last = page[-1]
+            older_url = "?" + urlencode(
+                {"before": last.received_at.isoformat(), "before_id": str(last.id)}
+            )
+        return super().get_context_data(
+            nav="webhooks",
+            webhook=webhook,
+            events=page,
+            older_url=older_url,
+            paged=before is not None,
+            curl_body=CURL_BODY,
+            per_page=EVENTS_PER_PAGE,
+            **kwargs,
+        )
+
+    def _attach_outcomes(self, events: list[WebhookEvent]) -> None:
+        """``outcomes`` of each evaluated event, with the incident's name (one query in all)."""
+        outcomes_of = {}
+        for event in events:
+            evaluation = event.evaluation if isinstance(event.evaluation, dict) else {}
+            outcomes = [o for o in evaluation.get("rulesets") or [] if isinstance(o, dict)]
+            outcomes_of[event.pk] = outcomes
+            sns = evaluation.get("sns_subscription")
+            event.sns = sns if isinstance(sns, dict) else None
+        ids = {
+            parse_uuid(o.get("incident_id"))
+            for outcomes in outcomes_of.values()
+            for o in outcomes
+            if o.get("incident_id")
+        } - {None}
+        names = dict(
+            Incident.objects.filter(pk__in=ids, organization=self.organization).values_list(
+                "pk", "name"
+            )
+        )
+        for event in events:
+            event.outcomes = [
+                {**o, "incident_name": names.get(parse_uuid(o.get("incident_id")))}
+                for o in outcomes_of[event.pk]
+            ]

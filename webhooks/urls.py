@@ -1,0 +1,8 @@
+from django.urls import path
+
+from webhooks import pages
+
+urlpatterns = [
+    path("webhooks", pages.WebhookListView.as_view(), name="webhook-list"),
+    path("webhooks/<str:webhook_id>", pages.WebhookDetailView.as_view(), name="webhook-detail"),
+]
