@@ -117,23 +117,9 @@ def bar_chart(counts: list[tuple[date, int]]) -> dict:
 class ReportView(OrganizationPageMixin, TemplateView):
     template_name = "reports/report.html"
 
-    def get_team(self) -> Team | None:
-        team_id = self.request.GET.get("team")
-        if team_id:
-            return self.get_in_organization(Team.objects, team_id)
-        membership = (
-            self.request.user.memberships.filter(team__organization=self.organization)
-            .select_related("team")
-            .order_by("created_at")
-            .first()
-        )
-        if membership is not None:
-            return membership.team
-        return Team.objects.filter(organization=self.organization).order_by("name").first()
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(nav="reports", **kwargs)
-        team = self.get_team()
+        team = self.selected_team()
         context["teams"] = Team.objects.filter(organization=self.organization).order_by("name")
         context["team"] = team
         if team is None:

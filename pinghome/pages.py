@@ -27,3 +27,21 @@ class OrganizationPageMixin(LoginRequiredMixin):
         if found is None:
             raise Http404
         return found
+
+    def selected_team(self):
+        """The team named by ``?team=`` (404 if not ours), else the user's first team, else the
+        organization's first; None when the organization has no team."""
+        from accounts.models import Team
+
+        team_id = self.request.GET.get("team")
+        if team_id:
+            return self.get_in_organization(Team.objects, team_id)
+        membership = (
+            self.request.user.memberships.filter(team__organization=self.organization)
+            .select_related("team")
+            .order_by("created_at")
+            .first()
+        )
+        if membership is not None:
+            return membership.team
+        return Team.objects.filter(organization=self.organization).order_by("name").first()

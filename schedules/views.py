@@ -36,21 +36,9 @@ class TeamPageMixin(OrganizationPageMixin):
 class OnCallView(TeamPageMixin, TemplateView):
     template_name = "schedules/oncall.html"
 
-    def default_team(self) -> Team | None:
-        membership = (
-            self.request.user.memberships.filter(team__organization=self.organization)
-            .select_related("team")
-            .order_by("created_at")
-            .first()
-        )
-        if membership is not None:
-            return membership.team
-        return Team.objects.filter(organization=self.organization).order_by("name").first()
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(nav="oncall", **kwargs)
-        team_id = self.request.GET.get("team")
-        team = self.get_team(team_id) if team_id else self.default_team()
+        team = self.selected_team()
         context["teams"] = Team.objects.filter(organization=self.organization).order_by("name")
         context["team"] = team
         if team is None:
