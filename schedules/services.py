@@ -45,10 +45,17 @@ def _normalized(rule: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
+def _ensure_unique(member_id, fields: dict[str, Any], *, other_than=None) -> None:
+    duplicates = ScheduleEntry.objects.filter(team_member_id=member_id, **fields)
+    if other_than is not None:
+        duplicates = duplicates.exclude(pk=other_than.pk)
+    if duplicates.exists():
+        raise DuplicateEntry("an identical entry exists for this team member")
+
+
 def create_entry(team: Team, member: TeamMember, rule: dict[str, Any]) -> ScheduleEntry:
     fields = _normalized(rule)
-    if ScheduleEntry.objects.filter(team_member=member, **fields).exists():
-        raise DuplicateEntry("an identical entry exists for this team member")
+    _ensure_unique(member.pk, fields)
     return ScheduleEntry.objects.create(team=team, team_member=member, **fields)
 
 
@@ -59,8 +66,13 @@ def find_entry(team: Team, member_id, created_at: datetime) -> ScheduleEntry | N
 
 
 def replace_rule(entry: ScheduleEntry, rule: dict[str, Any]) -> ScheduleEntry:
-    """PUT semantics: every rule field is replaced (omitted optional fields are cleared)."""
-    for field, value in _normalized(rule).items():
+    """PUT semantics: every rule field is replaced (omitted optional fields are cleared).
+
+    Raises DuplicateEntry when the result would equal another entry of the same member.
+    """
+    fields = _normalized(rule)
+    _ensure_unique(entry.team_member_id, fields, other_than=entry)
+    for field, value in fields.items():
         setattr(entry, field, value)
     entry.save(update_fields=list(RULE_FIELDS))
     return entry

@@ -146,16 +146,17 @@ class EntryFormView(TeamPageMixin, View):
         if rule is None:
             return self.render(team, entry, form)
         member = team.members.get(pk=rule.pop("team_member_id"))
-        if entry is None:
-            try:
+        try:
+            if entry is None:
                 services.create_entry(team, member, rule)
-            except services.DuplicateEntry as exc:
-                form.add_error(None, f"{exc}.")
-                return self.render(team, entry, form)
-            messages.success(request, "Schedule entry added.")
-        else:
-            services.replace_rule(entry, rule)
-            messages.success(request, "Schedule entry saved.")
+            else:
+                services.replace_rule(entry, rule)
+        except services.DuplicateEntry as exc:
+            form.add_error(None, f"{exc}.")
+            return self.render(team, entry, form)
+        messages.success(
+            request, "Schedule entry added." if entry is None else "Schedule entry saved."
+        )
         return redirect(oncall_url(team))
 
     def render(self, team, entry, form):

@@ -68,7 +68,7 @@ class TeamScheduleView(OrganizationAPIView):
         description="Finds the entry by `team_member_id` + `created_at` (compared as instants); "
         "replaces every rule field.",
         request=ScheduleUpdateSerializer,
-        responses={200: MESSAGE, **ERRORS},
+        responses={200: MESSAGE, **ERRORS, **CONFLICT},
     )
     def put(self, request, team_id):
         team = self.get_in_organization(Team.objects, team_id)
@@ -78,7 +78,10 @@ class TeamScheduleView(OrganizationAPIView):
         entry = services.find_entry(team, rule.pop("team_member_id"), rule.pop("created_at"))
         if entry is None:
             raise NotFound("No schedule entry for this team member at this created_at.")
-        services.replace_rule(entry, rule)
+        try:
+            services.replace_rule(entry, rule)
+        except services.DuplicateEntry as exc:
+            raise Conflict(str(exc)) from None
         return ok("Schedule updated.")
 
     @extend_schema(

@@ -588,3 +588,19 @@ def test_without_a_valid_token_is_401(anonymous, owner, method, header):
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Bearer")
     assert ScheduleEntry.objects.count() == 1
+
+
+def test_a_put_that_would_duplicate_another_entry_of_the_member_is_409(owner):
+    first = create(owner, week_days=[1])
+    second = create(owner, week_days=[2])
+    response = owner.api.put(
+        schedule_url(owner.team),
+        body(owner.member, created_at=second["created_at"], week_days=[1]),
+    )
+    assert response.status_code == 409
+    assert first["id"] != second["id"]
+    response = owner.api.put(
+        schedule_url(owner.team),
+        body(owner.member, created_at=second["created_at"], week_days=[2]),
+    )
+    assert response.status_code == 200, "re-saving an entry as it is never conflicts with itself"
