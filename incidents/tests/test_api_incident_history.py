@@ -13,16 +13,14 @@ from incidents.tests.builders import (
     make_incident_action,
     open_incident,
 )
-from statuspages.tests.builders import (
+from pinghome.testing import (
     BAD_TOKEN,
     MALFORMED_ID,
     UNKNOWN_ID,
     assert_not_found,
     assert_unauthorized,
-    make_component,
-    make_status_page,
-    trigger_alerts,
 )
+from statuspages.tests.builders import make_component, make_status_page, trigger_alerts
 
 pytestmark = pytest.mark.django_db
 

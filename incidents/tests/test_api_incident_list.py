@@ -6,8 +6,7 @@ import pytest
 from django.utils.dateparse import parse_datetime
 
 from incidents.tests.builders import bulk_incidents, make_incident
-from rulesets.tests.builders import make_ruleset, make_team
-from statuspages.tests.builders import (
+from pinghome.testing import (
     BAD_TOKEN,
     MALFORMED_ID,
     UNKNOWN_ID,
@@ -15,6 +14,7 @@ from statuspages.tests.builders import (
     assert_not_found,
     assert_unauthorized,
 )
+from rulesets.tests.builders import make_ruleset, make_team
 
 pytestmark = pytest.mark.django_db
 

@@ -9,18 +9,20 @@ from incidents.tests.builders import (
     make_incident_action,
     open_incident,
 )
-from statuspages.tests.builders import (
+from pinghome.testing import (
     BAD_TOKEN,
     MALFORMED_ID,
     UNKNOWN_ID,
-    alert_setting,
     assert_invalid,
     assert_not_found,
     assert_unauthorized,
     deeply_nested,
+    send_raw,
+)
+from statuspages.tests.builders import (
+    alert_setting,
     make_component,
     make_status_page,
-    send_raw,
     trigger_alerts,
 )
 

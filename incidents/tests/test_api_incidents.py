@@ -6,19 +6,21 @@ import pytest
 
 from incidents.models import Incident, IncidentAction, TimelineEntry
 from incidents.tests.builders import incident_body, make_incident
-from rulesets.tests.builders import make_team
-from statuspages.tests.builders import (
+from pinghome.testing import (
     BAD_TOKEN,
     MALFORMED_ID,
     UNKNOWN_ID,
-    alert_setting,
     assert_invalid,
     assert_not_found,
     assert_unauthorized,
     deeply_nested,
+    send_raw,
+)
+from rulesets.tests.builders import make_team
+from statuspages.tests.builders import (
+    alert_setting,
     make_component,
     make_status_page,
-    send_raw,
     trigger_alerts,
 )
 

@@ -4,20 +4,22 @@ import uuid
 
 import pytest
 
-from rulesets.models import RulesetAction
-from rulesets.tests.builders import make_action, make_ruleset, make_team
-from statuspages.tests.builders import (
+from pinghome.testing import (
     BAD_TOKEN,
     MALFORMED_ID,
     UNKNOWN_ID,
-    alert_setting,
     assert_invalid,
     assert_not_found,
     assert_unauthorized,
     deeply_nested,
+    send_raw,
+)
+from rulesets.models import RulesetAction
+from rulesets.tests.builders import make_action, make_ruleset, make_team
+from statuspages.tests.builders import (
+    alert_setting,
     make_component,
     make_status_page,
-    send_raw,
     trigger_alerts,
 )
 

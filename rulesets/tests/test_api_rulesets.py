@@ -4,16 +4,7 @@ import pytest
 from django.utils.dateparse import parse_datetime
 
 from incidents.models import Incident
-from rulesets.models import Ruleset, RulesetAction
-from rulesets.tests.builders import (
-    CONDITION,
-    make_action,
-    make_ruleset,
-    make_team,
-    make_webhook,
-    ruleset_body,
-)
-from statuspages.tests.builders import (
+from pinghome.testing import (
     BAD_TOKEN,
     MALFORMED_ID,
     UNKNOWN_ID,
@@ -22,6 +13,15 @@ from statuspages.tests.builders import (
     assert_unauthorized,
     deeply_nested,
     send_raw,
+)
+from rulesets.models import Ruleset, RulesetAction
+from rulesets.tests.builders import (
+    CONDITION,
+    make_action,
+    make_ruleset,
+    make_team,
+    make_webhook,
+    ruleset_body,
 )
 
 pytestmark = pytest.mark.django_db

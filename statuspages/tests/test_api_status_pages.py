@@ -4,8 +4,7 @@ POST /v1/status-page/{id}/component."""
 import pytest
 from django.utils.dateparse import parse_datetime
 
-from statuspages.models import Component, ComponentStatus, StatusPage
-from statuspages.tests.builders import (
+from pinghome.testing import (
     BAD_TOKEN,
     MALFORMED_ID,
     UNKNOWN_ID,
@@ -13,10 +12,10 @@ from statuspages.tests.builders import (
     assert_not_found,
     assert_unauthorized,
     deeply_nested,
-    make_component,
-    make_status_page,
     send_raw,
 )
+from statuspages.models import Component, ComponentStatus, StatusPage
+from statuspages.tests.builders import make_component, make_status_page
 
 pytestmark = pytest.mark.django_db
 
