@@ -10,8 +10,6 @@ from accounts.models import Organization, Team, User
 from incidents.services import save_actions
 from rulesets.models import Level, Ruleset
 
-EXTENSION_FIELDS = ("webhook_ids", "dedup_key", "resolve_conditions", "enabled", "incident_name")
-
 
 def ensure_can_manage(user: User, *, level: str, team: Team) -> None:
     """Team rulesets are managed by the team's members, organization rulesets by admins."""

@@ -1,4 +1,4 @@
-"""Ingest: the hottest path of the product. One indexed lookup, one insert, 202."""
+"""Ingest: the hottest path of the product. One INSERT (its foreign key is the lookup), 202."""
 
 import re
 import uuid
