@@ -14,7 +14,6 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.views.generic import TemplateView
 
-from accounts.models import Team
 from incidents.models import Incident
 from pinghome.pages import OrganizationPageMixin
 from schedules.calendar_grid import local_midnight, zone_of
@@ -118,10 +117,8 @@ class ReportView(OrganizationPageMixin, TemplateView):
     template_name = "reports/report.html"
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(nav="reports", **kwargs)
-        team = self.selected_team()
-        context["teams"] = Team.objects.filter(organization=self.organization).order_by("name")
-        context["team"] = team
+        context = super().get_context_data(nav="reports", **self.team_choice(), **kwargs)
+        team = context["team"]
         if team is None:
             return context
         zone = zone_of(team.time_zone)

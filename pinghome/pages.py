@@ -28,6 +28,15 @@ class OrganizationPageMixin(LoginRequiredMixin):
             raise Http404
         return found
 
+    def team_choice(self) -> dict:
+        """Context for pages about one team: ``team`` (see selected_team) and every ``teams``."""
+        from accounts.models import Team
+
+        return {
+            "team": self.selected_team(),
+            "teams": Team.objects.filter(organization=self.organization).order_by("name"),
+        }
+
     def selected_team(self):
         """The team named by ``?team=`` (404 if not ours), else the user's first team, else the
         organization's first; None when the organization has no team."""

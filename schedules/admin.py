@@ -10,17 +10,8 @@ from django.utils import timezone
 from accounts.admin_base import OrganizationScopedAdmin, ScopedRelatedFilter
 from schedules.models import CalendarFeed, Override, ScheduleEntry
 from schedules.recurrence import validate_rule_fields
+from schedules.services import RULE_FIELDS
 
-RULE_FIELDS = (
-    "start_date",
-    "end_date",
-    "months_of_year",
-    "weeks_of_month",
-    "week_days",
-    "start_time",
-    "end_time",
-    "time_zone",
-)
 LIST_FIELDS = ("months_of_year", "weeks_of_month", "week_days")
 MEMBER_SELECT_RELATED = ("team", "team_member__user", "team_member__team")
 

@@ -37,10 +37,8 @@ class OnCallView(TeamPageMixin, TemplateView):
     template_name = "schedules/oncall.html"
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(nav="oncall", **kwargs)
-        team = self.selected_team()
-        context["teams"] = Team.objects.filter(organization=self.organization).order_by("name")
-        context["team"] = team
+        context = super().get_context_data(nav="oncall", **self.team_choice(), **kwargs)
+        team = context["team"]
         if team is None:
             return context
         zone = zone_of(team.time_zone)
