@@ -261,6 +261,12 @@ def main() -> None:
     parser.add_argument("--web-workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--worker-concurrency", type=int, default=os.cpu_count() or 2)
     parser.add_argument(
+        "--worker-niceness",
+        type=int,
+        default=10,
+        help="nice value of the Celery worker (0: same CPU priority as the web processes)",
+    )
+    parser.add_argument(
         "--admin-database-url", default="postgres://postgres@127.0.0.1:5432/postgres"
     )
     parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/14")
@@ -287,6 +293,7 @@ def main() -> None:
         port=PORT,
         web_workers=options.web_workers,
         worker_concurrency=options.worker_concurrency,
+        worker_niceness=options.worker_niceness,
     ) as processes:
         sampler = MemorySampler({name: p.pid for name, p in processes.items()})
         sampler.start()

@@ -39,8 +39,9 @@ class BatchingHandoff:
     Without a broker (tasks run in-process) each id is handed over at once.
     """
 
-    def __init__(self, task: Task, *, max_batch: int = 200, linger_seconds: float = 0.002):
-        self.task, self.max_batch, self.linger = task, max_batch, linger_seconds
+    def __init__(self, task: Task, *, max_batch: int = 200, min_interval_seconds: float = 0.02):
+        self.task, self.max_batch, self.min_interval = task, max_batch, min_interval_seconds
+        self._last_publish = 0.0
         self._pid: int | None = None
         self._lock = threading.Lock()
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
@@ -67,14 +68,20 @@ class BatchingHandoff:
 
     def _run(self) -> None:
         while True:
+            # At most one publish per interval (a publish costs far more CPU than an id): an id
+            # arriving at an idle moment leaves at once, under load batches grow with the load.
             batch = [self._queue.get()]
-            deadline = time.monotonic() + self.linger
+            deadline = self._last_publish + self.min_interval
             while len(batch) < self.max_batch:
+                wait = deadline - time.monotonic()
                 try:
-                    batch.append(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
+                    batch.append(
+                        self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
+                    )
                 except queue.Empty:
                     break
             self._publish(batch)
+            self._last_publish = time.monotonic()
 
     def flush(self) -> None:
         batch = []

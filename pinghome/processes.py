@@ -52,6 +52,7 @@ def service_processes(
     port: int,
     web_workers: int = 1,
     worker_concurrency: int = 2,
+    worker_niceness: int = 0,
     log_dir: Path | None = None,
     web_broker: str | None = None,
     beat: bool = False,
@@ -59,6 +60,8 @@ def service_processes(
 ) -> Iterator[dict[str, subprocess.Popen]]:
     """Run the product as in production: gunicorn web processes, a Celery worker (and beat).
 
+    ``worker_niceness`` lowers the worker's CPU priority (``nice``): on a machine shared with
+    the web processes, accepting events comes first and evaluation catches up.
     ``web_broker`` gives the web processes another broker URL than the worker (e.g. one that is
     down, to show that the re-drive evaluates what ingest could not hand over).
     """
@@ -74,6 +77,7 @@ def service_processes(
     commands = {
         "web": web_command(port=port, workers=web_workers),
         "worker": [
+            *(("nice", "-n", str(worker_niceness)) if worker_niceness else ()),
             *(celery, "-A", "pinghome", "worker", "-Q", "default,evaluation,actions,notifications"),
             *("--concurrency", str(worker_concurrency), "--loglevel", "WARNING"),
             *("--without-gossip", "--without-mingle", "--without-heartbeat"),

@@ -33,19 +33,27 @@ def wait_until(predicate, timeout=5.0):
     return predicate()
 
 
-def test_ids_added_together_go_out_in_one_batch_in_order():
+def test_an_id_arriving_at_an_idle_moment_leaves_at_once():
     task = FakeTask()
-    handoff = BatchingHandoff(task, linger_seconds=0.05)
+    handoff = BatchingHandoff(task, min_interval_seconds=60)
+    handoff.add("a")
+    assert wait_until(lambda: task.published == [["a"]], timeout=2)
+
+
+def test_ids_arriving_within_the_interval_go_out_in_one_batch_in_order():
+    task = FakeTask()
+    handoff = BatchingHandoff(task, min_interval_seconds=0.3)
+    handoff.add("first")
+    assert wait_until(lambda: task.published == [["first"]])
     for n in range(5):
         handoff.add(str(n))
-    assert wait_until(lambda: sum(map(len, task.published)) == 5)
-    assert [i for batch in task.published for i in batch] == ["0", "1", "2", "3", "4"]
-    assert len(task.published) == 1
+    assert wait_until(lambda: len(task.published) == 2)
+    assert task.published == [["first"], ["0", "1", "2", "3", "4"]]
 
 
 def test_batches_are_capped():
     task = FakeTask()
-    handoff = BatchingHandoff(task, max_batch=2, linger_seconds=0.05)
+    handoff = BatchingHandoff(task, max_batch=2, min_interval_seconds=0.05)
     for n in range(5):
         handoff.add(str(n))
     assert wait_until(lambda: sum(map(len, task.published)) == 5)
@@ -54,7 +62,7 @@ def test_batches_are_capped():
 
 def test_a_broker_outage_drops_the_batch_but_not_the_thread():
     task = FakeTask(fail_first=1)
-    handoff = BatchingHandoff(task, linger_seconds=0.01)
+    handoff = BatchingHandoff(task, min_interval_seconds=0.01)
     handoff.add("lost-to-the-redrive")
     time.sleep(0.1)
     handoff.add("next")
