@@ -92,10 +92,11 @@ def create_incident(
         urgency=urgency,
         assignees=assignees or [],
         created_by=by,
+        **notifications.escalation_start(team),
     )
     start_actions(save_actions(incident.actions, actions or [], delete_missing=False))
     record(incident, TimelineKind.CREATED, by=by, message=f"Opened by {by.email}")
-    notifications.on_incident_opened(incident)
+    notifications.notify_opened(incident)
     return incident
 
 
@@ -279,24 +280,21 @@ def undo_actions(incident_id: str) -> None:
 # --- incidents opened, fed and resolved by rulesets -------------------------------------------
 
 
-def _attach(incident: Incident, event: WebhookEvent) -> bool:
-    """Link an event to an incident once; the event count follows the links.
+def _attach(incident: Incident, event: WebhookEvent) -> None:
+    """Link an event to an open incident; the event count follows the links.
 
-    Callers hold the (ruleset, dedup key) lock and have checked the event was not applied yet;
-    the unique constraint on the link stays the last guard.
+    Callers hold the (ruleset, dedup key) lock and the claimed event, so the event is linked
+    once; the unique constraint on the link stays the last guard.
     """
-    linked = not IncidentEvent.objects.filter(incident=incident, event=event).exists()
-    if linked:
-        IncidentEvent.objects.create(incident=incident, event=event)
-        Incident.objects.filter(pk=incident.pk).update(
-            event_count=F("event_count") + 1,
-            first_event_at=Coalesce("first_event_at", Value(event.received_at)),
-            last_event_at=Greatest(
-                Coalesce("last_event_at", Value(event.received_at)), Value(event.received_at)
-            ),
-            updated_at=timezone.now(),
-        )
-    return linked
+    IncidentEvent.objects.create(incident=incident, event=event)
+    Incident.objects.filter(pk=incident.pk).update(
+        event_count=F("event_count") + 1,
+        first_event_at=Coalesce("first_event_at", Value(event.received_at)),
+        last_event_at=Greatest(
+            Coalesce("last_event_at", Value(event.received_at)), Value(event.received_at)
+        ),
+        updated_at=timezone.now(),
+    )
 
 
 def unresolved_incident(ruleset: Ruleset, dedup_key: str) -> Incident | None:
@@ -311,7 +309,8 @@ def unresolved_incident(ruleset: Ruleset, dedup_key: str) -> Incident | None:
 def attach_to_open(ruleset: Ruleset, *, dedup_key: str, event: WebhookEvent) -> Incident | None:
     """Attach the event to the ruleset's unresolved incident for this key, if there is one."""
     incident = unresolved_incident(ruleset, dedup_key)
-    if incident is not None and _attach(incident, event):
+    if incident is not None:
+        _attach(incident, event)
         record(
             incident,
             TimelineKind.EVENT_ATTACHED,
@@ -337,16 +336,21 @@ def open_or_attach(
         with transaction.atomic():
             incident = Incident.objects.create(
                 organization_id=ruleset.organization_id,
-                team_id=ruleset.team_id,
+                team=ruleset.team,
                 name=name[:500],
                 description=ruleset.description,
                 urgency=ruleset.urgency,
                 assignees=ruleset.assignees,
                 ruleset=ruleset,
                 dedup_key=dedup_key,
+                event_count=1,
+                first_event_at=event.received_at,
+                last_event_at=event.received_at,
+                **notifications.escalation_start(ruleset.team),
             )
     except IntegrityError:
         return attach_to_open(ruleset, dedup_key=dedup_key, event=event), False
+    IncidentEvent.objects.create(incident=incident, event=event)
     record(
         incident,
         TimelineKind.CREATED,
@@ -354,11 +358,11 @@ def open_or_attach(
         message=f"Opened by ruleset {ruleset.name}",
         data={"event_id": str(event.id), "dedup_key": dedup_key},
     )
-    _attach(incident, event)
-    notifications.on_incident_opened(incident)
+    notifications.notify_opened(incident)
     start_actions(
-        save_actions(
-            incident.actions, ruleset.actions.values("type", "settings"), delete_missing=False
+        IncidentAction.objects.bulk_create(
+            IncidentAction(incident=incident, type=a.type, settings=a.settings, position=position)
+            for position, a in enumerate(ruleset.actions.all())
         )
     )
     return incident, True

@@ -17,17 +17,22 @@ from pinghome.jobs import enqueue_on_commit
 from schedules import oncall
 
 
-def on_incident_opened(incident: Incident) -> None:
-    """Notify the assignees after commit, and arm escalation if the team asks for it."""
+def escalation_start(team: Team) -> dict[str, Any]:
+    """Escalation fields of an incident the team opens: armed if the team asks for it."""
+    delay = team.renotify_after_minutes
+    if not delay:
+        return {}
+    return {
+        "escalation_token": uuid.uuid4(),
+        "next_escalation_at": timezone.now() + timedelta(minutes=delay),
+        "escalation_step": 0,
+    }
+
+
+def notify_opened(incident: Incident) -> None:
+    """Notify the assignees of a new incident after commit."""
     from notifications.tasks import notify_assignees
 
-    delay = incident.team.renotify_after_minutes
-    if delay:
-        Incident.objects.filter(pk=incident.pk).update(
-            escalation_token=uuid.uuid4(),
-            next_escalation_at=timezone.now() + timedelta(minutes=delay),
-            escalation_step=0,
-        )
     enqueue_on_commit(notify_assignees, str(incident.pk), None, "opened")
 
 

@@ -1,7 +1,8 @@
-"""Evaluation of a stored event against the rulesets listening to its webhook.
+"""Evaluation of stored events against the rulesets listening to their webhooks.
 
 For each ruleset: decide (pure) what the event means, then apply it under a row lock of the
-(ruleset, dedup key) state, recording the pair so a second run changes nothing.
+(ruleset, dedup key) state. An event is claimed (row lock, skipped if another worker holds it)
+and marked evaluated in the same transaction, so a second run changes nothing.
 """
 
 import hashlib
@@ -93,47 +94,141 @@ def rulesets_for(event: WebhookEvent) -> list[Ruleset]:
         .filter(Q(webhooks=event.webhook_id) | Q(webhooks__isnull=True))
         .distinct()
         .order_by("created_at")
+        .select_related("team")
+        .prefetch_related("actions")
     )
+
+
+# Events evaluated per transaction: their incidents become visible together at its commit.
+CHUNK_SIZE = 8
+
+
+def evaluate_events(event_ids: list[str]) -> dict[str, list[Outcome]]:
+    """Evaluate stored events in receive order, a few per transaction (idempotent).
+
+    Events evaluated already, or being evaluated by another worker right now, are skipped:
+    the result holds only the events this call evaluated.
+    """
+    rulesets: dict[str, list[Ruleset]] = {}
+    results: dict[str, list[Outcome]] = {}
+    for start in range(0, len(event_ids), CHUNK_SIZE):
+        results.update(_evaluate_chunk(event_ids[start : start + CHUNK_SIZE], rulesets))
+    return results
 
 
 def evaluate(event_id: str) -> list[Outcome] | None:
     """Evaluate one event (idempotent); None when it does not exist or was evaluated already."""
-    event = _pending_event(event_id)
-    return None if event is None else _evaluate(event)
+    return evaluate_events([event_id]).get(str(event_id))
 
 
-def _pending_event(event_id: str) -> WebhookEvent | None:
-    event = WebhookEvent.objects.select_related("webhook").filter(pk=event_id).first()
-    return event if event is not None and event.evaluated_at is None else None
+@dataclass
+class _Plan:
+    """What one event means for each ruleset listening to it (decided before any lock)."""
+
+    event: WebhookEvent
+    view: EventView
+    decisions: list[tuple[Ruleset, Decision | Exception]]
 
 
-def _evaluate(event: WebhookEvent) -> list[Outcome]:
-    """One transaction (one commit) per event; each ruleset applies in a savepoint of its own.
+def _evaluate_chunk(
+    event_ids: list[str], rulesets: dict[str, list[Ruleset]]
+) -> dict[str, list[Outcome]]:
+    """One transaction: claim the events, lock every (ruleset, dedup key) they touch, apply.
 
-    Rulesets are applied in a fixed order (creation), so the locks two events take never cross.
+    Claiming skips events another worker holds (it will evaluate them); the dedup states are
+    locked in one statement in a fixed order, so two chunks never wait on each other in a cycle.
+    Each ruleset applies in a savepoint of its own: one failing does not stop the others.
     """
-    view = event_view(event)
     with transaction.atomic():
-        outcomes = [apply(ruleset, event, view) for ruleset in rulesets_for(event)]
-        WebhookEvent.objects.filter(pk=event.pk, evaluated_at__isnull=True).update(
-            evaluated_at=timezone.now(), evaluation={"rulesets": outcomes}
+        events = list(
+            WebhookEvent.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("webhook")
+            .filter(pk__in=event_ids, evaluated_at__isnull=True)
+            .order_by("received_at", "id")
         )
-    return outcomes
+        plans = [_plan(event, rulesets) for event in events]
+        states = _locked_states(
+            {
+                (ruleset.pk, decision.dedup_key)
+                for plan in plans
+                for ruleset, decision in plan.decisions
+                if isinstance(decision, Decision) and decision.intent in ("open", "resolve")
+            }
+        )
+        results, evaluations = {}, []
+        for plan in plans:
+            outcomes = [
+                _apply(ruleset, plan, decision, states, evaluations)
+                for ruleset, decision in plan.decisions
+            ]
+            plan.event.evaluated_at, plan.event.evaluation = timezone.now(), {"rulesets": outcomes}
+            results[str(plan.event.pk)] = outcomes
+            if subscribe_url(plan.event):
+                enqueue_on_commit(confirm_sns_subscription, str(plan.event.pk))
+        DedupState.objects.bulk_update(
+            [state for state in states.values() if state.last_event_id is not None],
+            ["last_received_at", "last_event_id"],
+        )
+        EventEvaluation.objects.bulk_create(evaluations)
+        WebhookEvent.objects.bulk_update(events, ["evaluated_at", "evaluation"])
+    return results
 
 
-def apply(ruleset: Ruleset, event: WebhookEvent, view: EventView) -> Outcome:
+def _plan(event: WebhookEvent, rulesets: dict[str, list[Ruleset]]) -> _Plan:
+    webhook = str(event.webhook_id)
+    if webhook not in rulesets:
+        rulesets[webhook] = rulesets_for(event)
+    view = event_view(event)
+    decisions: list[tuple[Ruleset, Decision | Exception]] = []
+    for ruleset in rulesets[webhook]:
+        try:
+            decisions.append((ruleset, decide(ruleset, event, view)))
+        except Exception as exc:  # noqa: BLE001 - a ruleset's bug must not block the others
+            decisions.append((ruleset, exc))
+    return _Plan(event, view, decisions)
+
+
+StateKey = tuple[Any, str]
+
+
+def _locked_states(keys: set[StateKey]) -> dict[StateKey, DedupState]:
+    """Create the missing (ruleset, dedup key) states, then lock them all in a fixed order."""
+    if not keys:
+        return {}
+    ordered = sorted(keys, key=lambda k: (str(k[0]), k[1]))
+    DedupState.objects.bulk_create(
+        [DedupState(ruleset_id=ruleset, dedup_key=key) for ruleset, key in ordered],
+        ignore_conflicts=True,
+    )
+    which = Q()
+    for ruleset, key in ordered:
+        which |= Q(ruleset_id=ruleset, dedup_key=key)
+    return {
+        (state.ruleset_id, state.dedup_key): state
+        for state in DedupState.objects.select_for_update()
+        .filter(which)
+        .order_by("ruleset_id", "dedup_key")
+    }
+
+
+def _apply(
+    ruleset: Ruleset,
+    plan: _Plan,
+    decision: Decision | Exception,
+    states: dict[StateKey, DedupState],
+    evaluations: list[EventEvaluation],
+) -> Outcome:
     base: Outcome = {"ruleset_id": str(ruleset.pk), "ruleset": ruleset.name}
-    try:
-        decision = decide(ruleset, event, view)
-    except Exception as exc:  # noqa: BLE001 - a ruleset's bug must not block the others
-        return {**base, "outcome": "error", "detail": str(exc)[:500]}
+    if isinstance(decision, Exception):
+        return {**base, "outcome": "error", "detail": str(decision)[:500]}
     if decision.intent == "none":
         return {**base, "outcome": "no-match"}
     if decision.intent == "no-dedup-key":
         return {**base, "outcome": "no-dedup-key", "detail": f"{ruleset.dedup_key} is absent"}
+    state = states[(ruleset.pk, decision.dedup_key)]
     try:
         with transaction.atomic():
-            return {**base, **_apply_locked(ruleset, event, view, decision)}
+            result = _apply_locked(ruleset, plan, decision, state)
     except Exception as exc:  # noqa: BLE001 - recorded on the event; others still run
         return {
             **base,
@@ -141,24 +236,15 @@ def apply(ruleset: Ruleset, event: WebhookEvent, view: EventView) -> Outcome:
             "dedup_key": decision.dedup_key,
             "detail": str(exc)[:500],
         }
-
-
-def _state_for_update(ruleset: Ruleset, dedup_key: str) -> DedupState:
-    # INSERT ... ON CONFLICT DO NOTHING: created once, whoever comes first; then lock it.
-    DedupState.objects.bulk_create(
-        [DedupState(ruleset=ruleset, dedup_key=dedup_key)], ignore_conflicts=True
-    )
-    return DedupState.objects.select_for_update().get(ruleset=ruleset, dedup_key=dedup_key)
+    evaluations.append(EventEvaluation(event=plan.event, ruleset=ruleset, outcome=result))
+    return {**base, **result}
 
 
 def _apply_locked(
-    ruleset: Ruleset, event: WebhookEvent, view: EventView, decision: Decision
+    ruleset: Ruleset, plan: _Plan, decision: Decision, state: DedupState
 ) -> dict[str, Any]:
-    key = decision.dedup_key
-    state = _state_for_update(ruleset, key)
-    done = EventEvaluation.objects.filter(event=event, ruleset=ruleset).first()
-    if done is not None:
-        return done.outcome
+    """Apply under the (ruleset, dedup key) lock; the state's cursor moves only on success."""
+    event, key = plan.event, decision.dedup_key
     result: dict[str, Any] = {"dedup_key": key}
     position = (event.received_at, event.pk)
     if state.last_received_at is not None and position < (
@@ -176,36 +262,23 @@ def _apply_locked(
             result.update(outcome="attached", incident_id=str(incident.pk))
         else:
             result.update(outcome="stale", detail="a later event for this key was applied first")
+        return result
+    if decision.intent == "open":
+        name = (
+            render_template(ruleset.incident_name, plan.view.body) if ruleset.incident_name else ""
+        )
+        incident, opened = incidents.open_or_attach(
+            ruleset, dedup_key=key, event=event, name=name or ruleset.name
+        )
+        result.update(outcome="opened" if opened else "attached", incident_id=str(incident.pk))
     else:
-        state.last_received_at, state.last_event_id = position
-        state.save(update_fields=["last_received_at", "last_event_id"])
-        if decision.intent == "open":
-            name = (
-                render_template(ruleset.incident_name, view.body) if ruleset.incident_name else ""
-            )
-            incident, opened = incidents.open_or_attach(
-                ruleset, dedup_key=key, event=event, name=name or ruleset.name
-            )
-            result.update(outcome="opened" if opened else "attached", incident_id=str(incident.pk))
+        incident = incidents.resolve_from_event(ruleset, dedup_key=key, event=event)
+        if incident is None:
+            result.update(outcome="no-open-incident")
         else:
-            incident = incidents.resolve_from_event(ruleset, dedup_key=key, event=event)
-            if incident is None:
-                result.update(outcome="no-open-incident")
-            else:
-                result.update(outcome="resolved", incident_id=str(incident.pk))
-    EventEvaluation.objects.create(event=event, ruleset=ruleset, outcome=result)
+            result.update(outcome="resolved", incident_id=str(incident.pk))
+    state.last_received_at, state.last_event_id = position
     return result
-
-
-def evaluate_and_follow_up(event_id: str) -> list[Outcome] | None:
-    """Evaluate, then hand what the event asks of us beyond rules (SNS confirmation) to Celery."""
-    event = _pending_event(event_id)
-    if event is None:
-        return None
-    outcomes = _evaluate(event)
-    if subscribe_url(event):
-        enqueue_on_commit(confirm_sns_subscription, str(event.pk))
-    return outcomes
 
 
 def pending_events(older_than_seconds: int, limit: int):

@@ -11,8 +11,7 @@ def evaluate_events(self, event_ids: list[str]) -> None:
     skipped on the retry.
     """
     try:
-        for event_id in event_ids:
-            evaluation.evaluate_and_follow_up(event_id)
+        evaluation.evaluate_events(event_ids)
     except Exception as exc:  # noqa: BLE001 - bounded retries
         raise self.retry(exc=exc, countdown=min(2**self.request.retries, 60)) from None
 
