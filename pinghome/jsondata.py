@@ -7,7 +7,19 @@ infinity), ``"\\ud800"`` escapes (lone surrogates, which UTF-8 cannot encode), `
 
 import json
 import math
+import re
 from typing import Any
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable_text(text: str) -> str:
+    """Text PostgreSQL can store (in text and jsonb): NUL and lone surrogates become U+FFFD.
+
+    For text taken from what senders send (header values, dedup keys, incident names): such
+    characters must not turn an accepted event into an error.
+    """
+    return _UNSTORABLE.sub("\ufffd", text)
 
 
 def loads_strict(text: str) -> Any:

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from incidents import services as incidents
 from pinghome.jobs import enqueue_on_commit
+from pinghome.jsondata import storable_text
 from rulesets.conditions import (
     EventView,
     all_hold,
@@ -64,7 +65,7 @@ def dedup_key_of(ruleset: Ruleset, event: WebhookEvent, view: EventView) -> str 
     value = first_value(view.body, ruleset.dedup_key)
     if value is None:
         return None
-    text = value_to_text(value)
+    text = storable_text(value_to_text(value))
     if len(text) > MAX_DEDUP_KEY:
         return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
     return text
@@ -265,7 +266,9 @@ def _apply_locked(
         return result
     if decision.intent == "open":
         name = (
-            render_template(ruleset.incident_name, plan.view.body) if ruleset.incident_name else ""
+            storable_text(render_template(ruleset.incident_name, plan.view.body))
+            if ruleset.incident_name
+            else ""
         )
         incident, opened = incidents.open_or_attach(
             ruleset, dedup_key=key, event=event, name=name or ruleset.name

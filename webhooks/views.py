@@ -8,7 +8,6 @@ request object: that halves the CPU one event costs); the Django view serves the
 
 import json
 import logging
-import re
 import uuid
 from typing import Any
 
@@ -18,13 +17,13 @@ from django.http import HttpHeaders, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from pinghome.client_ip import client_ip
+from pinghome.jsondata import storable_text
 from webhooks import services
 
 logger = logging.getLogger(__name__)
 
 INGEST_PATH_PREFIX = "/v1/incident/webhook/"
 
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _REASONS = {
     202: "202 Accepted",
     404: "404 Not Found",
@@ -60,16 +59,14 @@ def accept(environ: dict[str, Any], webhook_id: str) -> Answer:
         body = b""
     if len(body) > limit:
         return _too_large(limit)
-    content_type = _storable(environ.get("CONTENT_TYPE", ""))[:255]
+    content_type = storable_text(environ.get("CONTENT_TYPE", ""))[:255]
     ip = client_ip(environ)
     try:
         event = services.store_event(
             webhook_uuid,
             body=body,
             content_type=content_type,
-            headers={
-                _storable(name): _storable(value) for name, value in HttpHeaders(environ).items()
-            },
+            headers={storable_text(k): storable_text(v) for k, v in HttpHeaders(environ).items()},
             ip=ip,
         )
     except DatabaseError:
@@ -117,15 +114,6 @@ def wsgi_ingest(environ: dict[str, Any], start_response) -> list[bytes]:
         ],
     )
     return [content]
-
-
-def _storable(text: str) -> str:
-    """Header text PostgreSQL can store: NUL and lone surrogates become U+FFFD.
-
-    The body is kept byte for byte; a header value with such characters (which no conforming
-    client sends) must not turn an accepted event into a 500.
-    """
-    return _UNSTORABLE.sub("\ufffd", text)
 
 
 def _too_large(limit: int) -> Answer:

@@ -1,5 +1,6 @@
 """Exactly once, in effect: idempotent evaluation, re-drive, receive order, concurrency."""
 
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -233,3 +234,20 @@ def test_the_same_event_evaluated_by_two_workers_at_once_counts_once(owner):
         list(pool.map(evaluate, range(4)))
 
     assert Incident.objects.get().event_count == 1
+
+
+@pytest.mark.parametrize("service", ["api\u0000db", "api\ud800"])
+def test_a_dedup_key_the_database_cannot_store_as_is_still_opens_and_resolves(owner, service):
+    webhook = create_webhook(owner)
+    firing_ruleset(owner, webhook)
+
+    def body(status: str) -> bytes:
+        return json.dumps({"status": status, "service": service}).encode()  # \u escapes
+
+    firing = send(webhook, body("firing"))
+    [incident] = incidents(owner)
+    assert incident["dedup_key"] == service.replace(service[3], "\ufffd")
+    assert WebhookEvent.objects.get(pk=firing).evaluated_at is not None
+
+    send(webhook, body("resolved"))
+    assert incidents(owner)[0]["status"] == "resolved"
