@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -19,6 +19,7 @@ from incidents.models import (
     IncidentAction,
     IncidentEvent,
     IncidentStatus,
+    TimelineEntry,
     TimelineKind,
 )
 from incidents.timeline import record
@@ -279,100 +280,157 @@ def undo_actions(incident_id: str) -> None:
 
 # --- incidents opened, fed and resolved by rulesets -------------------------------------------
 
+RuleKey = tuple[Any, str]  # (ruleset id, dedup key)
 
-def _attach(incident: Incident, event: WebhookEvent) -> None:
-    """Link an event to an open incident; the event count follows the links.
 
-    Callers hold the (ruleset, dedup key) lock and the claimed event, so the event is linked
-    once; the unique constraint on the link stays the last guard.
+class RuleIncidents:
+    """The unresolved incidents of the (ruleset, dedup key) pairs a chunk of events touches.
+
+    For ``rulesets.evaluation``, which holds the lock of every pair for the whole transaction.
+    The incidents are read in one query. What attaching an event writes (link, event count and
+    times, timeline entry) is staged and written in bulk by ``flush``: a storm of duplicates
+    costs a few statements per chunk instead of several per event.
+
+    Each application (one event, one ruleset) runs in a savepoint: ``keep`` makes what it staged
+    part of the chunk, ``discard`` drops it when the savepoint rolled back.
     """
-    IncidentEvent.objects.create(incident=incident, event=event)
-    Incident.objects.filter(pk=incident.pk).update(
-        event_count=F("event_count") + 1,
-        first_event_at=Coalesce("first_event_at", Value(event.received_at)),
-        last_event_at=Greatest(
-            Coalesce("last_event_at", Value(event.received_at)), Value(event.received_at)
-        ),
-        updated_at=timezone.now(),
-    )
 
-
-def unresolved_incident(ruleset: Ruleset, dedup_key: str) -> Incident | None:
-    return (
-        Incident.objects.select_for_update()
-        .filter(ruleset=ruleset, dedup_key=dedup_key)
-        .exclude(status=IncidentStatus.RESOLVED)
-        .first()
-    )
-
-
-def attach_to_open(ruleset: Ruleset, *, dedup_key: str, event: WebhookEvent) -> Incident | None:
-    """Attach the event to the ruleset's unresolved incident for this key, if there is one."""
-    incident = unresolved_incident(ruleset, dedup_key)
-    if incident is not None:
-        _attach(incident, event)
-        record(
-            incident,
-            TimelineKind.EVENT_ATTACHED,
-            actor=f"ruleset:{ruleset.name}",
-            message="Event attached",
-            data={"event_id": str(event.id)},
+    def __init__(self, keys: Iterable[RuleKey]):
+        which = models.Q()
+        for ruleset_id, dedup_key in keys:
+            which |= models.Q(ruleset_id=ruleset_id, dedup_key=dedup_key)
+        self._open: dict[RuleKey, Incident] = (
+            {
+                (incident.ruleset_id, incident.dedup_key): incident
+                for incident in Incident.objects.select_for_update()
+                .filter(which)
+                .exclude(status=IncidentStatus.RESOLVED)
+            }
+            if which
+            else {}
         )
-    return incident
+        self._links: list[IncidentEvent] = []
+        self._entries: list[TimelineEntry] = []
+        self._times: dict[Incident, list] = {}
+        self._staged: list[tuple[str, Any]] = []
 
+    def attach(self, ruleset: Ruleset, *, dedup_key: str, event: WebhookEvent) -> Incident | None:
+        """Attach the event to the ruleset's unresolved incident for this key, if there is one."""
+        incident = self._open.get((ruleset.pk, dedup_key))
+        if incident is not None:
+            self._stage_link(incident, event, count=True)
+            self._staged.append(("entry", _entry(incident, ruleset, "Event attached", event)))
+        return incident
 
-def open_or_attach(
-    ruleset: Ruleset, *, dedup_key: str, event: WebhookEvent, name: str
-) -> tuple[Incident, bool]:
-    """Open the ruleset's incident for this dedup key, or attach the event to the open one.
+    def open_or_attach(
+        self, ruleset: Ruleset, *, dedup_key: str, event: WebhookEvent, name: str
+    ) -> tuple[Incident, bool]:
+        """Open the ruleset's incident for this dedup key, or attach the event to the open one.
 
-    Must run inside a transaction. The partial unique constraint guarantees one unresolved
-    incident per (ruleset, dedup key) even if two callers race past the lookup.
-    """
-    incident = attach_to_open(ruleset, dedup_key=dedup_key, event=event)
-    if incident is not None:
-        return incident, False
-    try:
-        with transaction.atomic():
-            incident = Incident.objects.create(
-                organization_id=ruleset.organization_id,
-                team=ruleset.team,
-                name=name[:500],
-                description=ruleset.description,
-                urgency=ruleset.urgency,
-                assignees=ruleset.assignees,
-                ruleset=ruleset,
-                dedup_key=dedup_key,
-                event_count=1,
-                first_event_at=event.received_at,
-                last_event_at=event.received_at,
-                **notifications.escalation_start(ruleset.team),
+        The partial unique constraint stays the guard of one unresolved incident per key.
+        """
+        incident = self.attach(ruleset, dedup_key=dedup_key, event=event)
+        if incident is not None:
+            return incident, False
+        incident = Incident.objects.create(
+            organization_id=ruleset.organization_id,
+            team=ruleset.team,
+            name=name[:500],
+            description=ruleset.description,
+            urgency=ruleset.urgency,
+            assignees=ruleset.assignees,
+            ruleset=ruleset,
+            dedup_key=dedup_key,
+            event_count=1,
+            first_event_at=event.received_at,
+            last_event_at=event.received_at,
+            **notifications.escalation_start(ruleset.team),
+        )
+        self._stage_link(incident, event, count=False)
+        self._staged.append(
+            (
+                "entry",
+                _entry(
+                    incident,
+                    ruleset,
+                    f"Opened by ruleset {ruleset.name}",
+                    event,
+                    kind=TimelineKind.CREATED,
+                    dedup_key=dedup_key,
+                ),
             )
-    except IntegrityError:
-        return attach_to_open(ruleset, dedup_key=dedup_key, event=event), False
-    IncidentEvent.objects.create(incident=incident, event=event)
-    record(
-        incident,
-        TimelineKind.CREATED,
-        actor=f"ruleset:{ruleset.name}",
-        message=f"Opened by ruleset {ruleset.name}",
-        data={"event_id": str(event.id), "dedup_key": dedup_key},
-    )
-    notifications.notify_opened(incident)
-    start_actions(
-        IncidentAction.objects.bulk_create(
-            IncidentAction(incident=incident, type=a.type, settings=a.settings, position=position)
-            for position, a in enumerate(ruleset.actions.all())
         )
+        self._staged.append(("open", ((ruleset.pk, dedup_key), incident)))
+        notifications.notify_opened(incident)
+        start_actions(
+            IncidentAction.objects.bulk_create(
+                IncidentAction(incident=incident, type=a.type, settings=a.settings, position=n)
+                for n, a in enumerate(ruleset.actions.all())
+            )
+        )
+        return incident, True
+
+    def resolve(self, ruleset: Ruleset, *, dedup_key: str, event: WebhookEvent) -> Incident | None:
+        """Resolve the ruleset's unresolved incident for this key; None when there is none."""
+        incident = self._open.get((ruleset.pk, dedup_key))
+        if incident is None:
+            return None
+        self._stage_link(incident, event, count=True)
+        resolve(incident, by=None, actor=f"ruleset:{ruleset.name}")
+        self._staged.append(("close", (ruleset.pk, dedup_key)))
+        return incident
+
+    def _stage_link(self, incident: Incident, event: WebhookEvent, *, count: bool) -> None:
+        self._staged.append(("link", IncidentEvent(incident=incident, event=event)))
+        if count:
+            self._staged.append(("time", (incident, event.received_at)))
+
+    def keep(self) -> None:
+        for kind, item in self._staged:
+            if kind == "link":
+                self._links.append(item)
+            elif kind == "entry":
+                self._entries.append(item)
+            elif kind == "time":
+                self._times.setdefault(item[0], []).append(item[1])
+            elif kind == "open":
+                self._open[item[0]] = item[1]
+            else:
+                self._open.pop(item, None)
+        self._staged = []
+
+    def discard(self) -> None:
+        self._staged = []
+
+    def flush(self) -> None:
+        """Write what the kept applications staged (inside the chunk's transaction)."""
+        IncidentEvent.objects.bulk_create(self._links)
+        TimelineEntry.objects.bulk_create(self._entries)
+        now = timezone.now()
+        for incident, times in self._times.items():
+            first, last = Value(min(times)), Value(max(times))
+            Incident.objects.filter(pk=incident.pk).update(
+                event_count=F("event_count") + len(times),
+                first_event_at=Coalesce("first_event_at", first),
+                last_event_at=Greatest(Coalesce("last_event_at", last), last),
+                updated_at=now,
+            )
+
+
+def _entry(
+    incident: Incident,
+    ruleset: Ruleset,
+    message: str,
+    event: WebhookEvent,
+    *,
+    kind: str = TimelineKind.EVENT_ATTACHED,
+    **data: str,
+) -> TimelineEntry:
+    """A timeline entry by the ruleset, timed now (it is written later, with its chunk)."""
+    return TimelineEntry(
+        incident=incident,
+        kind=kind,
+        actor=f"ruleset:{ruleset.name}",
+        message=message,
+        data={"event_id": str(event.id), **data},
     )
-    return incident, True
-
-
-def resolve_from_event(ruleset: Ruleset, *, dedup_key: str, event: WebhookEvent) -> Incident | None:
-    """Resolve the ruleset's unresolved incident for this dedup key; None when there is none."""
-    incident = unresolved_incident(ruleset, dedup_key)
-    if incident is None:
-        return None
-    _attach(incident, event)
-    resolve(incident, by=None, actor=f"ruleset:{ruleset.name}")
-    return incident

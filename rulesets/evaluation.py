@@ -148,24 +148,25 @@ def _evaluate_chunk(
             .order_by("received_at", "id")
         )
         plans = [_plan(event, rulesets) for event in events]
-        states = _locked_states(
-            {
-                (ruleset.pk, decision.dedup_key)
-                for plan in plans
-                for ruleset, decision in plan.decisions
-                if isinstance(decision, Decision) and decision.intent in ("open", "resolve")
-            }
-        )
+        keys = {
+            (ruleset.pk, decision.dedup_key)
+            for plan in plans
+            for ruleset, decision in plan.decisions
+            if isinstance(decision, Decision) and decision.intent in ("open", "resolve")
+        }
+        states = _locked_states(keys)
+        book = incidents.RuleIncidents(keys)
         results, evaluations = {}, []
         for plan in plans:
             outcomes = [
-                _apply(ruleset, plan, decision, states, evaluations)
+                _apply(ruleset, plan, decision, states, book, evaluations)
                 for ruleset, decision in plan.decisions
             ]
             plan.event.evaluated_at, plan.event.evaluation = timezone.now(), {"rulesets": outcomes}
             results[str(plan.event.pk)] = outcomes
             if subscribe_url(plan.event):
                 enqueue_on_commit(confirm_sns_subscription, str(plan.event.pk))
+        book.flush()
         DedupState.objects.bulk_update(
             [state for state in states.values() if state.last_event_id is not None],
             ["last_received_at", "last_event_id"],
@@ -189,7 +190,7 @@ def _plan(event: WebhookEvent, rulesets: dict[str, list[Ruleset]]) -> _Plan:
     return _Plan(event, view, decisions)
 
 
-StateKey = tuple[Any, str]
+StateKey = incidents.RuleKey
 
 
 def _locked_states(keys: set[StateKey]) -> dict[StateKey, DedupState]:
@@ -217,6 +218,7 @@ def _apply(
     plan: _Plan,
     decision: Decision | Exception,
     states: dict[StateKey, DedupState],
+    book: incidents.RuleIncidents,
     evaluations: list[EventEvaluation],
 ) -> Outcome:
     base: Outcome = {"ruleset_id": str(ruleset.pk), "ruleset": ruleset.name}
@@ -229,20 +231,26 @@ def _apply(
     state = states[(ruleset.pk, decision.dedup_key)]
     try:
         with transaction.atomic():
-            result = _apply_locked(ruleset, plan, decision, state)
+            result = _apply_locked(ruleset, plan, decision, state, book)
     except Exception as exc:  # noqa: BLE001 - recorded on the event; others still run
+        book.discard()
         return {
             **base,
             "outcome": "error",
             "dedup_key": decision.dedup_key,
             "detail": str(exc)[:500],
         }
+    book.keep()
     evaluations.append(EventEvaluation(event=plan.event, ruleset=ruleset, outcome=result))
     return {**base, **result}
 
 
 def _apply_locked(
-    ruleset: Ruleset, plan: _Plan, decision: Decision, state: DedupState
+    ruleset: Ruleset,
+    plan: _Plan,
+    decision: Decision,
+    state: DedupState,
+    book: incidents.RuleIncidents,
 ) -> dict[str, Any]:
     """Apply under the (ruleset, dedup key) lock; the state's cursor moves only on success."""
     event, key = plan.event, decision.dedup_key
@@ -255,9 +263,7 @@ def _apply_locked(
         # Received before an event already applied: it may add to the open incident, never
         # open or resolve one against newer state.
         incident = (
-            incidents.attach_to_open(ruleset, dedup_key=key, event=event)
-            if decision.intent == "open"
-            else None
+            book.attach(ruleset, dedup_key=key, event=event) if decision.intent == "open" else None
         )
         if incident is not None:
             result.update(outcome="attached", incident_id=str(incident.pk))
@@ -270,12 +276,12 @@ def _apply_locked(
             if ruleset.incident_name
             else ""
         )
-        incident, opened = incidents.open_or_attach(
+        incident, opened = book.open_or_attach(
             ruleset, dedup_key=key, event=event, name=name or ruleset.name
         )
         result.update(outcome="opened" if opened else "attached", incident_id=str(incident.pk))
     else:
-        incident = incidents.resolve_from_event(ruleset, dedup_key=key, event=event)
+        incident = book.resolve(ruleset, dedup_key=key, event=event)
         if incident is None:
             result.update(outcome="no-open-incident")
         else:

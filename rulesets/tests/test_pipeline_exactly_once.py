@@ -251,3 +251,34 @@ def test_a_dedup_key_the_database_cannot_store_as_is_still_opens_and_resolves(ow
 
     send(webhook, body("resolved"))
     assert incidents(owner)[0]["status"] == "resolved"
+
+
+def test_a_ruleset_failing_midway_leaves_nothing_behind_and_the_others_still_apply(
+    owner, monkeypatch
+):
+    from incidents import services
+
+    webhook = create_webhook(owner)
+    create_ruleset(owner, name="Broken", conditions=FIRING, webhook_ids=[webhook])
+    create_ruleset(owner, name="Works", conditions=FIRING, webhook_ids=[webhook])
+    notify_opened = services.notifications.notify_opened
+
+    def fail_for_broken(incident):
+        if incident.name == "Broken":
+            raise RuntimeError("notification routing bug")
+        notify_opened(incident)
+
+    monkeypatch.setattr(services.notifications, "notify_opened", fail_for_broken)
+
+    event = send(webhook, {"status": "firing"})
+
+    evaluation = WebhookEvent.objects.get(pk=event).evaluation["rulesets"]
+    assert [(o["ruleset"], o["outcome"]) for o in evaluation] == [
+        ("Broken", "error"),
+        ("Works", "opened"),
+    ]
+    assert evaluation[0]["detail"] == "notification routing bug"
+    [incident] = Incident.objects.all()
+    assert (incident.name, incident.event_count) == ("Works", 1)
+    assert list(IncidentEvent.objects.values_list("incident", flat=True)) == [incident.pk]
+    assert incident.timeline.filter(kind="created").count() == 1
