@@ -97,7 +97,7 @@ def create_incident(
     )
     start_actions(save_actions(incident.actions, actions or [], delete_missing=False))
     record(incident, TimelineKind.CREATED, by=by, message=f"Opened by {by.email}")
-    notifications.notify_opened(incident)
+    notifications.notify_opened([incident])
     return incident
 
 
@@ -313,6 +313,7 @@ class RuleIncidents:
         self._entries: list[TimelineEntry] = []
         self._times: dict[Incident, list] = {}
         self._staged: list[tuple[str, Any]] = []
+        self._opened: list[Incident] = []
 
     def attach(self, ruleset: Ruleset, *, dedup_key: str, event: WebhookEvent) -> Incident | None:
         """Attach the event to the ruleset's unresolved incident for this key, if there is one."""
@@ -361,7 +362,6 @@ class RuleIncidents:
             )
         )
         self._staged.append(("open", ((ruleset.pk, dedup_key), incident)))
-        notifications.notify_opened(incident)
         start_actions(
             IncidentAction.objects.bulk_create(
                 IncidentAction(incident=incident, type=a.type, settings=a.settings, position=n)
@@ -395,6 +395,7 @@ class RuleIncidents:
                 self._times.setdefault(item[0], []).append(item[1])
             elif kind == "open":
                 self._open[item[0]] = item[1]
+                self._opened.append(item[1])
             else:
                 self._open.pop(item, None)
         self._staged = []
@@ -404,6 +405,7 @@ class RuleIncidents:
 
     def flush(self) -> None:
         """Write what the kept applications staged (inside the chunk's transaction)."""
+        notifications.notify_opened(self._opened)
         IncidentEvent.objects.bulk_create(self._links)
         TimelineEntry.objects.bulk_create(self._entries)
         now = timezone.now()

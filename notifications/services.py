@@ -29,11 +29,12 @@ def escalation_start(team: Team) -> dict[str, Any]:
     }
 
 
-def notify_opened(incident: Incident) -> None:
-    """Notify the assignees of a new incident after commit."""
-    from notifications.tasks import notify_assignees
+def notify_opened(incidents: list[Incident]) -> None:
+    """Notify the assignees of new incidents after commit: one task for all of them."""
+    from notifications.tasks import notify_opened as notify_opened_task
 
-    enqueue_on_commit(notify_assignees, str(incident.pk), None, "opened")
+    if incidents:
+        enqueue_on_commit(notify_opened_task, [str(incident.pk) for incident in incidents])
 
 
 def on_assignees_changed(incident: Incident, added: list[dict[str, str]]) -> None:
@@ -43,21 +44,30 @@ def on_assignees_changed(incident: Incident, added: list[dict[str, str]]) -> Non
         enqueue_on_commit(notify_assignees, str(incident.pk), added, "assigned")
 
 
-def recipients(incident: Incident, assignees: list[dict[str, str]]) -> list[TeamMember]:
+OnCallMemo = dict[str, tuple[Team | None, set]]
+
+
+def recipients(
+    incident: Incident, assignees: list[dict[str, str]], on_call_memo: OnCallMemo | None = None
+) -> list[TeamMember]:
     """Members to notify now: named members, and whoever is on call for each named team.
 
-    A team with no one on call is recorded on the incident's timeline.
+    A team with no one on call is recorded on the incident's timeline. ``on_call_memo`` keeps
+    each team's on-call members across the incidents of one task.
     """
     now = timezone.now()
+    memo = {} if on_call_memo is None else on_call_memo
     member_ids: set[str] = set()
     for assignee in assignees:
         if assignee["type"] == AssigneeType.TEAM_MEMBER:
             member_ids.add(assignee["id"])
             continue
-        team = Team.objects.filter(pk=assignee["id"], organization=incident.organization_id).first()
-        if team is None:
+        if assignee["id"] not in memo:
+            team = Team.objects.filter(pk=assignee["id"]).first()
+            memo[assignee["id"]] = (team, set(oncall.on_call(team, now)) if team else set())
+        team, on_call = memo[assignee["id"]]
+        if team is None or team.organization_id != incident.organization_id:
             continue
-        on_call = oncall.on_call(team, now)
         if not on_call:
             record(
                 incident,
@@ -75,14 +85,32 @@ def recipients(incident: Incident, assignees: list[dict[str, str]]) -> list[Team
 
 def notify_assignees(incident_id: str, assignees: list[dict[str, str]] | None, reason: str) -> int:
     """Fan out one delivery task per (person, channel); the incident's team if unassigned."""
-    from notifications.tasks import deliver
-
     incident = Incident.objects.filter(pk=incident_id).select_related("team").first()
     if incident is None or incident.is_resolved:
         return 0
+    return _notify(incident, assignees, reason, {})
+
+
+def notify_opened_incidents(incident_ids: list[str]) -> int:
+    """``notify_assignees`` for new incidents, each team's on-call looked up once."""
+    memo: OnCallMemo = {}
+    return sum(
+        _notify(incident, None, "opened", memo)
+        for incident in Incident.objects.filter(pk__in=incident_ids)
+        .exclude(status=IncidentStatus.RESOLVED)
+        .select_related("team")
+        .order_by("created_at", "id")
+    )
+
+
+def _notify(
+    incident: Incident, assignees: list[dict[str, str]] | None, reason: str, memo: OnCallMemo
+) -> int:
+    from notifications.tasks import deliver
+
     if assignees is None:
         assignees = incident.assignees or [{"type": AssigneeType.TEAM, "id": str(incident.team_id)}]
-    users = {member.user_id: member.user for member in recipients(incident, assignees)}
+    users = {member.user_id: member.user for member in recipients(incident, assignees, memo)}
     count = 0
     for user in users.values():
         for channel_id in channel_ids(user):

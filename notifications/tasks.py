@@ -11,6 +11,11 @@ def notify_assignees(incident_id: str, assignees: list[dict] | None, reason: str
     return services.notify_assignees(incident_id, assignees, reason)
 
 
+@shared_task(acks_late=True)
+def notify_opened(incident_ids: list[str]) -> int:
+    return services.notify_opened_incidents(incident_ids)
+
+
 @shared_task(bind=True, acks_late=True, max_retries=DELIVERY_MAX_RETRIES)
 def deliver(self, incident_id: str, user_id: str, channel_id: str, reason: str) -> None:
     try:

@@ -261,14 +261,15 @@ def test_a_ruleset_failing_midway_leaves_nothing_behind_and_the_others_still_app
     webhook = create_webhook(owner)
     create_ruleset(owner, name="Broken", conditions=FIRING, webhook_ids=[webhook])
     create_ruleset(owner, name="Works", conditions=FIRING, webhook_ids=[webhook])
-    notify_opened = services.notifications.notify_opened
+    timeline_entry = services._entry
 
-    def fail_for_broken(incident):
+    def fail_for_broken(incident, *args, **kwargs):
         if incident.name == "Broken":
-            raise RuntimeError("notification routing bug")
-        notify_opened(incident)
+            raise RuntimeError("timeline bug")
+        return timeline_entry(incident, *args, **kwargs)
 
-    monkeypatch.setattr(services.notifications, "notify_opened", fail_for_broken)
+    # Fails once the incident is inserted and its first event's link staged.
+    monkeypatch.setattr(services, "_entry", fail_for_broken)
 
     event = send(webhook, {"status": "firing"})
 
@@ -277,7 +278,7 @@ def test_a_ruleset_failing_midway_leaves_nothing_behind_and_the_others_still_app
         ("Broken", "error"),
         ("Works", "opened"),
     ]
-    assert evaluation[0]["detail"] == "notification routing bug"
+    assert evaluation[0]["detail"] == "timeline bug"
     [incident] = Incident.objects.all()
     assert (incident.name, incident.event_count) == ("Works", 1)
     assert list(IncidentEvent.objects.values_list("incident", flat=True)) == [incident.pk]
