@@ -60,8 +60,8 @@ def service_processes(
 ) -> Iterator[dict[str, subprocess.Popen]]:
     """Run the product as in production: gunicorn web processes, a Celery worker (and beat).
 
-    ``worker_niceness`` lowers the worker's CPU priority (``nice``): on a machine shared with
-    the web processes, accepting events comes first and evaluation catches up.
+    ``worker_niceness`` lowers the worker's CPU priority: on a machine shared with the web
+    processes, accepting events comes first and evaluation catches up.
     ``web_broker`` gives the web processes another broker URL than the worker (e.g. one that is
     down, to show that the re-drive evaluates what ingest could not hand over).
     """
@@ -77,7 +77,6 @@ def service_processes(
     commands = {
         "web": web_command(port=port, workers=web_workers),
         "worker": [
-            *(("nice", "-n", str(worker_niceness)) if worker_niceness else ()),
             *(celery, "-A", "pinghome", "worker", "-Q", "default,evaluation,actions,notifications"),
             *("--concurrency", str(worker_concurrency), "--loglevel", "WARNING"),
             *("--without-gossip", "--without-mingle", "--without-heartbeat"),
@@ -94,7 +93,21 @@ def service_processes(
         health_url=f"http://127.0.0.1:{port}/v1/health-check",
         log_dir=log_dir,
     ) as processes:
+        if worker_niceness:
+            lower_priority(processes["worker"].pid, worker_niceness)
         yield processes
+
+
+def lower_priority(pid: int, niceness: int) -> None:
+    """Lower the CPU priority of a process started in a session of its own, and of its children.
+
+    With autogroup scheduling (Linux's default on desktops and many servers) each session
+    competes as one group whatever the niceness of its processes: the group's own niceness is
+    the one that counts. (Under systemd the equivalent is the service's ``CPUWeight=``.)
+    """
+    os.setpriority(os.PRIO_PGRP, pid, niceness)  # every process of its group, forked or not
+    with suppress(OSError):
+        Path(f"/proc/{pid}/autogroup").write_text(str(niceness))
 
 
 @contextmanager
