@@ -405,7 +405,7 @@ class RuleIncidents:
 
     def flush(self) -> None:
         """Write what the kept applications staged (inside the chunk's transaction)."""
-        notifications.notify_opened(self._opened)
+        notifications.notify_opened(self._opened, in_process=True)
         IncidentEvent.objects.bulk_create(self._links)
         TimelineEntry.objects.bulk_create(self._entries)
         now = timezone.now()

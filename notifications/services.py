@@ -1,7 +1,9 @@
 """Routing incidents to people: assignees resolved through on-call schedules, then channels."""
 
+import logging
 import uuid
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -13,8 +15,10 @@ from incidents.models import AssigneeType, Incident, IncidentStatus, TimelineKin
 from incidents.timeline import record
 from notifications.delivery import DeliveryError, post_webhook, send_email
 from notifications.models import ChannelType, NotificationChannel
-from pinghome.jobs import enqueue_on_commit
+from pinghome.jobs import enqueue_on_commit, send_task
 from schedules import oncall
+
+logger = logging.getLogger(__name__)
 
 
 def escalation_start(team: Team) -> dict[str, Any]:
@@ -29,12 +33,30 @@ def escalation_start(team: Team) -> dict[str, Any]:
     }
 
 
-def notify_opened(incidents: list[Incident]) -> None:
-    """Notify the assignees of new incidents after commit: one task for all of them."""
+def notify_opened(incidents: list[Incident], *, in_process: bool = False) -> None:
+    """Notify the assignees of new incidents after commit: one task for all of them.
+
+    ``in_process`` (for code already running in a worker, such as evaluation) routes them
+    right after the commit in the same process instead, saving a task; should that fail,
+    the task is the fallback.
+    """
+    ids = [str(incident.pk) for incident in incidents]
+    if ids:
+        transaction.on_commit(partial(_notify_opened_now if in_process else _enqueue_opened, ids))
+
+
+def _enqueue_opened(incident_ids: list[str]) -> None:
     from notifications.tasks import notify_opened as notify_opened_task
 
-    if incidents:
-        enqueue_on_commit(notify_opened_task, [str(incident.pk) for incident in incidents])
+    send_task(notify_opened_task, incident_ids)
+
+
+def _notify_opened_now(incident_ids: list[str]) -> None:
+    try:
+        notify_opened_incidents(incident_ids)
+    except Exception:  # noqa: BLE001 - e.g. the database went away: the task retries later
+        logger.exception("could not route new incidents in process; handing them to a task")
+        _enqueue_opened(incident_ids)
 
 
 def on_assignees_changed(incident: Incident, added: list[dict[str, str]]) -> None:

@@ -20,10 +20,11 @@ def enqueue_on_commit(task: Task, *args, **kwargs) -> None:
     A broker outage must not fail the request whose data is already committed: the periodic
     re-drive finds the work again from the database.
     """
-    transaction.on_commit(partial(_send, task, args, kwargs))
+    transaction.on_commit(partial(send_task, task, *args, **kwargs))
 
 
-def _send(task: Task, args: tuple, kwargs: dict) -> None:
+def send_task(task: Task, *args, **kwargs) -> None:
+    """Enqueue ``task`` now; a broker outage is logged, not raised (the re-drive covers it)."""
     try:
         task.apply_async(args=args, kwargs=kwargs)
     except Exception:  # noqa: BLE001 - broker down: the database is the source of truth
@@ -92,4 +93,4 @@ class BatchingHandoff:
             self._publish(batch)
 
     def _publish(self, batch: list[str]) -> None:
-        _send(self.task, (batch,), {})
+        send_task(self.task, batch)

@@ -6,6 +6,7 @@ and marked evaluated in the same transaction, so a second run changes nothing.
 """
 
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,8 +15,11 @@ from typing import Any, Literal, TypedDict
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
+from accounts.models import Team
 from incidents import services as incidents
 from pinghome.jobs import enqueue_on_commit
 from pinghome.jsondata import storable_text
@@ -27,7 +31,7 @@ from rulesets.conditions import (
     render_template,
     value_to_text,
 )
-from rulesets.models import DedupState, EventEvaluation, Ruleset, RuleType
+from rulesets.models import DedupState, EventEvaluation, Ruleset, RulesetAction, RuleType
 from webhooks.models import WebhookEvent
 from webhooks.sns import subscribe_url
 from webhooks.tasks import confirm_sns_subscription
@@ -100,6 +104,29 @@ def rulesets_for(event: WebhookEvent) -> list[Ruleset]:
     )
 
 
+# Each worker process keeps the rulesets of a webhook this long: a storm of small tasks reads
+# them once. A change saved in the same process clears them at once (tests, the embedded
+# default); other processes apply it within this delay.
+RULESETS_CACHE_SECONDS = 1.0
+_rulesets_cache: dict[str, tuple[float, list[Ruleset]]] = {}
+
+
+def _listening_rulesets(event: WebhookEvent) -> list[Ruleset]:
+    key, now = str(event.webhook_id), time.monotonic()
+    cached = _rulesets_cache.get(key)
+    if cached is None or cached[0] < now:
+        cached = _rulesets_cache[key] = (now + RULESETS_CACHE_SECONDS, rulesets_for(event))
+    return cached[1]
+
+
+@receiver([post_save, post_delete], sender=Ruleset)
+@receiver([post_save, post_delete], sender=RulesetAction)
+@receiver(m2m_changed, sender=Ruleset.webhooks.through)
+@receiver(post_save, sender=Team)
+def _forget_rulesets(**kwargs) -> None:
+    _rulesets_cache.clear()
+
+
 # Events evaluated per transaction: their incidents become visible together at its commit.
 CHUNK_SIZE = 8
 
@@ -110,10 +137,9 @@ def evaluate_events(event_ids: list[str]) -> dict[str, list[Outcome]]:
     Events evaluated already, or being evaluated by another worker right now, are skipped:
     the result holds only the events this call evaluated.
     """
-    rulesets: dict[str, list[Ruleset]] = {}
     results: dict[str, list[Outcome]] = {}
     for start in range(0, len(event_ids), CHUNK_SIZE):
-        results.update(_evaluate_chunk(event_ids[start : start + CHUNK_SIZE], rulesets))
+        results.update(_evaluate_chunk(event_ids[start : start + CHUNK_SIZE]))
     return results
 
 
@@ -131,9 +157,7 @@ class _Plan:
     decisions: list[tuple[Ruleset, Decision | Exception]]
 
 
-def _evaluate_chunk(
-    event_ids: list[str], rulesets: dict[str, list[Ruleset]]
-) -> dict[str, list[Outcome]]:
+def _evaluate_chunk(event_ids: list[str]) -> dict[str, list[Outcome]]:
     """One transaction: claim the events, lock every (ruleset, dedup key) they touch, apply.
 
     Claiming skips events another worker holds (it will evaluate them); the dedup states are
@@ -147,7 +171,7 @@ def _evaluate_chunk(
             .filter(pk__in=event_ids, evaluated_at__isnull=True)
             .order_by("received_at", "id")
         )
-        plans = [_plan(event, rulesets) for event in events]
+        plans = [_plan(event) for event in events]
         keys = {
             (ruleset.pk, decision.dedup_key)
             for plan in plans
@@ -176,13 +200,10 @@ def _evaluate_chunk(
     return results
 
 
-def _plan(event: WebhookEvent, rulesets: dict[str, list[Ruleset]]) -> _Plan:
-    webhook = str(event.webhook_id)
-    if webhook not in rulesets:
-        rulesets[webhook] = rulesets_for(event)
+def _plan(event: WebhookEvent) -> _Plan:
     view = event_view(event)
     decisions: list[tuple[Ruleset, Decision | Exception]] = []
-    for ruleset in rulesets[webhook]:
+    for ruleset in _listening_rulesets(event):
         try:
             decisions.append((ruleset, decide(ruleset, event, view)))
         except Exception as exc:  # noqa: BLE001 - a ruleset's bug must not block the others

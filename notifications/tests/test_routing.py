@@ -7,10 +7,14 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+from django.db import OperationalError
 from django.test import TestCase
 
+from notifications import services
 from pinghome.testing import make_persona
+from rulesets.evaluation import evaluate_events
 from rulesets.tests.pipeline import create_ruleset, create_webhook, send
+from webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -107,6 +111,46 @@ def test_an_incident_opened_by_a_rule_reaches_the_on_call(owner, teammate, mailo
     create_ruleset(owner, assignees=[{"type": "team", "id": str(owner.team.id)}])
     send(webhook, {"anything": True})
     assert [m.to for m in mailoutbox] == [["mate@acme.test"]]
+
+
+def test_incidents_opened_together_by_rules_each_reach_the_on_call(owner, teammate, mailoutbox):
+    on_call_always(owner, teammate.member)
+    webhook = create_webhook(owner)
+    create_ruleset(owner, dedup_key="service", incident_name="{{ service }} down")
+    events = [
+        WebhookEvent.objects.create(webhook_id=webhook, body=json.dumps({"service": s}).encode())
+        for s in ("api", "db", "web")
+    ]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        evaluate_events([str(event.pk) for event in events])  # one chunk, one routing
+    assert sorted(m.subject for m in mailoutbox) == [
+        "[high] api down",
+        "[high] db down",
+        "[high] web down",
+    ]
+
+
+def test_a_rule_incident_is_still_notified_when_routing_in_process_fails(
+    owner, teammate, mailoutbox, monkeypatch, caplog
+):
+    on_call_always(owner, teammate.member)
+    webhook = create_webhook(owner)
+    create_ruleset(owner)
+    route = services.notify_opened_incidents
+    calls = []
+
+    def fail_first(incident_ids):
+        calls.append(incident_ids)
+        if len(calls) == 1:
+            raise OperationalError("connection lost")
+        return route(incident_ids)
+
+    monkeypatch.setattr(services, "notify_opened_incidents", fail_first)
+    send(webhook, {"anything": True})
+
+    assert len(calls) == 2  # in process, then the task
+    assert [m.to for m in mailoutbox] == [["mate@acme.test"]]
+    assert "handing them to a task" in caplog.text
 
 
 def test_new_assignees_are_notified_when_assignees_change(owner, teammate, mailoutbox):

@@ -283,3 +283,28 @@ def test_a_ruleset_failing_midway_leaves_nothing_behind_and_the_others_still_app
     assert (incident.name, incident.event_count) == ("Works", 1)
     assert list(IncidentEvent.objects.values_list("incident", flat=True)) == [incident.pk]
     assert incident.timeline.filter(kind="created").count() == 1
+
+
+def test_a_ruleset_change_applies_to_the_next_event_at_once(owner):
+    webhook = create_webhook(owner)
+    ruleset = create_ruleset(owner, name="Disk", conditions=FIRING, webhook_ids=[webhook])
+    send(webhook, {"status": "firing"})  # the worker process now knows the ruleset
+
+    response = owner.api.put(
+        f"/v1/ruleset/{ruleset}",
+        {
+            "rule_type": "webhook",
+            "level": "team",
+            "team_id": str(owner.team.id),
+            "name": "Disk",
+            "description": "",
+            "urgency": "high",
+            "conditions": RESOLVED,
+            "resolve_conditions": FIRING,  # inverted: "firing" now resolves
+        },
+    )
+    assert response.status_code == 200, response.content
+    send(webhook, {"status": "firing"})
+
+    [incident] = incidents(owner)
+    assert (incident["status"], incident["event_count"]) == ("resolved", 2)
