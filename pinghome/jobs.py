@@ -40,7 +40,7 @@ class BatchingHandoff:
     Without a broker (tasks run in-process) each id is handed over at once.
     """
 
-    def __init__(self, task: Task, *, max_batch: int = 200, min_interval_seconds: float = 0.02):
+    def __init__(self, task: Task, *, max_batch: int = 200, min_interval_seconds: float = 0.05):
         self.task, self.max_batch, self.min_interval = task, max_batch, min_interval_seconds
         self._last_publish = 0.0
         self._pid: int | None = None
