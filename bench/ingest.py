@@ -276,7 +276,7 @@ def main() -> None:
     parser.add_argument(
         "--worker-niceness",
         type=int,
-        default=10,
+        default=19,
         help="nice value of the Celery worker (0: same CPU priority as the web processes)",
     )
     parser.add_argument(

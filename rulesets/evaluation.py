@@ -131,15 +131,22 @@ def _forget_rulesets(**kwargs) -> None:
 CHUNK_SIZE = 8
 
 
-def evaluate_events(event_ids: list[str]) -> dict[str, list[Outcome]]:
+def evaluate_events(event_ids: list[str], *, fill: bool = False) -> dict[str, list[Outcome]]:
     """Evaluate stored events in receive order, a few per transaction (idempotent).
 
     Events evaluated already, or being evaluated by another worker right now, are skipped:
-    the result holds only the events this call evaluated.
+    the result holds only the events this call evaluated. With ``fill``, a transaction with
+    room left takes other pending events too, oldest first: under load, live events (handed
+    over a few at a time) are then evaluated in full chunks, whichever task gets them first.
     """
     results: dict[str, list[Outcome]] = {}
-    for start in range(0, len(event_ids), CHUNK_SIZE):
-        results.update(_evaluate_chunk(event_ids[start : start + CHUNK_SIZE]))
+    remaining = list(event_ids)
+    while remaining:
+        chunk_results = _evaluate_chunk(remaining[:CHUNK_SIZE], fill=fill)
+        if not chunk_results:
+            break  # the rest is evaluated, or being evaluated by another worker
+        results.update(chunk_results)
+        remaining = [event_id for event_id in remaining if str(event_id) not in results]
     return results
 
 
@@ -157,7 +164,7 @@ class _Plan:
     decisions: list[tuple[Ruleset, Decision | Exception]]
 
 
-def _evaluate_chunk(event_ids: list[str]) -> dict[str, list[Outcome]]:
+def _evaluate_chunk(event_ids: list[str], *, fill: bool) -> dict[str, list[Outcome]]:
     """One transaction: claim the events, lock every (ruleset, dedup key) they touch, apply.
 
     Claiming skips events another worker holds (it will evaluate them); the dedup states are
@@ -165,12 +172,17 @@ def _evaluate_chunk(event_ids: list[str]) -> dict[str, list[Outcome]]:
     Each ruleset applies in a savepoint of its own: one failing does not stop the others.
     """
     with transaction.atomic():
-        events = list(
-            WebhookEvent.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("webhook")
-            .filter(pk__in=event_ids, evaluated_at__isnull=True)
-            .order_by("received_at", "id")
+        pending = WebhookEvent.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+            evaluated_at__isnull=True
         )
+        events = list(pending.select_related("webhook").filter(pk__in=event_ids))
+        if fill and events and len(events) < CHUNK_SIZE:
+            events += (
+                pending.select_related("webhook")
+                .exclude(pk__in=event_ids)
+                .order_by("received_at", "id")[: CHUNK_SIZE - len(events)]
+            )
+        events.sort(key=lambda event: (event.received_at, event.pk))
         plans = [_plan(event) for event in events]
         keys = {
             (ruleset.pk, decision.dedup_key)

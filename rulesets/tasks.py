@@ -7,11 +7,12 @@ from rulesets import evaluation
 def evaluate_events(self, event_ids: list[str]) -> None:
     """Evaluate stored events in receive order (idempotent). What never runs, the re-drive will.
 
+    Chunks with room left take other pending events too (see ``evaluation.evaluate_events``).
     A failure (e.g. the database briefly down) retries the batch; events already evaluated are
     skipped on the retry.
     """
     try:
-        evaluation.evaluate_events(event_ids)
+        evaluation.evaluate_events(event_ids, fill=True)
     except Exception as exc:  # noqa: BLE001 - bounded retries
         raise self.retry(exc=exc, countdown=min(2**self.request.retries, 60)) from None
 

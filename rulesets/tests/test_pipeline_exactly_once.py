@@ -308,3 +308,16 @@ def test_a_ruleset_change_applies_to_the_next_event_at_once(owner):
 
     [incident] = incidents(owner)
     assert (incident["status"], incident["event_count"]) == ("resolved", 2)
+
+
+def test_a_task_with_room_left_also_evaluates_other_pending_events_oldest_first(owner):
+    webhook = create_webhook(owner)
+    firing_ruleset(owner, webhook)
+    lost = [stored(webhook, b'{"status": "firing", "service": "api"}') for _ in range(3)]
+
+    send(webhook, {"status": "resolved", "service": "api"})
+
+    assert WebhookEvent.objects.filter(evaluated_at__isnull=True).count() == 0
+    [incident] = incidents(owner)  # the older firings opened it, the newer event resolved it
+    assert (incident["status"], incident["event_count"]) == ("resolved", 4)
+    assert Incident.objects.get().event_links.filter(event__in=lost).count() == 3
