@@ -44,6 +44,31 @@ def web_command(
     ]
 
 
+CELERY = str(Path(sys.executable).parent / "celery")
+
+
+def worker_command(*, concurrency: int) -> list[str]:
+    return [
+        *(CELERY, "-A", "pinghome", "worker", "-Q", "default,evaluation,actions,notifications"),
+        *("--concurrency", str(concurrency), "--loglevel", "WARNING"),
+        *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+    ]
+
+
+def service_env(
+    *, database: str, broker: str, port: int, env: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The environment every process of the product gets (``env`` added last)."""
+    return {
+        "DATABASE_URL": database,
+        "CELERY_BROKER_URL": broker,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SITE_URL": f"http://127.0.0.1:{port}",
+        "LOG_LEVEL": "WARNING",
+        **(env or {}),
+    }
+
+
 @contextmanager
 def service_processes(
     *,
@@ -65,30 +90,17 @@ def service_processes(
     ``web_broker`` gives the web processes another broker URL than the worker (e.g. one that is
     down, to show that the re-drive evaluates what ingest could not hand over).
     """
-    common = {
-        "DATABASE_URL": database,
-        "CELERY_BROKER_URL": broker,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SITE_URL": f"http://127.0.0.1:{port}",
-        "LOG_LEVEL": "WARNING",
-        **(env or {}),
-    }
-    celery = str(Path(sys.executable).parent / "celery")
     commands = {
         "web": web_command(port=port, workers=web_workers),
-        "worker": [
-            *(celery, "-A", "pinghome", "worker", "-Q", "default,evaluation,actions,notifications"),
-            *("--concurrency", str(worker_concurrency), "--loglevel", "WARNING"),
-            *("--without-gossip", "--without-mingle", "--without-heartbeat"),
-        ],
+        "worker": worker_command(concurrency=worker_concurrency),
     }
     if beat:
         schedule = str(Path(log_dir or tempfile.mkdtemp(prefix="pinghome-")) / "beat-schedule")
-        commands["beat"] = [celery, "-A", "pinghome", "beat", "--schedule", schedule]
+        commands["beat"] = [CELERY, "-A", "pinghome", "beat", "--schedule", schedule]
     overrides = {"web": {"CELERY_BROKER_URL": web_broker}} if web_broker else {}
     with running(
         commands,
-        env=common,
+        env=service_env(database=database, broker=broker, port=port, env=env),
         env_by_name=overrides,
         health_url=f"http://127.0.0.1:{port}/v1/health-check",
         log_dir=log_dir,

@@ -1,6 +1,8 @@
 """From an HTTP POST to a resolved incident, through gunicorn, Redis and a real Celery worker."""
 
 import os
+import signal
+import threading
 import time
 
 import pytest
@@ -8,7 +10,15 @@ import redis
 import requests
 from django.db import connection
 
-from pinghome.processes import database_url, service_processes
+from incidents.models import IncidentEvent
+from pinghome.processes import (
+    database_url,
+    running,
+    service_env,
+    service_processes,
+    worker_command,
+)
+from webhooks.models import WebhookEvent
 
 BROKER = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 PORT = 18765
@@ -144,3 +154,78 @@ def test_events_accepted_while_the_broker_is_down_are_evaluated_by_the_redrive(
 
     [incident] = wait_for(lambda: [i for i in incidents() if i["event_count"] == 3], timeout=60)
     assert incident["status"] == "triggered"
+
+
+REDRIVE_EVERY_SECOND = {
+    "EVALUATION_REDRIVE_AFTER_SECONDS": "1",
+    "EVALUATION_REDRIVE_INTERVAL_SECONDS": "1",
+}
+
+
+@pytest.fixture
+def stack_with_beat(transactional_db, tmp_path):
+    redis.Redis.from_url(BROKER).flushdb()
+    database = database_url(connection.settings_dict)
+    with service_processes(
+        database=database,
+        broker=BROKER,
+        beat=True,
+        env=REDRIVE_EVERY_SECOND,
+        port=PORT + 2,
+        log_dir=tmp_path,
+        worker_concurrency=1,
+    ) as processes:
+        yield f"http://127.0.0.1:{PORT + 2}/v1", processes, database
+
+
+def test_events_a_killed_worker_was_evaluating_are_evaluated_once_by_the_next_one(
+    owner, stack_with_beat, tmp_path
+):
+    stack, processes, database = stack_with_beat
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {owner.token}"
+    webhook = api.post(f"{stack}/webhook", json={"name": "prometheus"}).json()["id"]
+    api.post(
+        f"{stack}/ruleset",
+        json={
+            "rule_type": "webhook",
+            "level": "team",
+            "team_id": str(owner.team.id),
+            "name": "Any",
+            "description": "",
+            "urgency": "low",
+            "conditions": [],
+            "dedup_key": "service",
+        },
+    ).raise_for_status()
+    services = [f"service-{n}" for n in range(10)]
+    sent = 400
+    statuses: list[int] = []
+
+    def send_all():
+        with requests.Session() as sender:
+            for n in range(sent):
+                url = f"{stack}/incident/webhook/{webhook}"
+                statuses.append(sender.post(url, json={"service": services[n % 10]}).status_code)
+
+    def evaluated() -> int:
+        return WebhookEvent.objects.filter(evaluated_at__isnull=False).count()
+
+    sender = threading.Thread(target=send_all)
+    sender.start()
+    wait_for(lambda: evaluated() >= 20, timeout=60)
+    os.killpg(processes["worker"].pid, signal.SIGKILL)  # busy evaluating, most likely mid-task
+    processes["worker"].wait()
+    sender.join()
+    assert statuses == [202] * sent
+    assert evaluated() < sent
+
+    replacement = worker_command(concurrency=1)
+    env = service_env(database=database, broker=BROKER, port=PORT + 2, env=REDRIVE_EVERY_SECOND)
+    with running({"worker": replacement}, env=env, health_url=f"{stack}/health-check"):
+        wait_for(lambda: evaluated() == sent, timeout=120)
+
+    incidents = api.get(f"{stack}/team/{owner.team.id}/incidents").json()
+    assert sorted(i["dedup_key"] for i in incidents) == sorted(services)
+    assert [i["event_count"] for i in incidents] == [sent // 10] * 10
+    assert IncidentEvent.objects.count() == sent
