@@ -6,6 +6,7 @@ and marked evaluated in the same transaction, so a second run changes nothing.
 """
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from datetime import timedelta
 from typing import Any, Literal, TypedDict
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
@@ -35,6 +36,8 @@ from rulesets.models import DedupState, EventEvaluation, Ruleset, RulesetAction,
 from webhooks.models import WebhookEvent
 from webhooks.sns import subscribe_url
 from webhooks.tasks import confirm_sns_subscription
+
+logger = logging.getLogger(__name__)
 
 MAX_DEDUP_KEY = 500
 
@@ -140,13 +143,28 @@ def evaluate_events(event_ids: list[str], *, fill: bool = False) -> dict[str, li
     over a few at a time) are then evaluated in full chunks, whichever task gets them first.
     """
     results: dict[str, list[Outcome]] = {}
-    remaining = list(event_ids)
+    failure: DatabaseError | None = None
+    remaining = [str(event_id) for event_id in event_ids]
     while remaining:
-        chunk_results = _evaluate_chunk(remaining[:CHUNK_SIZE], fill=fill)
-        if not chunk_results:
-            break  # the rest is evaluated, or being evaluated by another worker
-        results.update(chunk_results)
-        remaining = [event_id for event_id in remaining if str(event_id) not in results]
+        chunk, rest = remaining[:CHUNK_SIZE], remaining[CHUNK_SIZE:]
+        try:
+            results.update(_evaluate_chunk(chunk, fill=fill))
+        except DatabaseError as exc:
+            if len(chunk) == 1 and not fill:
+                raise
+            # One event of the chunk (maybe one taken to fill it) fails: evaluate this call's
+            # own events one by one, so that it cannot hold the others back.
+            logger.exception("a chunk of events failed; evaluating them one by one")
+            failure = exc
+            for event_id in chunk:
+                try:
+                    results.update(_evaluate_chunk([event_id], fill=False))
+                except DatabaseError:
+                    logger.exception("event %s could not be evaluated", event_id)
+        # Every event of the chunk is now evaluated, or held by a worker that evaluates it.
+        remaining = [event_id for event_id in rest if event_id not in results]
+    if failure is not None and not set(map(str, event_ids)) <= set(results):
+        raise failure  # the task retries what is left (bounded), then the re-drive
     return results
 
 
@@ -256,7 +274,7 @@ def _apply(
 ) -> Outcome:
     base: Outcome = {"ruleset_id": str(ruleset.pk), "ruleset": ruleset.name}
     if isinstance(decision, Exception):
-        return {**base, "outcome": "error", "detail": str(decision)[:500]}
+        return {**base, "outcome": "error", "detail": storable_text(str(decision)[:500])}
     if decision.intent == "none":
         return {**base, "outcome": "no-match"}
     if decision.intent == "no-dedup-key":
@@ -271,7 +289,7 @@ def _apply(
             **base,
             "outcome": "error",
             "dedup_key": decision.dedup_key,
-            "detail": str(exc)[:500],
+            "detail": storable_text(str(exc)[:500]),
         }
     book.keep()
     evaluations.append(EventEvaluation(event=plan.event, ruleset=ruleset, outcome=result))

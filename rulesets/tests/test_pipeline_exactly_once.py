@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import DataError, connection
 from django.test import TestCase
 from django.utils import timezone
 
@@ -321,3 +321,42 @@ def test_a_task_with_room_left_also_evaluates_other_pending_events_oldest_first(
     [incident] = incidents(owner)  # the older firings opened it, the newer event resolved it
     assert (incident["status"], incident["event_count"]) == ("resolved", 4)
     assert Incident.objects.get().event_links.filter(event__in=lost).count() == 3
+
+
+def test_an_event_that_cannot_be_evaluated_does_not_hold_back_the_events_after_it(
+    owner, monkeypatch
+):
+    webhook = create_webhook(owner)
+    firing_ruleset(owner, webhook)
+    poison = stored(webhook, b'{"status": "firing", "service": "db"}')  # pending, oldest
+    view = evaluation.event_view
+
+    def broken_for_poison(event):
+        if event.pk == poison.pk:
+            raise DataError("value the database refuses")
+        return view(event)
+
+    monkeypatch.setattr(evaluation, "event_view", broken_for_poison)
+
+    # The task fills its chunk with the older pending event, the chunk fails, and the task's
+    # own event is evaluated alone.
+    later = send(webhook, {"status": "firing", "service": "api"})
+
+    assert WebhookEvent.objects.get(pk=later).evaluated_at is not None
+    assert WebhookEvent.objects.get(pk=poison.pk).evaluated_at is None  # left to the re-drive
+    assert [i["dedup_key"] for i in incidents(owner)] == ["api"]
+
+
+def test_events_after_a_chunk_another_worker_already_evaluated_are_still_evaluated(owner):
+    webhook = create_webhook(owner)
+    firing_ruleset(owner, webhook)
+    events = [
+        str(stored(webhook, b'{"status": "firing", "service": "api"}').pk)
+        for _ in range(2 * evaluation.CHUNK_SIZE)
+    ]
+    evaluation.evaluate_events(events[: evaluation.CHUNK_SIZE])  # "another worker"
+
+    evaluation.evaluate_events(events)
+
+    assert WebhookEvent.objects.filter(evaluated_at__isnull=True).count() == 0
+    assert Incident.objects.get().event_count == 2 * evaluation.CHUNK_SIZE
