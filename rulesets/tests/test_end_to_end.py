@@ -106,6 +106,28 @@ def test_alert_opens_an_incident_holds_a_component_and_recovery_releases_it(owne
     assert kinds[0] == "created" and "resolved" in kinds
 
 
+def any_event_by_service(owner, stack: str) -> tuple[requests.Session, str]:
+    """An API session and a webhook whose every event opens or feeds the incident of its
+    ``service``."""
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {owner.token}"
+    webhook = api.post(f"{stack}/webhook", json={"name": "prometheus"}).json()["id"]
+    api.post(
+        f"{stack}/ruleset",
+        json={
+            "rule_type": "webhook",
+            "level": "team",
+            "team_id": str(owner.team.id),
+            "name": "Any",
+            "description": "",
+            "urgency": "low",
+            "conditions": [],
+            "dedup_key": "service",
+        },
+    ).raise_for_status()
+    return api, webhook
+
+
 @pytest.fixture
 def stack_with_broker_down_for_ingest(transactional_db, tmp_path):
     """Web processes whose broker is unreachable; a worker and beat on the real one."""
@@ -126,22 +148,7 @@ def test_events_accepted_while_the_broker_is_down_are_evaluated_by_the_redrive(
     owner, stack_with_broker_down_for_ingest
 ):
     stack = stack_with_broker_down_for_ingest
-    api = requests.Session()
-    api.headers["Authorization"] = f"Bearer {owner.token}"
-    webhook = api.post(f"{stack}/webhook", json={"name": "prometheus"}).json()["id"]
-    api.post(
-        f"{stack}/ruleset",
-        json={
-            "rule_type": "webhook",
-            "level": "team",
-            "team_id": str(owner.team.id),
-            "name": "Any",
-            "description": "",
-            "urgency": "low",
-            "conditions": [],
-            "dedup_key": "service",
-        },
-    ).raise_for_status()
+    api, webhook = any_event_by_service(owner, stack)
 
     accepted = [
         requests.post(f"{stack}/incident/webhook/{webhook}", json={"service": "api"}, timeout=30)
@@ -182,22 +189,7 @@ def test_events_a_killed_worker_was_evaluating_are_evaluated_once_by_the_next_on
     owner, stack_with_beat, tmp_path
 ):
     stack, processes, database = stack_with_beat
-    api = requests.Session()
-    api.headers["Authorization"] = f"Bearer {owner.token}"
-    webhook = api.post(f"{stack}/webhook", json={"name": "prometheus"}).json()["id"]
-    api.post(
-        f"{stack}/ruleset",
-        json={
-            "rule_type": "webhook",
-            "level": "team",
-            "team_id": str(owner.team.id),
-            "name": "Any",
-            "description": "",
-            "urgency": "low",
-            "conditions": [],
-            "dedup_key": "service",
-        },
-    ).raise_for_status()
+    api, webhook = any_event_by_service(owner, stack)
     services = [f"service-{n}" for n in range(10)]
     sent = 400
     statuses: list[int] = []
