@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -283,6 +285,17 @@ def undo_actions(incident_id: str) -> None:
 RuleKey = tuple[Any, str]  # (ruleset id, dedup key)
 
 
+@dataclass
+class _Changes:
+    """What applying events writes, collected to be written in bulk."""
+
+    links: list[IncidentEvent] = field(default_factory=list)
+    entries: list[TimelineEntry] = field(default_factory=list)
+    counted: list[tuple[Incident, datetime]] = field(default_factory=list)  # attached later
+    opened: dict[RuleKey, Incident] = field(default_factory=dict)
+    closed: list[RuleKey] = field(default_factory=list)
+
+
 class RuleIncidents:
     """The unresolved incidents of the (ruleset, dedup key) pairs a chunk of events touches.
 
@@ -309,18 +322,15 @@ class RuleIncidents:
             if which
             else {}
         )
-        self._links: list[IncidentEvent] = []
-        self._entries: list[TimelineEntry] = []
-        self._times: dict[Incident, list] = {}
-        self._staged: list[tuple[str, Any]] = []
-        self._opened: list[Incident] = []
+        self._kept, self._staged = _Changes(), _Changes()
 
     def attach(self, ruleset: Ruleset, *, dedup_key: str, event: WebhookEvent) -> Incident | None:
         """Attach the event to the ruleset's unresolved incident for this key, if there is one."""
         incident = self._open.get((ruleset.pk, dedup_key))
         if incident is not None:
-            self._stage_link(incident, event, count=True)
-            self._staged.append(("entry", _entry(incident, ruleset, "Event attached", event)))
+            self._staged.links.append(IncidentEvent(incident=incident, event=event))
+            self._staged.counted.append((incident, event.received_at))
+            self._staged.entries.append(_entry(incident, ruleset, "Event attached", event))
         return incident
 
     def open_or_attach(
@@ -347,21 +357,18 @@ class RuleIncidents:
             last_event_at=event.received_at,
             **notifications.escalation_start(ruleset.team),
         )
-        self._stage_link(incident, event, count=False)
-        self._staged.append(
-            (
-                "entry",
-                _entry(
-                    incident,
-                    ruleset,
-                    f"Opened by ruleset {ruleset.name}",
-                    event,
-                    kind=TimelineKind.CREATED,
-                    dedup_key=dedup_key,
-                ),
+        self._staged.links.append(IncidentEvent(incident=incident, event=event))
+        self._staged.entries.append(
+            _entry(
+                incident,
+                ruleset,
+                f"Opened by ruleset {ruleset.name}",
+                event,
+                kind=TimelineKind.CREATED,
+                dedup_key=dedup_key,
             )
         )
-        self._staged.append(("open", ((ruleset.pk, dedup_key), incident)))
+        self._staged.opened[(ruleset.pk, dedup_key)] = incident
         start_actions(
             IncidentAction.objects.bulk_create(
                 IncidentAction(incident=incident, type=a.type, settings=a.settings, position=n)
@@ -375,44 +382,40 @@ class RuleIncidents:
         incident = self._open.get((ruleset.pk, dedup_key))
         if incident is None:
             return None
-        self._stage_link(incident, event, count=True)
+        self._staged.links.append(IncidentEvent(incident=incident, event=event))
+        self._staged.counted.append((incident, event.received_at))
         resolve(incident, by=None, actor=f"ruleset:{ruleset.name}")
-        self._staged.append(("close", (ruleset.pk, dedup_key)))
+        self._staged.closed.append((ruleset.pk, dedup_key))
         return incident
 
-    def _stage_link(self, incident: Incident, event: WebhookEvent, *, count: bool) -> None:
-        self._staged.append(("link", IncidentEvent(incident=incident, event=event)))
-        if count:
-            self._staged.append(("time", (incident, event.received_at)))
-
     def keep(self) -> None:
-        for kind, item in self._staged:
-            if kind == "link":
-                self._links.append(item)
-            elif kind == "entry":
-                self._entries.append(item)
-            elif kind == "time":
-                self._times.setdefault(item[0], []).append(item[1])
-            elif kind == "open":
-                self._open[item[0]] = item[1]
-                self._opened.append(item[1])
-            else:
-                self._open.pop(item, None)
-        self._staged = []
+        staged, kept = self._staged, self._kept
+        kept.links += staged.links
+        kept.entries += staged.entries
+        kept.counted += staged.counted
+        kept.opened.update(staged.opened)
+        self._open.update(staged.opened)
+        for key in staged.closed:
+            self._open.pop(key, None)
+        self._staged = _Changes()
 
     def discard(self) -> None:
-        self._staged = []
+        self._staged = _Changes()
 
     def flush(self) -> None:
         """Write what the kept applications staged (inside the chunk's transaction)."""
-        notifications.notify_opened(self._opened, in_process=True)
-        IncidentEvent.objects.bulk_create(self._links)
-        TimelineEntry.objects.bulk_create(self._entries)
+        kept = self._kept
+        notifications.notify_opened(list(kept.opened.values()), in_process=True)
+        IncidentEvent.objects.bulk_create(kept.links)
+        TimelineEntry.objects.bulk_create(kept.entries)
+        times: dict[Incident, list[datetime]] = {}
+        for incident, received_at in kept.counted:
+            times.setdefault(incident, []).append(received_at)
         now = timezone.now()
-        for incident, times in self._times.items():
-            first, last = Value(min(times)), Value(max(times))
+        for incident, received in times.items():
+            first, last = Value(min(received)), Value(max(received))
             Incident.objects.filter(pk=incident.pk).update(
-                event_count=F("event_count") + len(times),
+                event_count=F("event_count") + len(received),
                 first_event_at=Coalesce("first_event_at", first),
                 last_event_at=Greatest(Coalesce("last_event_at", last), last),
                 updated_at=now,
