@@ -9,6 +9,7 @@ request object: that halves the CPU one event costs); the Django view serves the
 import json
 import logging
 import uuid
+from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
@@ -24,14 +25,6 @@ logger = logging.getLogger(__name__)
 
 INGEST_PATH_PREFIX = "/v1/incident/webhook/"
 
-_REASONS = {
-    202: "202 Accepted",
-    404: "404 Not Found",
-    405: "405 Method Not Allowed",
-    413: "413 Content Too Large",
-    503: "503 Service Unavailable",
-}
-
 Answer = tuple[int, dict[str, Any], dict[str, str]]
 
 
@@ -45,7 +38,7 @@ def accept(environ: dict[str, Any], webhook_id: str) -> Answer:
         return 404, {"message": "No such webhook."}, {}
     limit = settings.WEBHOOK_MAX_BODY_BYTES
     try:
-        declared = int(environ.get("CONTENT_LENGTH") or 0)
+        declared = max(0, int(environ.get("CONTENT_LENGTH") or 0))
     except ValueError:
         declared = 0
     if declared > limit:
@@ -105,7 +98,7 @@ def wsgi_ingest(environ: dict[str, Any], start_response) -> list[bytes]:
         close_old_connections()
     content = json.dumps(payload).encode()
     start_response(
-        _REASONS[status],
+        f"{status} {HTTPStatus(status).phrase}",
         [
             ("Content-Type", "application/json"),
             ("Content-Length", str(len(content))),
