@@ -54,7 +54,7 @@ def _enqueue_opened(incident_ids: list[str]) -> None:
 def _notify_opened_now(incident_ids: list[str]) -> None:
     try:
         notify_opened_incidents(incident_ids)
-    except Exception:  # noqa: BLE001 - e.g. the database went away: the task retries later
+    except Exception:  # noqa: BLE001 - e.g. the database went away: a task tries again
         logger.exception("could not route new incidents in process; handing them to a task")
         _enqueue_opened(incident_ids)
 

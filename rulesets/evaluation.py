@@ -168,11 +168,6 @@ def evaluate_events(event_ids: list[str], *, fill: bool = False) -> dict[str, li
     return results
 
 
-def evaluate(event_id: str) -> list[Outcome] | None:
-    """Evaluate one event (idempotent); None when it does not exist or was evaluated already."""
-    return evaluate_events([event_id]).get(str(event_id))
-
-
 @dataclass
 class _Plan:
     """What one event means for each ruleset listening to it (decided before any lock)."""

@@ -28,6 +28,11 @@ def stored(webhook_id: str, body: bytes, **fields) -> WebhookEvent:
     )
 
 
+def evaluate_one(event_id: str):
+    """What evaluating this one event did; None when it was evaluated already (or elsewhere)."""
+    return evaluation.evaluate_events([event_id]).get(event_id)
+
+
 def firing_ruleset(persona, webhook):
     return create_ruleset(
         persona,
@@ -112,8 +117,8 @@ def test_a_resolve_evaluated_before_its_older_firing_leaves_nothing_open(owner):
         webhook, b'{"status": "resolved", "service": "api"}', received_at=now + timedelta(seconds=1)
     )
 
-    evaluation.evaluate(str(resolved.pk))
-    outcomes = evaluation.evaluate(str(firing.pk))
+    evaluate_one(str(resolved.pk))
+    outcomes = evaluate_one(str(firing.pk))
 
     assert outcomes[0]["outcome"] == "stale"
     assert not Incident.objects.exclude(status="resolved").exists()
@@ -129,8 +134,8 @@ def test_an_older_duplicate_evaluated_late_still_attaches_to_the_open_incident(o
         webhook, b'{"status": "firing", "service": "api"}', received_at=now + timedelta(seconds=1)
     )
 
-    evaluation.evaluate(str(newer.pk))
-    outcomes = evaluation.evaluate(str(older.pk))
+    evaluate_one(str(newer.pk))
+    outcomes = evaluate_one(str(older.pk))
 
     assert outcomes[0]["outcome"] == "attached"
     assert Incident.objects.get().event_count == 2
@@ -200,7 +205,7 @@ def test_many_identical_events_at_once_open_one_incident_with_every_event(owner)
     def evaluate(event_id):
         try:
             start.wait(timeout=10)
-            return evaluation.evaluate(str(event_id))
+            return evaluate_one(str(event_id))
         finally:
             connection.close()
 
@@ -226,7 +231,7 @@ def test_the_same_event_evaluated_by_two_workers_at_once_counts_once(owner):
     def evaluate(_):
         try:
             start.wait(timeout=10)
-            return evaluation.evaluate(str(event.pk))
+            return evaluate_one(str(event.pk))
         finally:
             connection.close()
 
