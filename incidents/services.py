@@ -285,44 +285,65 @@ def undo_actions(incident_id: str) -> None:
 RuleKey = tuple[Any, str]  # (ruleset id, dedup key)
 
 
+def rule_keys_filter(keys: Iterable[RuleKey]) -> models.Q:
+    """Rows of exactly these (ruleset, dedup key) pairs: one term per ruleset, not per pair."""
+    by_ruleset: dict[Any, list[str]] = {}
+    for ruleset_id, dedup_key in keys:
+        by_ruleset.setdefault(ruleset_id, []).append(dedup_key)
+    which = models.Q(pk__in=[])
+    for ruleset_id, dedup_keys in by_ruleset.items():
+        which |= models.Q(ruleset_id=ruleset_id, dedup_key__in=dedup_keys)
+    return which
+
+
 @dataclass
 class _Changes:
     """What applying events writes, collected to be written in bulk."""
 
+    incidents: list[Incident] = field(default_factory=list)
+    actions: list[IncidentAction] = field(default_factory=list)
     links: list[IncidentEvent] = field(default_factory=list)
     entries: list[TimelineEntry] = field(default_factory=list)
     counted: list[tuple[Incident, datetime]] = field(default_factory=list)  # attached later
     opened: dict[RuleKey, Incident] = field(default_factory=dict)
     closed: list[RuleKey] = field(default_factory=list)
 
+    def add(self, other: _Changes) -> None:
+        self.incidents += other.incidents
+        self.actions += other.actions
+        self.links += other.links
+        self.entries += other.entries
+        self.counted += other.counted
+
 
 class RuleIncidents:
     """The unresolved incidents of the (ruleset, dedup key) pairs a chunk of events touches.
 
     For ``rulesets.evaluation``, which holds the lock of every pair for the whole transaction.
-    The incidents are read in one query. What attaching an event writes (link, event count and
-    times, timeline entry) is staged and written in bulk by ``flush``: a storm of duplicates
-    costs a few statements per chunk instead of several per event.
+    The incidents are read in one query. What opening an incident or attaching an event writes
+    (incident, actions, link, event count and times, timeline entry) is staged and written in
+    bulk by ``flush``: a storm of events costs a few statements per chunk, not several per
+    event. The lock of every pair keeps one unresolved incident per pair; the partial unique
+    constraint stays the guard.
 
-    Each application (one event, one ruleset) runs in a savepoint: ``keep`` makes what it staged
-    part of the chunk, ``discard`` drops it when the savepoint rolled back.
+    Each application (one event, one ruleset) either keeps what it staged (``keep``) or drops
+    it (``discard``) when it failed. Only resolving writes at once, in a savepoint of its own.
     """
 
     def __init__(self, keys: Iterable[RuleKey]):
-        which = models.Q()
-        for ruleset_id, dedup_key in keys:
-            which |= models.Q(ruleset_id=ruleset_id, dedup_key=dedup_key)
+        keys = list(keys)
         self._open: dict[RuleKey, Incident] = (
             {
                 (incident.ruleset_id, incident.dedup_key): incident
                 for incident in Incident.objects.select_for_update()
-                .filter(which)
+                .filter(rule_keys_filter(keys))
                 .exclude(status=IncidentStatus.RESOLVED)
             }
-            if which
+            if keys
             else {}
         )
         self._kept, self._staged = _Changes(), _Changes()
+        self._opened: list[Incident] = []
 
     def attach(self, ruleset: Ruleset, *, dedup_key: str, event: WebhookEvent) -> Incident | None:
         """Attach the event to the ruleset's unresolved incident for this key, if there is one."""
@@ -336,14 +357,11 @@ class RuleIncidents:
     def open_or_attach(
         self, ruleset: Ruleset, *, dedup_key: str, event: WebhookEvent, name: str
     ) -> tuple[Incident, bool]:
-        """Open the ruleset's incident for this dedup key, or attach the event to the open one.
-
-        The partial unique constraint stays the guard of one unresolved incident per key.
-        """
+        """Open the ruleset's incident for this dedup key, or attach the event to the open one."""
         incident = self.attach(ruleset, dedup_key=dedup_key, event=event)
         if incident is not None:
             return incident, False
-        incident = Incident.objects.create(
+        incident = Incident(
             organization_id=ruleset.organization_id,
             team=ruleset.team,
             name=name[:500],
@@ -357,8 +375,14 @@ class RuleIncidents:
             last_event_at=event.received_at,
             **notifications.escalation_start(ruleset.team),
         )
-        self._staged.links.append(IncidentEvent(incident=incident, event=event))
-        self._staged.entries.append(
+        staged = self._staged
+        staged.incidents.append(incident)
+        staged.actions += [
+            IncidentAction(incident=incident, type=a.type, settings=a.settings, position=n)
+            for n, a in enumerate(ruleset.actions.all())
+        ]
+        staged.links.append(IncidentEvent(incident=incident, event=event))
+        staged.entries.append(
             _entry(
                 incident,
                 ruleset,
@@ -368,13 +392,7 @@ class RuleIncidents:
                 dedup_key=dedup_key,
             )
         )
-        self._staged.opened[(ruleset.pk, dedup_key)] = incident
-        start_actions(
-            IncidentAction.objects.bulk_create(
-                IncidentAction(incident=incident, type=a.type, settings=a.settings, position=n)
-                for n, a in enumerate(ruleset.actions.all())
-            )
-        )
+        staged.opened[(ruleset.pk, dedup_key)] = incident
         return incident, True
 
     def resolve(self, ruleset: Ruleset, *, dedup_key: str, event: WebhookEvent) -> Incident | None:
@@ -382,18 +400,17 @@ class RuleIncidents:
         incident = self._open.get((ruleset.pk, dedup_key))
         if incident is None:
             return None
+        if incident._state.adding:  # opened by an earlier event of the chunk: write it first
+            self._write()
+        resolve(incident, by=None, actor=f"ruleset:{ruleset.name}")
         self._staged.links.append(IncidentEvent(incident=incident, event=event))
         self._staged.counted.append((incident, event.received_at))
-        resolve(incident, by=None, actor=f"ruleset:{ruleset.name}")
         self._staged.closed.append((ruleset.pk, dedup_key))
         return incident
 
     def keep(self) -> None:
-        staged, kept = self._staged, self._kept
-        kept.links += staged.links
-        kept.entries += staged.entries
-        kept.counted += staged.counted
-        kept.opened.update(staged.opened)
+        staged = self._staged
+        self._kept.add(staged)
         self._open.update(staged.opened)
         for key in staged.closed:
             self._open.pop(key, None)
@@ -404,8 +421,13 @@ class RuleIncidents:
 
     def flush(self) -> None:
         """Write what the kept applications staged (inside the chunk's transaction)."""
-        kept = self._kept
-        notifications.notify_opened(list(kept.opened.values()), in_process=True)
+        self._write()
+        notifications.notify_opened(self._opened, in_process=True)
+
+    def _write(self) -> None:
+        kept, self._kept = self._kept, _Changes()
+        self._opened += Incident.objects.bulk_create(kept.incidents)
+        start_actions(IncidentAction.objects.bulk_create(kept.actions))
         IncidentEvent.objects.bulk_create(kept.links)
         TimelineEntry.objects.bulk_create(kept.entries)
         times: dict[Incident, list[datetime]] = {}

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Team, TeamMember, User
-from incidents.models import AssigneeType, Incident, IncidentStatus, TimelineKind
+from incidents.models import AssigneeType, Incident, IncidentStatus, TimelineEntry, TimelineKind
 from incidents.timeline import record
 from notifications.delivery import DeliveryError, post_webhook, send_email
 from notifications.models import ChannelType, NotificationChannel
@@ -66,88 +66,108 @@ def on_assignees_changed(incident: Incident, added: list[dict[str, str]]) -> Non
         enqueue_on_commit(notify_assignees, str(incident.pk), added, "assigned")
 
 
-OnCallMemo = dict[str, tuple[Team | None, set]]
+class _Routing:
+    """Who to notify for one or many incidents, each lookup done once per call.
 
-
-def recipients(
-    incident: Incident, assignees: list[dict[str, str]], on_call_memo: OnCallMemo | None = None
-) -> list[TeamMember]:
-    """Members to notify now: named members, and whoever is on call for each named team.
-
-    A team with no one on call is recorded on the incident's timeline. ``on_call_memo`` keeps
-    each team's on-call members across the incidents of one task.
+    Each named team's on-call, each set of members and each user's channels are read once, and
+    the "no one on call" timeline entries of every incident are written together by ``finish``:
+    routing a storm of new incidents costs a few queries, not a few per incident.
     """
-    now = timezone.now()
-    memo = {} if on_call_memo is None else on_call_memo
-    member_ids: set[str] = set()
-    for assignee in assignees:
-        if assignee["type"] == AssigneeType.TEAM_MEMBER:
-            member_ids.add(assignee["id"])
-            continue
-        if assignee["id"] not in memo:
-            team = Team.objects.filter(pk=assignee["id"]).first()
-            memo[assignee["id"]] = (team, set(oncall.on_call(team, now)) if team else set())
-        team, on_call = memo[assignee["id"]]
-        if team is None or team.organization_id != incident.organization_id:
-            continue
-        if not on_call:
-            record(
-                incident,
-                TimelineKind.NO_ONE_ON_CALL,
-                message=f"No one on call for team {team.name}",
-                data={"team_id": str(team.pk)},
-            )
-        member_ids.update(on_call)
-    return list(
-        TeamMember.objects.filter(pk__in=member_ids, team__organization=incident.organization_id)
-        .select_related("user")
-        .order_by("pk")
-    )
+
+    def __init__(self) -> None:
+        self._on_call: dict[str, tuple[Team | None, frozenset[str]]] = {}
+        self._users: dict[tuple[frozenset[str], Any], list[User]] = {}
+        self._channels: dict[Any, list[str]] = {}
+        self._no_one_on_call: list[TimelineEntry] = []
+
+    def recipients(self, incident: Incident, assignees: list[dict[str, str]]) -> list[User]:
+        """Named members, and whoever is on call now for each named team of the organization."""
+        member_ids: set[str] = set()
+        for assignee in assignees:
+            if assignee["type"] == AssigneeType.TEAM_MEMBER:
+                member_ids.add(assignee["id"])
+                continue
+            team, on_call = self._team(assignee["id"])
+            if team is None or team.organization_id != incident.organization_id:
+                continue
+            if not on_call:
+                self._no_one_on_call.append(
+                    TimelineEntry(
+                        incident=incident,
+                        kind=TimelineKind.NO_ONE_ON_CALL,
+                        actor="system",
+                        message=f"No one on call for team {team.name}",
+                        data={"team_id": str(team.pk)},
+                    )
+                )
+            member_ids |= on_call
+        key = (frozenset(member_ids), incident.organization_id)
+        if key not in self._users:
+            members = TeamMember.objects.filter(
+                pk__in=member_ids, team__organization=incident.organization_id
+            ).select_related("user")
+            self._users[key] = list({m.user_id: m.user for m in members.order_by("pk")}.values())
+        return self._users[key]
+
+    def _team(self, team_id: str) -> tuple[Team | None, frozenset[str]]:
+        if team_id not in self._on_call:
+            team = Team.objects.filter(pk=team_id).first()
+            on_call = frozenset(oncall.on_call(team, timezone.now())) if team else frozenset()
+            self._on_call[team_id] = (team, on_call)
+        return self._on_call[team_id]
+
+    def channel_ids(self, user: User) -> list[str]:
+        """The user's enabled channels; none configured means e-mail to their address ("")."""
+        if user.pk not in self._channels:
+            enabled = user.notification_channels.filter(enabled=True).values_list("pk", flat=True)
+            self._channels[user.pk] = [str(pk) for pk in enabled] or [""]
+        return self._channels[user.pk]
+
+    def notify(
+        self, incident: Incident, assignees: list[dict[str, str]] | None, reason: str
+    ) -> int:
+        """Enqueue one delivery task per (person, channel); the incident's team if unassigned."""
+        from notifications.tasks import deliver
+
+        if assignees is None:
+            team = {"type": AssigneeType.TEAM, "id": str(incident.team_id)}
+            assignees = incident.assignees or [team]
+        count = 0
+        for user in self.recipients(incident, assignees):
+            for channel_id in self.channel_ids(user):
+                enqueue_on_commit(deliver, str(incident.pk), str(user.pk), channel_id, reason)
+                count += 1
+        return count
+
+    def finish(self) -> None:
+        TimelineEntry.objects.bulk_create(self._no_one_on_call)
+        self._no_one_on_call = []
 
 
 def notify_assignees(incident_id: str, assignees: list[dict[str, str]] | None, reason: str) -> int:
-    """Fan out one delivery task per (person, channel); the incident's team if unassigned."""
+    """Notify the people an incident reaches (its team's on-call if unassigned), once each."""
     incident = Incident.objects.filter(pk=incident_id).select_related("team").first()
     if incident is None or incident.is_resolved:
         return 0
-    return _notify(incident, assignees, reason, {})
+    routing = _Routing()
+    count = routing.notify(incident, assignees, reason)
+    routing.finish()
+    return count
 
 
+@transaction.atomic
 def notify_opened_incidents(incident_ids: list[str]) -> int:
-    """``notify_assignees`` for new incidents, each team's on-call looked up once."""
-    memo: OnCallMemo = {}
-    return sum(
-        _notify(incident, None, "opened", memo)
+    """``notify_assignees`` for many new incidents at once (those still unresolved)."""
+    routing = _Routing()
+    count = sum(
+        routing.notify(incident, None, "opened")
         for incident in Incident.objects.filter(pk__in=incident_ids)
         .exclude(status=IncidentStatus.RESOLVED)
         .select_related("team")
         .order_by("created_at", "id")
     )
-
-
-def _notify(
-    incident: Incident, assignees: list[dict[str, str]] | None, reason: str, memo: OnCallMemo
-) -> int:
-    from notifications.tasks import deliver
-
-    if assignees is None:
-        assignees = incident.assignees or [{"type": AssigneeType.TEAM, "id": str(incident.team_id)}]
-    users = {member.user_id: member.user for member in recipients(incident, assignees, memo)}
-    count = 0
-    for user in users.values():
-        for channel_id in channel_ids(user):
-            enqueue_on_commit(deliver, str(incident.pk), str(user.pk), channel_id, reason)
-            count += 1
+    routing.finish()
     return count
-
-
-def channel_ids(user: User) -> list[str]:
-    """The user's enabled channels; none configured means e-mail to their address ("")."""
-    ids = [
-        str(pk)
-        for pk in user.notification_channels.filter(enabled=True).values_list("pk", flat=True)
-    ]
-    return ids or [""]
 
 
 def message(incident: Incident, reason: str) -> dict[str, Any]:

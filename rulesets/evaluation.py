@@ -24,6 +24,7 @@ from accounts.models import Team
 from incidents import services as incidents
 from pinghome.jobs import enqueue_on_commit
 from pinghome.jsondata import storable_text
+from pinghome.rows import update_each
 from rulesets.conditions import (
     EventView,
     all_hold,
@@ -216,12 +217,12 @@ def _evaluate_chunk(event_ids: list[str], *, fill: bool) -> dict[str, list[Outco
             if subscribe_url(plan.event):
                 enqueue_on_commit(confirm_sns_subscription, str(plan.event.pk))
         book.flush()
-        DedupState.objects.bulk_update(
+        update_each(
             [state for state in states.values() if state.last_event_id is not None],
             ["last_received_at", "last_event_id"],
         )
         EventEvaluation.objects.bulk_create(evaluations)
-        WebhookEvent.objects.bulk_update(events, ["evaluated_at", "evaluation"])
+        update_each(events, ["evaluated_at", "evaluation"])
     return results
 
 
@@ -248,13 +249,10 @@ def _locked_states(keys: set[StateKey]) -> dict[StateKey, DedupState]:
         [DedupState(ruleset_id=ruleset, dedup_key=key) for ruleset, key in ordered],
         ignore_conflicts=True,
     )
-    which = Q()
-    for ruleset, key in ordered:
-        which |= Q(ruleset_id=ruleset, dedup_key=key)
     return {
         (state.ruleset_id, state.dedup_key): state
         for state in DedupState.objects.select_for_update()
-        .filter(which)
+        .filter(incidents.rule_keys_filter(keys))
         .order_by("ruleset_id", "dedup_key")
     }
 
@@ -276,8 +274,7 @@ def _apply(
         return {**base, "outcome": "no-dedup-key", "detail": f"{ruleset.dedup_key} is absent"}
     state = states[(ruleset.pk, decision.dedup_key)]
     try:
-        with transaction.atomic():
-            result = _apply_locked(ruleset, plan, decision, state, book)
+        result = _apply_locked(ruleset, plan, decision, state, book)
     except Exception as exc:  # noqa: BLE001 - recorded on the event; others still run
         book.discard()
         return {

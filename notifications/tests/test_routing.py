@@ -7,8 +7,9 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 
 from notifications import services
 from pinghome.testing import make_persona
@@ -128,6 +129,33 @@ def test_incidents_opened_together_by_rules_each_reach_the_on_call(owner, teamma
         "[high] db down",
         "[high] web down",
     ]
+
+
+def rule_incidents(webhook, services):
+    """Incidents opened by a rule, one per service, not routed yet (on-commit work never runs)."""
+    events = [
+        WebhookEvent.objects.create(webhook_id=webhook, body=json.dumps({"service": s}).encode())
+        for s in services
+    ]
+    outcomes = evaluate_events([str(event.pk) for event in events])
+    return [o["incident_id"] for result in outcomes.values() for o in result]
+
+
+@pytest.mark.parametrize("on_call", [True, False])
+def test_routing_many_new_incidents_costs_the_same_queries_as_routing_two(owner, teammate, on_call):
+    if on_call:
+        on_call_always(owner, teammate.member)
+    webhook = create_webhook(owner)
+    create_ruleset(owner, dedup_key="service")
+    few, many = rule_incidents(webhook, range(2)), rule_incidents(webhook, range(2, 14))
+    counts = []
+    for ids in (few, many):
+        with CaptureQueriesContext(connection) as queries:
+            assert services.notify_opened_incidents(ids) == (len(ids) if on_call else 0)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    gaps = [timeline(owner, incident_id, "no-one-on-call") for incident_id in many]
+    assert [len(entries) for entries in gaps] == [0 if on_call else 1] * 12
 
 
 def test_a_rule_incident_is_still_notified_when_routing_in_process_fails(
