@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import Organization, Team
@@ -23,6 +24,13 @@ class IncidentStatus(models.TextChoices):
     TRIGGERED = "triggered"
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
+
+
+# "Not resolved" written into the statement rather than passed as a parameter: the generic plan
+# of a prepared statement can then use the partial unique index, whose condition this states.
+NOT_RESOLVED = RawSQL(
+    """NOT ("incidents_incident"."status" = 'resolved')""", [], output_field=models.BooleanField()
+)
 
 
 class Incident(models.Model):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import Team, User
 from incidents.actions import ActionFailed, action_type
 from incidents.models import (
+    NOT_RESOLVED,
     ActionState,
     Incident,
     IncidentAction,
@@ -335,9 +336,9 @@ class RuleIncidents:
         self._open: dict[RuleKey, Incident] = (
             {
                 (incident.ruleset_id, incident.dedup_key): incident
-                for incident in Incident.objects.select_for_update()
-                .filter(rule_keys_filter(keys))
-                .exclude(status=IncidentStatus.RESOLVED)
+                for incident in Incident.objects.select_for_update().filter(
+                    rule_keys_filter(keys), NOT_RESOLVED
+                )
             }
             if keys
             else {}

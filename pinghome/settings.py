@@ -98,10 +98,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
-    # Parameters sent apart from the statement: psycopg then prepares the statements a
-    # connection runs again and again (ingest's INSERT, evaluation's queries), which saves
-    # PostgreSQL parsing and planning them each time.
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+    # Parameters sent apart from the statement, and a statement a connection runs a few times
+    # (ingest's INSERT, evaluation's queries) prepared: PostgreSQL no longer parses and plans it
+    # each time. Set DATABASE_PREPARE_THRESHOLD=0 behind a pooler in transaction mode.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["server_side_binding"] = True
+    options["prepare_threshold"] = env_int("DATABASE_PREPARE_THRESHOLD", 5, minimum=0) or None
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
