@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -33,30 +34,34 @@ def escalation_start(team: Team) -> dict[str, Any]:
     }
 
 
-def notify_opened(incidents: list[Incident], *, in_process: bool = False) -> None:
-    """Notify the assignees of new incidents after commit: one task for all of them.
-
-    ``in_process`` (for code already running in a worker, such as evaluation) routes them
-    right after the commit in the same process instead, saving a task; should that fail,
-    the task is the fallback.
-    """
+def notify_opened(incidents: list[Incident]) -> None:
+    """Notify the assignees of new incidents after commit: one task for all of them."""
     ids = [str(incident.pk) for incident in incidents]
     if ids:
-        transaction.on_commit(partial(_notify_opened_now if in_process else _enqueue_opened, ids))
+        transaction.on_commit(partial(_enqueue_opened, ids))
+
+
+def notify_opened_now(incidents: list[Incident]) -> None:
+    """Route incidents opened in the current transaction within it, in a savepoint.
+
+    For code already running in a worker (evaluation): this saves a task, a transaction and
+    reading the incidents again. Should routing fail, it leaves nothing behind and the
+    ``notify_opened`` task routes them after commit instead.
+    """
+    if not incidents:
+        return
+    try:
+        with transaction.atomic():
+            route_opened(incidents)
+    except Exception:  # noqa: BLE001 - routing must never cost the incidents themselves
+        logger.exception("could not route new incidents in process; handing them to a task")
+        notify_opened(incidents)
 
 
 def _enqueue_opened(incident_ids: list[str]) -> None:
     from notifications.tasks import notify_opened as notify_opened_task
 
     send_task(notify_opened_task, incident_ids)
-
-
-def _notify_opened_now(incident_ids: list[str]) -> None:
-    try:
-        notify_opened_incidents(incident_ids)
-    except Exception:  # noqa: BLE001 - e.g. the database went away: a task tries again
-        logger.exception("could not route new incidents in process; handing them to a task")
-        _enqueue_opened(incident_ids)
 
 
 def on_assignees_changed(incident: Incident, added: list[dict[str, str]]) -> None:
@@ -158,14 +163,18 @@ def notify_assignees(incident_id: str, assignees: list[dict[str, str]] | None, r
 @transaction.atomic
 def notify_opened_incidents(incident_ids: list[str]) -> int:
     """``notify_assignees`` for many new incidents at once (those still unresolved)."""
-    routing = _Routing()
-    count = sum(
-        routing.notify(incident, None, "opened")
-        for incident in Incident.objects.filter(pk__in=incident_ids)
+    return route_opened(
+        Incident.objects.filter(pk__in=incident_ids)
         .exclude(status=IncidentStatus.RESOLVED)
         .select_related("team")
         .order_by("created_at", "id")
     )
+
+
+def route_opened(incidents: Iterable[Incident]) -> int:
+    """Notify whoever each new incident reaches; the number of deliveries enqueued."""
+    routing = _Routing()
+    count = sum(routing.notify(incident, None, "opened") for incident in incidents)
     routing.finish()
     return count
 

@@ -11,6 +11,7 @@ from django.db import OperationalError, connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
+from incidents.models import Incident
 from notifications import services
 from pinghome.testing import make_persona
 from rulesets.evaluation import evaluate_events
@@ -131,31 +132,32 @@ def test_incidents_opened_together_by_rules_each_reach_the_on_call(owner, teamma
     ]
 
 
-def rule_incidents(webhook, services):
-    """Incidents opened by a rule, one per service, not routed yet (on-commit work never runs)."""
-    events = [
-        WebhookEvent.objects.create(webhook_id=webhook, body=json.dumps({"service": s}).encode())
-        for s in services
-    ]
-    outcomes = evaluate_events([str(event.pk) for event in events])
-    return [o["incident_id"] for result in outcomes.values() for o in result]
-
-
 @pytest.mark.parametrize("on_call", [True, False])
-def test_routing_many_new_incidents_costs_the_same_queries_as_routing_two(owner, teammate, on_call):
+def test_evaluating_many_new_incidents_routes_them_with_the_queries_of_two(
+    owner, teammate, on_call, mailoutbox
+):
     if on_call:
         on_call_always(owner, teammate.member)
     webhook = create_webhook(owner)
     create_ruleset(owner, dedup_key="service")
-    few, many = rule_incidents(webhook, range(2)), rule_incidents(webhook, range(2, 14))
-    counts = []
-    for ids in (few, many):
-        with CaptureQueriesContext(connection) as queries:
-            assert services.notify_opened_incidents(ids) == (len(ids) if on_call else 0)
+    counts, opened = [], []
+    for services_ in (range(1), range(1, 3), range(3, 15)):  # the first reads the ruleset
+        events = [
+            WebhookEvent.objects.create(
+                webhook_id=webhook, body=json.dumps({"service": s}).encode()
+            )
+            for s in services_
+        ]
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            with CaptureQueriesContext(connection) as queries:
+                outcomes = evaluate_events([str(event.pk) for event in events])  # one chunk
         counts.append(len(queries))
-    assert counts[0] == counts[1]
-    gaps = [timeline(owner, incident_id, "no-one-on-call") for incident_id in many]
-    assert [len(entries) for entries in gaps] == [0 if on_call else 1] * 12
+        opened += [o["incident_id"] for result in outcomes.values() for o in result]
+
+    assert counts[1] == counts[2]
+    assert len(mailoutbox) == (15 if on_call else 0)
+    gaps = [timeline(owner, incident_id, "no-one-on-call") for incident_id in opened]
+    assert [len(entries) for entries in gaps] == [0 if on_call else 1] * 15
 
 
 def test_a_rule_incident_is_still_notified_when_routing_in_process_fails(
@@ -164,21 +166,46 @@ def test_a_rule_incident_is_still_notified_when_routing_in_process_fails(
     on_call_always(owner, teammate.member)
     webhook = create_webhook(owner)
     create_ruleset(owner)
-    route = services.notify_opened_incidents
+    route = services.route_opened
     calls = []
 
-    def fail_first(incident_ids):
-        calls.append(incident_ids)
+    def fail_first(incidents):
+        calls.append([incident.pk for incident in incidents])
         if len(calls) == 1:
+            route(incidents)  # what it wrote is rolled back with its savepoint
             raise OperationalError("connection lost")
-        return route(incident_ids)
+        return route(incidents)
 
-    monkeypatch.setattr(services, "notify_opened_incidents", fail_first)
+    monkeypatch.setattr(services, "route_opened", fail_first)
     send(webhook, {"anything": True})
 
-    assert len(calls) == 2  # in process, then the task
+    assert len(calls) == 2  # in the evaluation's transaction, then the task
     assert [m.to for m in mailoutbox] == [["mate@acme.test"]]
     assert "handing them to a task" in caplog.text
+    [incident] = Incident.objects.all()
+    assert incident.event_count == 1
+
+
+def test_a_team_with_no_one_on_call_is_recorded_once_when_routing_in_process_fails(
+    owner, monkeypatch
+):
+    webhook = create_webhook(owner)
+    create_ruleset(owner)
+    route = services.route_opened
+    calls = []
+
+    def fail_first(incidents):
+        calls.append(1)
+        route(incidents)
+        if len(calls) == 1:
+            raise RuntimeError("routing bug")
+
+    monkeypatch.setattr(services, "route_opened", fail_first)
+    send(webhook, {"anything": True})
+
+    [incident] = Incident.objects.all()
+    assert len(calls) == 2
+    assert incident.timeline.filter(kind="no-one-on-call").count() == 1
 
 
 def test_new_assignees_are_notified_when_assignees_change(owner, teammate, mailoutbox):

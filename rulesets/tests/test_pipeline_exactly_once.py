@@ -365,3 +365,26 @@ def test_events_after_a_chunk_another_worker_already_evaluated_are_still_evaluat
 
     assert WebhookEvent.objects.filter(evaluated_at__isnull=True).count() == 0
     assert Incident.objects.get().event_count == 2 * evaluation.CHUNK_SIZE
+
+
+def test_a_chunk_that_opens_resolves_and_reopens_keeps_each_timeline_in_event_order(owner):
+    webhook = create_webhook(owner)
+    firing_ruleset(owner, webhook)
+    statuses = ["firing", "firing", "resolved", "firing"]
+    events = [stored(webhook, json.dumps({"status": s}).encode()) for s in statuses]
+
+    outcomes = evaluation.evaluate_events([str(event.pk) for event in events])  # one chunk
+
+    assert [outcomes[str(e.pk)][0]["outcome"] for e in events] == [
+        "opened",
+        "attached",
+        "resolved",
+        "opened",
+    ]
+    first, second = sorted(incidents(owner), key=lambda incident: incident["created_at"])
+    assert (first["status"], first["event_count"]) == ("resolved", 3)
+    assert (second["status"], second["event_count"]) == ("triggered", 1)
+    kinds = [
+        entry["kind"] for entry in owner.api.get(f"/v1/incident/{first['id']}/timeline").json()
+    ]
+    assert kinds == ["created", "event-attached", "resolved"]  # not routed: resolved already
