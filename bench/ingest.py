@@ -178,11 +178,12 @@ class IncidentWatcher(threading.Thread):
 
     Each poll asks only for incidents created since the newest one seen, so that polling every
     20 ms stays cheap and does not itself load the machine under test. Concurrent workers may
-    commit an incident after a newer one, so every ``SWEEP_SECONDS`` a poll also looks that far
-    back; an incident found that way counts as late by up to that much (pessimistic).
+    commit an incident after a newer one, so every ``SWEEP_SECONDS`` a poll also looks
+    ``LOOK_BACK_SECONDS`` back; an incident found that way counts as late by up to
+    ``SWEEP_SECONDS`` (pessimistic).
     """
 
-    SWEEP_SECONDS = 0.5
+    SWEEP_SECONDS, LOOK_BACK_SECONDS = 0.1, 0.3
 
     def __init__(self, api: str, token: str, team: str):
         super().__init__(daemon=True)
@@ -209,8 +210,10 @@ class IncidentWatcher(threading.Thread):
         while not self.stop.is_set():
             self.poll(self.since)
             if time.monotonic() >= next_sweep:
-                back = datetime.fromisoformat(self.since) - timedelta(seconds=self.SWEEP_SECONDS)
-                self.found_by_sweep += self.poll(back.isoformat())
+                back = timedelta(seconds=self.LOOK_BACK_SECONDS)
+                self.found_by_sweep += self.poll(
+                    (datetime.fromisoformat(self.since) - back).isoformat()
+                )
                 next_sweep = time.monotonic() + self.SWEEP_SECONDS
             self.stop.wait(0.02)
 

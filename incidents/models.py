@@ -35,10 +35,14 @@ NOT_RESOLVED = RawSQL(
 
 class Incident(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # No index of their own: the leading columns of "incident_org_recent" and
+    # "incident_team_recent" (every index is one more write per incident).
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="incidents"
+        Organization, on_delete=models.CASCADE, related_name="incidents", db_index=False
     )
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="incidents")
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, related_name="incidents", db_index=False
+    )
     name = models.CharField(max_length=500)
     description = models.TextField(blank=True)
     urgency = models.CharField(max_length=10, choices=Urgency.choices)
@@ -98,7 +102,10 @@ class Incident(models.Model):
 class IncidentEvent(models.Model):
     """A webhook event attached to an incident (the one that opened it, and every duplicate)."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="event_links")
+    # No index of its own: the leading column of "incident_event_unique".
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="event_links", db_index=False
+    )
     event = models.ForeignKey(
         "webhooks.WebhookEvent", on_delete=models.CASCADE, related_name="incident_links"
     )
@@ -160,7 +167,10 @@ class TimelineKind(models.TextChoices):
 
 
 class TimelineEntry(models.Model):
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
+    # No index of its own: the leading column of "timeline_incident_time".
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="timeline", db_index=False
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     kind = models.CharField(max_length=30, choices=TimelineKind.choices)
     # Who did it: a user, else a label such as "ruleset:<name>" or "system".

@@ -81,7 +81,10 @@ class DedupState(models.Model):
     (received before one already applied) be recognised as stale instead of undoing newer state.
     """
 
-    ruleset = models.ForeignKey(Ruleset, on_delete=models.CASCADE, related_name="dedup_states")
+    # No index of its own: the leading column of "dedup_state_unique".
+    ruleset = models.ForeignKey(
+        Ruleset, on_delete=models.CASCADE, related_name="dedup_states", db_index=False
+    )
     dedup_key = models.CharField(max_length=500)
     last_received_at = models.DateTimeField(null=True, blank=True)
     last_event_id = models.UUIDField(null=True, blank=True)
@@ -98,8 +101,12 @@ class DedupState(models.Model):
 class EventEvaluation(models.Model):
     """That an event acted on a ruleset's incidents: makes evaluation idempotent per pair."""
 
+    # No index of its own: the leading column of "event_evaluation_unique".
     event = models.ForeignKey(
-        "webhooks.WebhookEvent", on_delete=models.CASCADE, related_name="ruleset_evaluations"
+        "webhooks.WebhookEvent",
+        on_delete=models.CASCADE,
+        related_name="ruleset_evaluations",
+        db_index=False,
     )
     ruleset = models.ForeignKey(Ruleset, on_delete=models.CASCADE, related_name="evaluations")
     outcome = models.JSONField(default=dict)
