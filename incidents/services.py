@@ -422,9 +422,13 @@ class RuleIncidents:
         self._staged = _Changes()
 
     def flush(self) -> None:
-        """Write what the kept applications staged (inside the chunk's transaction)."""
+        """Route the new incidents, then write what the kept applications staged.
+
+        Last in the chunk's transaction: what is stamped at writing commits right after.
+        """
+        opened = [i for i in (*self._opened, *self._kept.incidents) if not i.is_resolved]
+        self._kept.entries += notifications.notify_opened_now(opened)
         self._write()
-        notifications.notify_opened_now([i for i in self._opened if not i.is_resolved])
 
     def _write(self) -> None:
         """Write what is kept, stamped with the time of writing rather than of staging.

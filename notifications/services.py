@@ -41,21 +41,23 @@ def notify_opened(incidents: list[Incident]) -> None:
         transaction.on_commit(partial(_enqueue_opened, ids))
 
 
-def notify_opened_now(incidents: list[Incident]) -> None:
+def notify_opened_now(incidents: list[Incident]) -> list[TimelineEntry]:
     """Route incidents opened in the current transaction within it, in a savepoint.
 
     For code already running in a worker (evaluation): this saves a task, a transaction and
-    reading the incidents again. Should routing fail, it leaves nothing behind and the
-    ``notify_opened`` task routes them after commit instead.
+    reading the incidents again. Returns the timeline entries routing records, for the caller
+    to write with its own. Should routing fail, it leaves nothing behind and the
+    ``notify_opened`` task routes the incidents after commit instead.
     """
     if not incidents:
-        return
+        return []
     try:
         with transaction.atomic():
-            route_opened(incidents)
+            return route_opened(incidents)
     except Exception:  # noqa: BLE001 - routing must never cost the incidents themselves
         logger.exception("could not route new incidents in process; handing them to a task")
         notify_opened(incidents)
+        return []
 
 
 def _enqueue_opened(incident_ids: list[str]) -> None:
@@ -75,15 +77,15 @@ class _Routing:
     """Who to notify for one or many incidents, each lookup done once per call.
 
     Each named team's on-call, each set of members and each user's channels are read once, and
-    the "no one on call" timeline entries of every incident are written together by ``finish``:
-    routing a storm of new incidents costs a few queries, not a few per incident.
+    the "no one on call" timeline entries of every incident are collected to be written
+    together: routing a storm of new incidents costs a few queries, not a few per incident.
     """
 
     def __init__(self) -> None:
         self._on_call: dict[str, tuple[Team | None, frozenset[str]]] = {}
         self._users: dict[tuple[frozenset[str], Any], list[User]] = {}
         self._channels: dict[Any, list[str]] = {}
-        self._no_one_on_call: list[TimelineEntry] = []
+        self.no_one_on_call: list[TimelineEntry] = []
 
     def recipients(self, incident: Incident, assignees: list[dict[str, str]]) -> list[User]:
         """Named members, and whoever is on call now for each named team of the organization."""
@@ -96,7 +98,7 @@ class _Routing:
             if team is None or team.organization_id != incident.organization_id:
                 continue
             if not on_call:
-                self._no_one_on_call.append(
+                self.no_one_on_call.append(
                     TimelineEntry(
                         incident=incident,
                         kind=TimelineKind.NO_ONE_ON_CALL,
@@ -144,10 +146,6 @@ class _Routing:
                 count += 1
         return count
 
-    def finish(self) -> None:
-        TimelineEntry.objects.bulk_create(self._no_one_on_call)
-        self._no_one_on_call = []
-
 
 def notify_assignees(incident_id: str, assignees: list[dict[str, str]] | None, reason: str) -> int:
     """Notify the people an incident reaches (its team's on-call if unassigned), once each."""
@@ -156,27 +154,30 @@ def notify_assignees(incident_id: str, assignees: list[dict[str, str]] | None, r
         return 0
     routing = _Routing()
     count = routing.notify(incident, assignees, reason)
-    routing.finish()
+    TimelineEntry.objects.bulk_create(routing.no_one_on_call)
     return count
 
 
 @transaction.atomic
-def notify_opened_incidents(incident_ids: list[str]) -> int:
+def notify_opened_incidents(incident_ids: list[str]) -> None:
     """``notify_assignees`` for many new incidents at once (those still unresolved)."""
-    return route_opened(
-        Incident.objects.filter(pk__in=incident_ids)
-        .exclude(status=IncidentStatus.RESOLVED)
-        .select_related("team")
-        .order_by("created_at", "id")
+    TimelineEntry.objects.bulk_create(
+        route_opened(
+            Incident.objects.filter(pk__in=incident_ids)
+            .exclude(status=IncidentStatus.RESOLVED)
+            .select_related("team")
+            .order_by("created_at", "id")
+        )
     )
 
 
-def route_opened(incidents: Iterable[Incident]) -> int:
-    """Notify whoever each new incident reaches; the number of deliveries enqueued."""
+def route_opened(incidents: Iterable[Incident]) -> list[TimelineEntry]:
+    """Enqueue the deliveries of new incidents; the timeline entries to write ("no one on
+    call"), unsaved."""
     routing = _Routing()
-    count = sum(routing.notify(incident, None, "opened") for incident in incidents)
-    routing.finish()
-    return count
+    for incident in incidents:
+        routing.notify(incident, None, "opened")
+    return routing.no_one_on_call
 
 
 def message(incident: Incident, reason: str) -> dict[str, Any]:

@@ -12,8 +12,8 @@ def notify_assignees(incident_id: str, assignees: list[dict] | None, reason: str
 
 
 @shared_task(acks_late=True)
-def notify_opened(incident_ids: list[str]) -> int:
-    return services.notify_opened_incidents(incident_ids)
+def notify_opened(incident_ids: list[str]) -> None:
+    services.notify_opened_incidents(incident_ids)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=DELIVERY_MAX_RETRIES)

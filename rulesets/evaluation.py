@@ -218,13 +218,13 @@ def _evaluate_chunk(event_ids: list[str], *, fill: bool) -> dict[str, list[Outco
             results[str(plan.event.pk)] = outcomes
             if subscribe_url(plan.event):
                 enqueue_on_commit(confirm_sns_subscription, str(plan.event.pk))
-        book.flush()
         update_each(
             [state for state in states.values() if state.last_event_id is not None],
             ["last_received_at", "last_event_id"],
         )
         EventEvaluation.objects.bulk_create(evaluations)
         update_each(events, ["evaluated_at", "evaluation"])
+        book.flush()
     return results
 
 
