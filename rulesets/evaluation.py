@@ -185,7 +185,8 @@ def _evaluate_chunk(event_ids: list[str], *, fill: bool) -> dict[str, list[Outco
 
     Claiming skips events another worker holds (it will evaluate them); the dedup states are
     locked in one statement in a fixed order, so two chunks never wait on each other in a cycle.
-    Each ruleset applies in a savepoint of its own: one failing does not stop the others.
+    Each (event, ruleset) application stages its writes, dropped if it fails: one failing does
+    not stop the others. The chunk's incidents are written last, right before commit.
     """
     with transaction.atomic():
         pending = WebhookEvent.objects.select_for_update(skip_locked=True, of=("self",)).filter(
