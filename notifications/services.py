@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from accounts.models import Team, TeamMember, User
@@ -17,7 +18,9 @@ from incidents.timeline import record
 from notifications.delivery import DeliveryError, post_webhook, send_email
 from notifications.models import ChannelType, NotificationChannel
 from pinghome.jobs import enqueue_on_commit, send_task
+from pinghome.memo import ShortLived
 from schedules import oncall
+from schedules.models import Override, ScheduleEntry
 
 logger = logging.getLogger(__name__)
 
@@ -73,18 +76,41 @@ def on_assignees_changed(incident: Incident, added: list[dict[str, str]]) -> Non
         enqueue_on_commit(notify_assignees, str(incident.pk), added, "assigned")
 
 
-class _Routing:
-    """Who to notify for one or many incidents, each lookup done once per call.
+# Who is on call for a team, a set of members' users, a user's channels: routing a storm of new
+# incidents reads each once a second per process, not once per chunk. Being on call is
+# therefore decided up to a second early, like the rulesets themselves.
+_on_call_now = ShortLived(seconds=1.0)
+_users_of = ShortLived(seconds=1.0)
+_channels_of = ShortLived(seconds=1.0)
+for _model in (Team, TeamMember, User, ScheduleEntry, Override, NotificationChannel):
+    for _cache in (_on_call_now, _users_of, _channels_of):
+        post_save.connect(_cache.clear, sender=_model, weak=False)
+        post_delete.connect(_cache.clear, sender=_model, weak=False)
 
-    Each named team's on-call, each set of members and each user's channels are read once, and
-    the "no one on call" timeline entries of every incident are collected to be written
-    together: routing a storm of new incidents costs a few queries, not a few per incident.
-    """
+
+def _team_on_call(team_id: str) -> tuple[Team | None, frozenset[str]]:
+    team = Team.objects.filter(pk=team_id).first()
+    return team, frozenset(oncall.on_call(team, timezone.now())) if team else frozenset()
+
+
+def _users(member_ids: frozenset[str], organization_id: Any) -> list[User]:
+    members = TeamMember.objects.filter(
+        pk__in=member_ids, team__organization=organization_id
+    ).select_related("user")
+    return list({m.user_id: m.user for m in members.order_by("pk")}.values())
+
+
+def _channel_ids(user: User) -> list[str]:
+    """The user's enabled channels; none configured means e-mail to their address ("")."""
+    enabled = user.notification_channels.filter(enabled=True).values_list("pk", flat=True)
+    return [str(pk) for pk in enabled] or [""]
+
+
+class _Routing:
+    """Who to notify for one or many incidents; the "no one on call" timeline entries of every
+    incident are collected to be written together."""
 
     def __init__(self) -> None:
-        self._on_call: dict[str, tuple[Team | None, frozenset[str]]] = {}
-        self._users: dict[tuple[frozenset[str], Any], list[User]] = {}
-        self._channels: dict[Any, list[str]] = {}
         self.no_one_on_call: list[TimelineEntry] = []
 
     def recipients(self, incident: Incident, assignees: list[dict[str, str]]) -> list[User]:
@@ -94,7 +120,7 @@ class _Routing:
             if assignee["type"] == AssigneeType.TEAM_MEMBER:
                 member_ids.add(assignee["id"])
                 continue
-            team, on_call = self._team(assignee["id"])
+            team, on_call = _on_call_now.get(assignee["id"], partial(_team_on_call, assignee["id"]))
             if team is None or team.organization_id != incident.organization_id:
                 continue
             if not on_call:
@@ -109,26 +135,10 @@ class _Routing:
                 )
             member_ids |= on_call
         key = (frozenset(member_ids), incident.organization_id)
-        if key not in self._users:
-            members = TeamMember.objects.filter(
-                pk__in=member_ids, team__organization=incident.organization_id
-            ).select_related("user")
-            self._users[key] = list({m.user_id: m.user for m in members.order_by("pk")}.values())
-        return self._users[key]
-
-    def _team(self, team_id: str) -> tuple[Team | None, frozenset[str]]:
-        if team_id not in self._on_call:
-            team = Team.objects.filter(pk=team_id).first()
-            on_call = frozenset(oncall.on_call(team, timezone.now())) if team else frozenset()
-            self._on_call[team_id] = (team, on_call)
-        return self._on_call[team_id]
+        return _users_of.get(key, partial(_users, *key))
 
     def channel_ids(self, user: User) -> list[str]:
-        """The user's enabled channels; none configured means e-mail to their address ("")."""
-        if user.pk not in self._channels:
-            enabled = user.notification_channels.filter(enabled=True).values_list("pk", flat=True)
-            self._channels[user.pk] = [str(pk) for pk in enabled] or [""]
-        return self._channels[user.pk]
+        return _channels_of.get(user.pk, partial(_channel_ids, user))
 
     def notify(
         self, incident: Incident, assignees: list[dict[str, str]] | None, reason: str

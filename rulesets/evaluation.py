@@ -7,23 +7,22 @@ and marked evaluated in the same transaction, so a second run changes nothing.
 
 import hashlib
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal, TypedDict
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import receiver
 from django.utils import timezone
 
 from accounts.models import Team
 from incidents import services as incidents
 from pinghome.jobs import enqueue_on_commit
 from pinghome.jsondata import storable_text
+from pinghome.memo import ShortLived
 from pinghome.rows import update_each
 from rulesets.conditions import (
     EventView,
@@ -108,27 +107,18 @@ def rulesets_for(event: WebhookEvent) -> list[Ruleset]:
     )
 
 
-# Each worker process keeps the rulesets of a webhook this long: a storm of small tasks reads
-# them once. A change saved in the same process clears them at once (tests, the embedded
-# default); other processes apply it within this delay.
-RULESETS_CACHE_SECONDS = 1.0
-_rulesets_cache: dict[str, tuple[float, list[Ruleset]]] = {}
+# A storm of small chunks reads the rulesets of a webhook once a second per process.
+_listening = ShortLived(seconds=1.0)
 
 
 def _listening_rulesets(event: WebhookEvent) -> list[Ruleset]:
-    key, now = str(event.webhook_id), time.monotonic()
-    cached = _rulesets_cache.get(key)
-    if cached is None or cached[0] < now:
-        cached = _rulesets_cache[key] = (now + RULESETS_CACHE_SECONDS, rulesets_for(event))
-    return cached[1]
+    return _listening.get(event.webhook_id, lambda: rulesets_for(event))
 
 
-@receiver([post_save, post_delete], sender=Ruleset)
-@receiver([post_save, post_delete], sender=RulesetAction)
-@receiver(m2m_changed, sender=Ruleset.webhooks.through)
-@receiver(post_save, sender=Team)
-def _forget_rulesets(**kwargs) -> None:
-    _rulesets_cache.clear()
+for _model in (Ruleset, RulesetAction, Team):
+    post_save.connect(_listening.clear, sender=_model, weak=False)
+    post_delete.connect(_listening.clear, sender=_model, weak=False)
+m2m_changed.connect(_listening.clear, sender=Ruleset.webhooks.through, weak=False)
 
 
 # Events evaluated per transaction at most: their incidents become visible together at its
@@ -201,14 +191,17 @@ def _evaluate_chunk(event_ids: list[str], *, fill: bool) -> dict[str, list[Outco
             )
         events.sort(key=lambda event: (event.received_at, event.pk))
         plans = [_plan(event) for event in events]
-        keys = {
-            (ruleset.pk, decision.dedup_key)
-            for plan in plans
-            for ruleset, decision in plan.decisions
-            if isinstance(decision, Decision) and decision.intent in ("open", "resolve")
+        latest: dict[StateKey, Position] = {}  # the newest event of each pair, if all apply
+        for plan in plans:
+            for ruleset, decision in plan.decisions:
+                if isinstance(decision, Decision) and decision.intent in ("open", "resolve"):
+                    latest[(ruleset.pk, decision.dedup_key)] = _position(plan.event)
+        states, created = _locked_states(latest)
+        stored = {
+            key: latest[key] if key in created else _cursor(state) for key, state in states.items()
         }
-        states = _locked_states(keys)
-        book = incidents.RuleIncidents(keys)
+        # A pair met for the first time has no incident: its state is always created first.
+        book = incidents.RuleIncidents(latest.keys() - created)
         results, evaluations = {}, []
         for plan in plans:
             outcomes = [
@@ -220,8 +213,8 @@ def _evaluate_chunk(event_ids: list[str], *, fill: bool) -> dict[str, list[Outco
             if subscribe_url(plan.event):
                 enqueue_on_commit(confirm_sns_subscription, str(plan.event.pk))
         update_each(
-            [state for state in states.values() if state.last_event_id is not None],
-            ["last_received_at", "last_event_id"],
+            [state for key, state in states.items() if _cursor(state) != stored[key]],
+            list(CURSOR_FIELDS),
         )
         EventEvaluation.objects.bulk_create(evaluations)
         update_each(events, ["evaluated_at", "evaluation"])
@@ -241,23 +234,63 @@ def _plan(event: WebhookEvent) -> _Plan:
 
 
 StateKey = incidents.RuleKey
+Position = tuple[Any, Any]  # (received_at, id) of an event: the receive order
+CURSOR_FIELDS = ("last_received_at", "last_event_id")  # a state's position
 
 
-def _locked_states(keys: set[StateKey]) -> dict[StateKey, DedupState]:
-    """Create the missing (ruleset, dedup key) states, then lock them all in a fixed order."""
-    if not keys:
-        return {}
-    ordered = sorted(keys, key=lambda k: (str(k[0]), k[1]))
-    DedupState.objects.bulk_create(
-        [DedupState(ruleset_id=ruleset, dedup_key=key) for ruleset, key in ordered],
-        ignore_conflicts=True,
+def _position(event: WebhookEvent) -> Position:
+    return (event.received_at, event.pk)
+
+
+def _cursor(state: DedupState) -> Position:
+    return (state.last_received_at, state.last_event_id)
+
+
+def _locked_states(latest: dict[StateKey, Position]) -> tuple[dict[StateKey, DedupState], set]:
+    """The states of these (ruleset, dedup key) pairs, locked, and the pairs met for the first
+    time, whose state this call created.
+
+    A state created here is held by its uncommitted insert: a chunk inserting the same pair
+    waits for the commit. The others are locked in one statement. Both go in a fixed order, so
+    two chunks never wait on each other in a cycle. A created state is stored with its cursor at
+    ``latest`` (saving an update when every event applies); in memory it starts empty.
+    """
+    if not latest:
+        return {}, set()
+    ordered = sorted(latest.items(), key=lambda item: (str(item[0][0]), item[0][1]))
+    states = {(state.ruleset_id, state.dedup_key): state for state in _create_states(ordered)}
+    created = set(states)
+    if existing := latest.keys() - created:
+        states.update(
+            ((state.ruleset_id, state.dedup_key), state)
+            for state in DedupState.objects.select_for_update()
+            .filter(incidents.rule_keys_filter(existing))
+            .order_by("ruleset_id", "dedup_key")
+        )
+    return states, created
+
+
+def _create_states(ordered: list[tuple[StateKey, Position]]) -> list[DedupState]:
+    """Insert the states missing among these pairs, in this order; the ones inserted."""
+    meta, quote = DedupState._meta, connection.ops.quote_name
+    fields = [meta.get_field(name) for name in ("ruleset", "dedup_key", *CURSOR_FIELDS)]
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES {', '.join(['(%s, %s, %s, %s)'] * len(ordered))} "
+        "ON CONFLICT DO NOTHING RETURNING id, ruleset_id, dedup_key"
     )
-    return {
-        (state.ruleset_id, state.dedup_key): state
-        for state in DedupState.objects.select_for_update()
-        .filter(incidents.rule_keys_filter(keys))
-        .order_by("ruleset_id", "dedup_key")
-    }
+    values = [
+        field.get_db_prep_value(value, connection)
+        for key, position in ordered
+        for field, value in zip(fields, (*key, *position), strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        rows = cursor.fetchall()
+    return [
+        DedupState(id=pk, ruleset_id=fields[0].to_python(ruleset_id), dedup_key=dedup_key)
+        for pk, ruleset_id, dedup_key in rows
+    ]
 
 
 def _apply(
@@ -301,11 +334,8 @@ def _apply_locked(
     """Apply under the (ruleset, dedup key) lock; the state's cursor moves only on success."""
     event, key = plan.event, decision.dedup_key
     result: dict[str, Any] = {"dedup_key": key}
-    position = (event.received_at, event.pk)
-    if state.last_received_at is not None and position < (
-        state.last_received_at,
-        state.last_event_id,
-    ):
+    position = _position(event)
+    if state.last_received_at is not None and position < _cursor(state):
         # Received before an event already applied: it may add to the open incident, never
         # open or resolve one against newer state.
         incident = (

@@ -4,12 +4,14 @@ import hashlib
 import hmac
 import json
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from django.db import OperationalError, connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from incidents.models import Incident
 from notifications import services
@@ -113,6 +115,31 @@ def test_an_incident_opened_by_a_rule_reaches_the_on_call(owner, teammate, mailo
     create_ruleset(owner, assignees=[{"type": "team", "id": str(owner.team.id)}])
     send(webhook, {"anything": True})
     assert [m.to for m in mailoutbox] == [["mate@acme.test"]]
+
+
+def test_a_schedule_change_applies_to_the_next_incident_at_once(owner, teammate, mailoutbox):
+    webhook = create_webhook(owner)
+    create_ruleset(owner, dedup_key="service")
+    send(webhook, {"service": "db"})  # routed: no one on call, which the process now knows
+    assert mailoutbox == []
+
+    on_call_always(owner, teammate.member)
+    send(webhook, {"service": "web"})
+    assert [m.to for m in mailoutbox] == [["mate@acme.test"]]
+
+    now = timezone.now()
+    response = owner.api.post(
+        f"/v1/team/{owner.team.id}/override",
+        {
+            "team_member_id": str(owner.member.id),
+            "replaces_team_member_id": str(teammate.member.id),
+            "start": (now - timedelta(hours=1)).isoformat(),
+            "end": (now + timedelta(hours=1)).isoformat(),
+        },
+    )
+    assert response.status_code == 201
+    send(webhook, {"service": "api"})
+    assert [m.to for m in mailoutbox] == [["mate@acme.test"], ["owner@acme.test"]]
 
 
 def test_incidents_opened_together_by_rules_each_reach_the_on_call(owner, teammate, mailoutbox):

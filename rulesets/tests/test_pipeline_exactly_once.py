@@ -43,6 +43,21 @@ def firing_ruleset(persona, webhook):
     )
 
 
+FIRING_API = b'{"status": "firing", "service": "api"}'
+RESOLVED_API = b'{"status": "resolved", "service": "api"}'
+
+
+def received_in_order(persona, *bodies: bytes) -> list[WebhookEvent]:
+    """Events stored a second apart, not evaluated yet, for a new webhook's firing ruleset."""
+    webhook = create_webhook(persona)
+    firing_ruleset(persona, webhook)
+    now = timezone.now()
+    return [
+        stored(webhook, body, received_at=now + timedelta(seconds=n))
+        for n, body in enumerate(bodies)
+    ]
+
+
 @pytest.mark.django_db
 def test_running_the_evaluation_task_twice_changes_nothing_the_second_time(owner):
     webhook = create_webhook(owner)
@@ -109,13 +124,7 @@ def test_operators_can_reevaluate_pending_events_with_a_command(owner, capsys):
 
 @pytest.mark.django_db
 def test_a_resolve_evaluated_before_its_older_firing_leaves_nothing_open(owner):
-    webhook = create_webhook(owner)
-    firing_ruleset(owner, webhook)
-    now = timezone.now()
-    firing = stored(webhook, b'{"status": "firing", "service": "api"}', received_at=now)
-    resolved = stored(
-        webhook, b'{"status": "resolved", "service": "api"}', received_at=now + timedelta(seconds=1)
-    )
+    firing, resolved = received_in_order(owner, FIRING_API, RESOLVED_API)
 
     evaluate_one(str(resolved.pk))
     outcomes = evaluate_one(str(firing.pk))
@@ -126,19 +135,33 @@ def test_a_resolve_evaluated_before_its_older_firing_leaves_nothing_open(owner):
 
 @pytest.mark.django_db
 def test_an_older_duplicate_evaluated_late_still_attaches_to_the_open_incident(owner):
-    webhook = create_webhook(owner)
-    firing_ruleset(owner, webhook)
-    now = timezone.now()
-    older = stored(webhook, b'{"status": "firing", "service": "api"}', received_at=now)
-    newer = stored(
-        webhook, b'{"status": "firing", "service": "api"}', received_at=now + timedelta(seconds=1)
-    )
+    older, newer = received_in_order(owner, FIRING_API, FIRING_API)
 
     evaluate_one(str(newer.pk))
     outcomes = evaluate_one(str(older.pk))
 
     assert outcomes[0]["outcome"] == "attached"
     assert Incident.objects.get().event_count == 2
+
+
+@pytest.mark.django_db
+def test_an_older_event_after_a_newer_one_that_failed_still_opens_the_incident(owner, monkeypatch):
+    from incidents import services
+
+    older, newer = received_in_order(owner, FIRING_API, FIRING_API)
+    timeline_entry = services._entry
+
+    def fail_for_newer(incident, ruleset, message, event, **kwargs):
+        if event.pk == newer.pk:
+            raise RuntimeError("timeline bug")
+        return timeline_entry(incident, ruleset, message, event, **kwargs)
+
+    monkeypatch.setattr(services, "_entry", fail_for_newer)
+    assert evaluate_one(str(newer.pk))[0]["outcome"] == "error"  # the key's first event
+    outcomes = evaluate_one(str(older.pk))
+
+    assert outcomes[0]["outcome"] == "opened"  # not "stale": the failed event never applied
+    assert Incident.objects.get().event_count == 1
 
 
 @pytest.mark.django_db
