@@ -209,6 +209,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_WORKER_PREFETCH_MULTIPLIER", 1, minimum=1)
 CELERY_TASK_IGNORE_RESULT = True
+# Celery's Django fixup would close the database connections around every task; worker
+# connections follow DATABASE_CONN_MAX_AGE instead (pinghome.celery.keep_database_connections).
+CELERY_DB_REUSE_MAX = 10**9
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "rulesets.tasks.*": {"queue": "evaluation"},

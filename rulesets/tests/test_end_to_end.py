@@ -128,6 +128,32 @@ def any_event_by_service(owner, stack: str) -> tuple[requests.Session, str]:
     return api, webhook
 
 
+def database_sessions() -> int:
+    """Connections ever opened to the test database (counted by PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def test_the_worker_keeps_its_database_connections_from_task_to_task(owner, stack):
+    api, webhook = any_event_by_service(owner, stack)
+
+    def evaluate_alone(service: str) -> None:  # one event, one task
+        requests.post(f"{stack}/incident/webhook/{webhook}", json={"service": service}, timeout=30)
+        wait_for(lambda: not WebhookEvent.objects.filter(evaluated_at__isnull=True).exists())
+
+    evaluate_alone("warm-up")  # every process has connected by now
+    time.sleep(1.5)  # PostgreSQL counts sessions at most once a second per backend
+    before = database_sessions()
+    for n in range(20):
+        evaluate_alone(f"service-{n}")
+    time.sleep(1.5)
+
+    # Web threads that had no connection yet may open one; a worker connecting for each task
+    # would open 20 at least.
+    assert database_sessions() - before < 8
+
+
 @pytest.fixture
 def stack_with_broker_down_for_ingest(transactional_db, tmp_path):
     """Web processes whose broker is unreachable; a worker and beat on the real one."""
