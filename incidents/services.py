@@ -28,6 +28,7 @@ from incidents.models import (
 from incidents.timeline import record
 from notifications import services as notifications
 from pinghome.jobs import enqueue_on_commit
+from pinghome.rows import insert_each
 from webhooks.models import WebhookEvent
 
 if TYPE_CHECKING:
@@ -442,10 +443,12 @@ class RuleIncidents:
             incident.created_at = incident.updated_at = now
         for entry in kept.entries:
             entry.created_at = now
-        self._opened += Incident.objects.bulk_create(kept.incidents)
-        start_actions(IncidentAction.objects.bulk_create(kept.actions))
-        IncidentEvent.objects.bulk_create(kept.links)
-        TimelineEntry.objects.bulk_create(kept.entries)
+        insert_each(kept.incidents)
+        self._opened += kept.incidents
+        insert_each(kept.actions)
+        start_actions(kept.actions)
+        insert_each(kept.links)
+        insert_each(kept.entries)
         times: dict[Incident, list[datetime]] = {}
         for incident, received_at in kept.counted:
             times.setdefault(incident, []).append(received_at)

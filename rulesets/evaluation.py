@@ -23,7 +23,7 @@ from incidents import services as incidents
 from pinghome.jobs import enqueue_on_commit
 from pinghome.jsondata import storable_text
 from pinghome.memo import ShortLived
-from pinghome.rows import update_each
+from pinghome.rows import insert_each, update_each
 from rulesets.conditions import (
     EventView,
     all_hold,
@@ -216,7 +216,7 @@ def _evaluate_chunk(event_ids: list[str], *, fill: bool) -> dict[str, list[Outco
             [state for key, state in states.items() if _cursor(state) != stored[key]],
             list(CURSOR_FIELDS),
         )
-        EventEvaluation.objects.bulk_create(evaluations)
+        insert_each(evaluations)
         update_each(events, ["evaluated_at", "evaluation"])
         book.flush()
     return results
