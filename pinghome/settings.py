@@ -139,6 +139,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 1024 * 1024, minimum=1)
 # Re-drive events stored but not evaluated after this many seconds.
 EVALUATION_REDRIVE_AFTER_SECONDS = env_int("EVALUATION_REDRIVE_AFTER_SECONDS", 60, minimum=1)
+# Under load, each web process hands stored events over to evaluation at most this often (ms).
+EVALUATION_HANDOFF_MS = env_int("EVALUATION_HANDOFF_MS", 100, minimum=1)
 
 # Outgoing notification webhooks may reach loopback/private addresses only when allowed.
 NOTIFY_ALLOW_PRIVATE_ADDRESSES = env_bool("NOTIFY_ALLOW_PRIVATE_ADDRESSES", False)

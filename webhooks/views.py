@@ -55,7 +55,7 @@ def accept(environ: dict[str, Any], webhook_id: str) -> Answer:
     content_type = storable_text(environ.get("CONTENT_TYPE", ""))[:255]
     ip = client_ip(environ)
     try:
-        event = services.store_event(
+        event_id = services.store_event(
             webhook_uuid,
             body=body,
             content_type=content_type,
@@ -69,13 +69,13 @@ def accept(environ: dict[str, Any], webhook_id: str) -> Answer:
             {"message": "The event could not be stored; send it again."},
             {"Retry-After": "5"},
         )
-    if event is None:
+    if event_id is None:
         return 404, {"message": "No such webhook."}, {}
     return (
         202,
         {
             "message": "Event accepted.",
-            "event_id": str(event.id),
+            "event_id": str(event_id),
             "ip": ip,
             "content_type": content_type,
         },
