@@ -139,6 +139,9 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 1024 * 1024, minimum=1)
 # Re-drive events stored but not evaluated after this many seconds.
 EVALUATION_REDRIVE_AFTER_SECONDS = env_int("EVALUATION_REDRIVE_AFTER_SECONDS", 60, minimum=1)
+# An event whose evaluation alone fails this many times is given up: marked evaluated with the
+# error, no longer re-driven (``reevaluate_events --given-up`` tries again).
+EVALUATION_MAX_ATTEMPTS = env_int("EVALUATION_MAX_ATTEMPTS", 5, minimum=1)
 # Under load, each web process hands stored events over to evaluation at most this often (ms).
 EVALUATION_HANDOFF_MS = env_int("EVALUATION_HANDOFF_MS", 100, minimum=1)
 

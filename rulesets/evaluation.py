@@ -152,13 +152,49 @@ def evaluate_events(event_ids: list[str], *, fill: bool = False) -> dict[str, li
             for event_id in chunk:
                 try:
                     results.update(_evaluate_chunk([event_id], fill=False))
-                except DatabaseError:
+                except DatabaseError as alone:
                     logger.exception("event %s could not be evaluated", event_id)
+                    _count_failed_attempt(event_id, alone)
         # Every event of the chunk is now evaluated, or held by a worker that evaluates it.
         remaining = [event_id for event_id in rest if event_id not in results]
     if failure is not None and not set(map(str, event_ids)) <= set(results):
         raise failure  # the task retries what is left (bounded), then the re-drive
     return results
+
+
+def _count_failed_attempt(event_id: str, error: Exception) -> None:
+    """Count a failed evaluation of the event alone; give the event up at the last attempt.
+
+    Given up, it is marked evaluated with the error (the events API shows it): the re-drive no
+    longer tries it, and it no longer costs every chunk that takes it a failure.
+    """
+    try:
+        with transaction.atomic():
+            event = (
+                WebhookEvent.objects.select_for_update(skip_locked=True)
+                .filter(pk=event_id, evaluated_at__isnull=True)
+                .first()
+            )
+            if event is None:
+                return
+            event.evaluation_attempts += 1
+            if event.evaluation_attempts >= settings.EVALUATION_MAX_ATTEMPTS:
+                event.evaluated_at = timezone.now()
+                event.evaluation = {
+                    "rulesets": [],
+                    "given_up_after": event.evaluation_attempts,
+                    "error": storable_text(str(error)[:500]),
+                }
+            event.save(update_fields=["evaluation_attempts", "evaluated_at", "evaluation"])
+    except DatabaseError:  # the database itself is failing: the re-drive comes back later
+        logger.exception("could not count a failed evaluation of event %s", event_id)
+
+
+def retry_given_up() -> int:
+    """Make the events given up pending again (after a fix): the re-drive evaluates them."""
+    return WebhookEvent.objects.filter(evaluation__has_key="given_up_after").update(
+        evaluated_at=None, evaluation=None, evaluation_attempts=0
+    )
 
 
 @dataclass

@@ -77,6 +77,7 @@ class WebhookEventAdmin(HighVolumeAdminMixin, ReadOnlyAdminMixin, OrganizationSc
         "body_display",
         "headers_display",
         "evaluated_at",
+        "evaluation_attempts",
         "evaluation_display",
         "incidents",
     )

@@ -53,6 +53,8 @@ class WebhookEvent(models.Model):
     # Evaluation bookkeeping: null until every ruleset has seen the event.
     evaluated_at = models.DateTimeField(null=True, blank=True)
     evaluation = models.JSONField(null=True, blank=True)
+    # Evaluations of this event alone that failed; at EVALUATION_MAX_ATTEMPTS it is given up.
+    evaluation_attempts = models.PositiveSmallIntegerField(db_default=0, editable=False)
 
     class Meta:
         indexes = [

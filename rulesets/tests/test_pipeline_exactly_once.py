@@ -375,6 +375,44 @@ def test_an_event_that_cannot_be_evaluated_does_not_hold_back_the_events_after_i
     assert [i["dedup_key"] for i in incidents(owner)] == ["api"]
 
 
+def test_an_event_failing_every_time_is_given_up_and_can_be_tried_again(
+    owner, monkeypatch, settings, capsys
+):
+    settings.EVALUATION_MAX_ATTEMPTS = 3
+    webhook = create_webhook(owner)
+    firing_ruleset(owner, webhook)
+    poison = stored(webhook, b'{"status": "firing", "service": "db"}')
+    view = evaluation.event_view
+
+    def broken_for_poison(event):
+        if event.pk == poison.pk:
+            raise DataError("value the database refuses")
+        return view(event)
+
+    monkeypatch.setattr(evaluation, "event_view", broken_for_poison)
+
+    def redrive() -> str:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            call_command("reevaluate_events")  # the task retries, then the re-drive comes back
+        return capsys.readouterr().out
+
+    assert "1 event(s) evaluated" in redrive()
+    assert "0 event(s) evaluated" in redrive()  # given up: no longer pending
+    [listed] = owner.api.get(f"/v1/webhook/{webhook}/events").json()
+    assert listed["evaluation"] == {
+        "rulesets": [],
+        "given_up_after": 3,
+        "error": "value the database refuses",
+    }
+    assert incidents(owner) == []
+
+    monkeypatch.setattr(evaluation, "event_view", view)  # fixed
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("reevaluate_events", "--given-up")
+    assert "1 event(s) given up are pending again" in capsys.readouterr().out
+    assert [i["dedup_key"] for i in incidents(owner)] == ["db"]
+
+
 def test_events_after_a_chunk_another_worker_already_evaluated_are_still_evaluated(owner):
     webhook = create_webhook(owner)
     firing_ruleset(owner, webhook)

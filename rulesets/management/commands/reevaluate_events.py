@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from rulesets.evaluation import redrive_pending
+from rulesets.evaluation import redrive_pending, retry_given_up
 from rulesets.tasks import evaluate_events
 
 
@@ -21,8 +21,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--enqueue", action="store_true", help="hand them to Celery instead of evaluating here"
         )
+        parser.add_argument(
+            "--given-up",
+            action="store_true",
+            help="also events given up after EVALUATION_MAX_ATTEMPTS failed evaluations",
+        )
 
-    def handle(self, *args, older_than: int, limit: int, enqueue: bool, **options):
+    def handle(self, *args, older_than: int, limit: int, enqueue: bool, given_up: bool, **options):
+        if given_up:
+            self.stdout.write(f"{retry_given_up()} event(s) given up are pending again")
+
         def here(batch: list[str]) -> None:
             evaluate_events.apply(args=(batch,))
 
