@@ -351,12 +351,11 @@ def test_a_task_with_room_left_also_evaluates_other_pending_events_oldest_first(
     assert Incident.objects.get().event_links.filter(event__in=lost).count() == 3
 
 
-def test_an_event_that_cannot_be_evaluated_does_not_hold_back_the_events_after_it(
-    owner, monkeypatch
-):
-    webhook = create_webhook(owner)
-    firing_ruleset(owner, webhook)
-    poison = stored(webhook, b'{"status": "firing", "service": "db"}')  # pending, oldest
+def stored_poison(persona, monkeypatch) -> tuple[str, WebhookEvent]:
+    """A webhook with a firing ruleset, and a stored event of it that cannot be evaluated."""
+    webhook = create_webhook(persona)
+    firing_ruleset(persona, webhook)
+    poison = stored(webhook, b'{"status": "firing", "service": "db"}')
     view = evaluation.event_view
 
     def broken_for_poison(event):
@@ -365,6 +364,13 @@ def test_an_event_that_cannot_be_evaluated_does_not_hold_back_the_events_after_i
         return view(event)
 
     monkeypatch.setattr(evaluation, "event_view", broken_for_poison)
+    return webhook, poison
+
+
+def test_an_event_that_cannot_be_evaluated_does_not_hold_back_the_events_after_it(
+    owner, monkeypatch
+):
+    webhook, poison = stored_poison(owner, monkeypatch)  # pending, oldest
 
     # The task fills its chunk with the older pending event, the chunk fails, and the task's
     # own event is evaluated alone.
@@ -379,17 +385,7 @@ def test_an_event_failing_every_time_is_given_up_and_can_be_tried_again(
     owner, monkeypatch, settings, capsys
 ):
     settings.EVALUATION_MAX_ATTEMPTS = 3
-    webhook = create_webhook(owner)
-    firing_ruleset(owner, webhook)
-    poison = stored(webhook, b'{"status": "firing", "service": "db"}')
-    view = evaluation.event_view
-
-    def broken_for_poison(event):
-        if event.pk == poison.pk:
-            raise DataError("value the database refuses")
-        return view(event)
-
-    monkeypatch.setattr(evaluation, "event_view", broken_for_poison)
+    webhook, poison = stored_poison(owner, monkeypatch)
 
     def redrive() -> str:
         with TestCase.captureOnCommitCallbacks(execute=True):
@@ -406,7 +402,7 @@ def test_an_event_failing_every_time_is_given_up_and_can_be_tried_again(
     }
     assert incidents(owner) == []
 
-    monkeypatch.setattr(evaluation, "event_view", view)  # fixed
+    monkeypatch.undo()  # fixed
     with TestCase.captureOnCommitCallbacks(execute=True):
         call_command("reevaluate_events", "--given-up")
     assert "1 event(s) given up are pending again" in capsys.readouterr().out
