@@ -435,20 +435,22 @@ class RuleIncidents:
         """Write what is kept, stamped with the time of writing rather than of staging.
 
         Incidents then commit in about the order of their ``created_at``, even across workers:
-        a client polling with ``created_after`` does not miss one committed late.
+        a client polling with ``created_after`` does not miss one committed late. They are
+        stamped and inserted last (foreign keys are checked at commit), right before the
+        caller commits.
         """
         kept, self._kept = self._kept, _Changes()
-        now = timezone.now()
-        for incident in kept.incidents:
-            incident.created_at = incident.updated_at = now
-        for entry in kept.entries:
-            entry.created_at = now
-        insert_each(kept.incidents)
-        self._opened += kept.incidents
         insert_each(kept.actions)
         start_actions(kept.actions)
         insert_each(kept.links)
+        now = timezone.now()
+        for entry in kept.entries:
+            entry.created_at = now
         insert_each(kept.entries)
+        for incident in kept.incidents:
+            incident.created_at = incident.updated_at = now
+        insert_each(kept.incidents)
+        self._opened += kept.incidents
         times: dict[Incident, list[datetime]] = {}
         for incident, received_at in kept.counted:
             times.setdefault(incident, []).append(received_at)
