@@ -34,6 +34,7 @@ def client_ip(meta: dict) -> str | None:
     return _valid(hops[0]) if hops else _valid(remote)
 
 
+@lru_cache(maxsize=4096)  # senders are few: most requests come from an address seen before
 def _valid(address: str | None) -> str | None:
     try:
         return str(ipaddress.ip_address(address)) if address else None

@@ -46,12 +46,15 @@ class BatchingHandoff:
         self._pid: int | None = None
         self._lock = threading.Lock()
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._eager: bool | None = None  # read once: Celery's configuration is slow to read
 
     def add_on_commit(self, item: str) -> None:
         transaction.on_commit(partial(self.add, item))
 
     def add(self, item: str) -> None:
-        if self.task.app.conf.task_always_eager:
+        if self._eager is None:
+            self._eager = bool(self.task.app.conf.task_always_eager)
+        if self._eager:
             self._publish([item])
             return
         self._start_once_per_process()
