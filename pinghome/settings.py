@@ -142,6 +142,9 @@ EVALUATION_REDRIVE_AFTER_SECONDS = env_int("EVALUATION_REDRIVE_AFTER_SECONDS", 6
 # An event whose evaluation alone fails this many times is given up: marked evaluated with the
 # error, no longer re-driven (``reevaluate_events --given-up`` tries again).
 EVALUATION_MAX_ATTEMPTS = env_int("EVALUATION_MAX_ATTEMPTS", 5, minimum=1)
+# A (ruleset, dedup key) no event touched for this many days, with no unresolved incident,
+# loses its state row (hourly purge): without it, every key ever seen keeps one.
+DEDUP_STATE_RETENTION_DAYS = env_int("DEDUP_STATE_RETENTION_DAYS", 7, minimum=1)
 # Under load, each web process hands stored events over to evaluation at most this often (ms).
 EVALUATION_HANDOFF_MS = env_int("EVALUATION_HANDOFF_MS", 100, minimum=1)
 
@@ -230,6 +233,10 @@ CELERY_BEAT_SCHEDULE = {
     "redrive-pending-events": {
         "task": "rulesets.tasks.redrive_pending_events",
         "schedule": float(env_int("EVALUATION_REDRIVE_INTERVAL_SECONDS", 30, minimum=1)),
+    },
+    "purge-dedup-states": {
+        "task": "rulesets.tasks.purge_dedup_states",
+        "schedule": 3600.0,
     },
     "escalate-due-incidents": {
         "task": "notifications.tasks.escalate_due",

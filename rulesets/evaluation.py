@@ -14,12 +14,13 @@ from typing import Any, Literal, TypedDict
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
 from accounts.models import Team
 from incidents import services as incidents
+from incidents.models import Incident, IncidentStatus
 from pinghome.jobs import enqueue_on_commit
 from pinghome.jsondata import storable_text
 from pinghome.memo import ShortLived
@@ -303,6 +304,11 @@ def _locked_states(latest: dict[StateKey, Position]) -> tuple[dict[StateKey, Ded
             .filter(incidents.rule_keys_filter(existing))
             .order_by("ruleset_id", "dedup_key")
         )
+    if purged := [item for item in ordered if item[0] not in states]:
+        # Deleted by the purge since the insert met them: no incident either (see the purge).
+        again = {(state.ruleset_id, state.dedup_key): state for state in _create_states(purged)}
+        states.update(again)
+        created |= set(again)
     return states, created
 
 
@@ -400,6 +406,30 @@ def _apply_locked(
             result.update(outcome="resolved", incident_id=str(incident.pk))
     state.last_received_at, state.last_event_id = position
     return result
+
+
+PURGE_BATCH = 5000
+
+
+def purge_dedup_states(*, idle_for: timedelta | None = None) -> int:
+    """Delete the states of (ruleset, dedup key) pairs no event has touched for the retention
+    period (``DEDUP_STATE_RETENTION_DAYS``) and whose key has no unresolved incident.
+
+    Without it every key ever seen keeps a row, one per incident when keys are unique. A key
+    seen again starts from a new state, like a key never seen: nothing older than the retention
+    is still evaluated. The delete re-checks the cursor: a state an evaluation moves meanwhile
+    stays, and one opening an incident always moves it. The number of states deleted.
+    """
+    idle_for = idle_for or timedelta(days=settings.DEDUP_STATE_RETENTION_DAYS)
+    cutoff = timezone.now() - idle_for
+    unresolved = Incident.objects.filter(
+        ruleset_id=OuterRef("ruleset_id"), dedup_key=OuterRef("dedup_key")
+    ).exclude(status=IncidentStatus.RESOLVED)
+    idle = DedupState.objects.filter(last_received_at__lt=cutoff)
+    deleted = 0
+    while ids := list(idle.exclude(Exists(unresolved)).values_list("pk", flat=True)[:PURGE_BATCH]):
+        deleted += idle.filter(pk__in=ids).delete()[0]
+    return deleted
 
 
 def pending_events(older_than_seconds: int, limit: int):

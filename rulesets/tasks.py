@@ -21,3 +21,9 @@ def evaluate_events(self, event_ids: list[str]) -> None:
 def redrive_pending_events() -> int:
     """Enqueue events stored but still not evaluated after the configured delay."""
     return evaluation.redrive_pending(enqueue=evaluate_events.delay)
+
+
+@shared_task
+def purge_dedup_states() -> int:
+    """Delete the dedup states of keys idle for the retention period (see the service)."""
+    return evaluation.purge_dedup_states()

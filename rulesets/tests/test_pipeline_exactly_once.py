@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from incidents.models import Incident, IncidentEvent
 from rulesets import evaluation
-from rulesets.tasks import evaluate_events, redrive_pending_events
+from rulesets.models import DedupState
+from rulesets.tasks import evaluate_events, purge_dedup_states, redrive_pending_events
 from rulesets.tests.pipeline import create_ruleset, create_webhook, incidents, send
 from webhooks.models import WebhookEvent
 
@@ -445,3 +446,52 @@ def test_a_chunk_that_opens_resolves_and_reopens_keeps_each_timeline_in_event_or
         entry["kind"] for entry in owner.api.get(f"/v1/incident/{first['id']}/timeline").json()
     ]
     assert kinds == ["created", "event-attached", "resolved"]  # not routed: resolved already
+
+
+def dedup_keys_with_state() -> list[str]:
+    return sorted(DedupState.objects.values_list("dedup_key", flat=True))
+
+
+@pytest.mark.django_db
+def test_idle_dedup_states_are_purged_unless_their_incident_is_still_open(owner):
+    webhook = create_webhook(owner)
+    firing_ruleset(owner, webhook)
+    for service in ("db", "api", "web"):
+        send(webhook, {"status": "firing", "service": service})
+    for service in ("db", "api"):
+        send(webhook, {"status": "resolved", "service": service})
+    long_ago = timezone.now() - timedelta(days=8)  # the retention is 7 days
+    DedupState.objects.filter(dedup_key__in=["db", "web"]).update(last_received_at=long_ago)
+
+    assert purge_dedup_states.apply().get() == 1
+    assert dedup_keys_with_state() == ["api", "web"]  # api: recent; web: still open
+
+    send(webhook, {"status": "firing", "service": "db"})  # starts afresh
+    send(webhook, {"status": "firing", "service": "web"})  # still attaches
+    assert sorted((i["dedup_key"], i["status"], i["event_count"]) for i in incidents(owner)) == [
+        ("api", "resolved", 2),
+        ("db", "resolved", 2),
+        ("db", "triggered", 1),
+        ("web", "triggered", 2),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_state_purged_while_a_chunk_locks_it_is_created_again(owner, monkeypatch):
+    webhook = create_webhook(owner)
+    firing_ruleset(owner, webhook)
+    send(webhook, {"status": "firing", "service": "db"})
+    send(webhook, {"status": "resolved", "service": "db"})
+    create_states = evaluation._create_states
+
+    def purged_right_after_the_insert(ordered):
+        inserted = create_states(ordered)  # none: the state exists
+        monkeypatch.setattr(evaluation, "_create_states", create_states)
+        DedupState.objects.all().delete()  # what the purge does in another transaction
+        return inserted
+
+    monkeypatch.setattr(evaluation, "_create_states", purged_right_after_the_insert)
+    event = stored(webhook, b'{"status": "firing", "service": "db"}')
+
+    assert evaluate_one(str(event.pk))[0]["outcome"] == "opened"  # at once, not on a retry
+    assert dedup_keys_with_state() == ["db"]

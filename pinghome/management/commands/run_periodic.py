@@ -7,7 +7,8 @@ from django.core.management.base import BaseCommand
 
 class Command(BaseCommand):
     help = (
-        "Run the periodic tasks of CELERY_BEAT_SCHEDULE in this process (re-drive, escalation). "
+        "Run the periodic tasks of CELERY_BEAT_SCHEDULE in this process (re-drive, escalation, "
+        "purge of idle dedup states). "
         "For the embedded default, which has no broker and so no Celery beat; in production run "
         "`celery -A pinghome beat` instead."
     )
