@@ -1,7 +1,8 @@
 import uuid
 
 from django.conf import settings
-from django.db import IntegrityError, connection
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from accounts.models import Organization, Team
@@ -32,16 +33,17 @@ def store_event(
     """
     event_id = uuid.uuid4()
     row = (event_id, webhook_id, timezone.now(), content_type[:255], body, headers, ip)
-    if connection.in_atomic_block:
+    db = connections[DEFAULT_DB_ALIAS]  # once: each use of the ``connection`` proxy looks it up
+    if db.in_atomic_block:
         # Foreign keys are checked at commit (deferred): inside a caller's transaction, look first.
         if not Webhook.objects.filter(pk=webhook_id).exists():
             return None
-        _insert(row)
+        _insert(db, row)
     else:
         # Autocommit (a request): the INSERT commits at once and its foreign key check is the
         # lookup. One round trip.
         try:
-            _insert(row)
+            _insert(db, row)
         except IntegrityError:
             return None
     handoff.add_on_commit(str(event_id))
@@ -52,20 +54,18 @@ def store_event(
 _INSERTED = ("id", "webhook", "received_at", "content_type", "body", "headers", "ip")
 
 
-def _insert(row: tuple) -> None:
+def _insert(db: BaseDatabaseWrapper, row: tuple) -> None:
     """Insert an event row without building a model instance or compiling a statement per
     request; the values still go through each field's own conversion for the database in use."""
     fields = [WebhookEvent._meta.get_field(name) for name in _INSERTED]
-    sql = _insert_sql.get(connection.vendor)
+    sql = _insert_sql.get(db.vendor)
     if sql is None:
-        columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-        table = connection.ops.quote_name(WebhookEvent._meta.db_table)
+        columns = ", ".join(db.ops.quote_name(field.column) for field in fields)
+        table = db.ops.quote_name(WebhookEvent._meta.db_table)
         sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
-        _insert_sql[connection.vendor] = sql
-    values = [
-        field.get_db_prep_save(value, connection) for field, value in zip(fields, row, strict=True)
-    ]
-    with connection.cursor() as cursor:
+        _insert_sql[db.vendor] = sql
+    values = [field.get_db_prep_save(value, db) for field, value in zip(fields, row, strict=True)]
+    with db.cursor() as cursor:
         cursor.execute(sql, values)
 
 
