@@ -66,13 +66,19 @@ class Incident(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # Indexed where set ("incident_created_by"): rule incidents have none.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     # Escalation while triggered: the periodic task acts only while the token is unchanged;
-    # acknowledging or resolving clears it.
+    # acknowledging or resolving clears it. Indexed where set ("incident_escalation_due").
     escalation_token = models.UUIDField(null=True, blank=True)
-    next_escalation_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    next_escalation_at = models.DateTimeField(null=True, blank=True)
     escalation_step = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -88,6 +94,17 @@ class Incident(models.Model):
             models.Index(fields=["team", "-created_at", "-id"], name="incident_team_recent"),
             models.Index(
                 fields=["organization", "status", "-created_at", "-id"], name="incident_org_recent"
+            ),
+            # Partial: every incident opened by a rule would otherwise add a NULL entry to each.
+            models.Index(
+                fields=["created_by"],
+                name="incident_created_by",
+                condition=models.Q(created_by__isnull=False),
+            ),
+            models.Index(
+                fields=["next_escalation_at"],
+                name="incident_escalation_due",
+                condition=models.Q(next_escalation_at__isnull=False),
             ),
         ]
 
@@ -175,7 +192,12 @@ class TimelineEntry(models.Model):
     kind = models.CharField(max_length=30, choices=TimelineKind.choices)
     # Who did it: a user, else a label such as "ruleset:<name>" or "system".
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # "timeline_actor_user", where set: most entries are the system's
     )
     actor = models.CharField(max_length=300)
     message = models.TextField(blank=True)
@@ -183,7 +205,14 @@ class TimelineEntry(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["incident", "created_at"], name="timeline_incident_time")]
+        indexes = [
+            models.Index(fields=["incident", "created_at"], name="timeline_incident_time"),
+            models.Index(
+                fields=["actor_user"],
+                name="timeline_actor_user",
+                condition=models.Q(actor_user__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.created_at:%Y-%m-%d %H:%M:%S}"
