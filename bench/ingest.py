@@ -138,6 +138,15 @@ def drive(port, path, *, seconds, connections, rate=None, unique_keys=False, pro
     }
 
 
+def pooled(phases: list[dict]) -> dict:
+    """Several phases of ``drive`` as one: mean rate, every latency, every error."""
+    return {
+        "per_second": sum(phase["per_second"] for phase in phases) / len(phases),
+        "latencies": sorted(x for phase in phases for x in phase["latencies"]),
+        "errors": sum(phase["errors"] for phase in phases),
+    }
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -430,6 +439,18 @@ def main() -> None:
         cpu: dict[str, dict[str, float]] = {}
         team, webhook = setup_tenant(api, database)
         path = f"/v1/incident/webhook/{webhook}"
+
+        def pinghome_phase(rate: float | None = None):
+            """Every event opens an incident of its own; as fast as it goes, or paced."""
+            return drive(
+                PORT,
+                path,
+                seconds=options.seconds,
+                connections=options.connections,
+                rate=rate,
+                unique_keys=True,
+            )
+
         drive(PORT, path, seconds=2, connections=options.connections)  # warm-up
         drive(BASELINE_PORT, "/", seconds=2, connections=options.connections)
         drain(database)
@@ -441,30 +462,15 @@ def main() -> None:
             # Every event of the saturation phase opens an incident: the backlog it leaves
             # measures how many incidents per second the worker opens (with the web idle).
             with meter.phase(cpu.setdefault(f"saturation {n}", {})):
-                saturated = drive(
-                    PORT,
-                    path,
-                    seconds=options.seconds,
-                    connections=options.connections,
-                    unique_keys=True,
-                )
+                saturated = pinghome_phase()
             backlog = pending(database)
             with meter.phase(cpu.setdefault(f"drain {n}", {})):
                 opens = backlog / drain(database) if backlog else float("inf")
             baselines.append(baseline_phase(f"baseline {n + 1}"))
             around = (baselines[-2]["per_second"] + baselines[-1]["per_second"]) / 2
             rounds.append((saturated, backlog, opens, saturated["per_second"] / around))
-        saturated = {
-            "per_second": sum(r[0]["per_second"] for r in rounds) / len(rounds),
-            "latencies": sorted(x for r in rounds for x in r[0]["latencies"]),
-            "errors": sum(r[0]["errors"] for r in rounds),
-        }
+        saturated, baseline = pooled([r[0] for r in rounds]), pooled(baselines)
         opens_per_second = sum(r[2] for r in rounds) / len(rounds)
-        baseline = {
-            "per_second": sum(b["per_second"] for b in baselines) / len(baselines),
-            "latencies": sorted(x for b in baselines for x in b["latencies"]),
-            "errors": sum(b["errors"] for b in baselines),
-        }
         # Draining a backlog works in large batches; live events come in small ones. The
         # pipeline's saturation rate is the highest paced rate the worker keeps up with.
         ramp = []
@@ -488,14 +494,7 @@ def main() -> None:
             watcher = IncidentWatcher(database, team)
             watcher.start()
             with meter.phase(cpu.setdefault(f"paced at {rate:.0f}/s", {})):
-                paced = drive(
-                    PORT,
-                    path,
-                    seconds=options.seconds,
-                    connections=options.connections,
-                    rate=rate,
-                    unique_keys=True,
-                )
+                paced = pinghome_phase(rate)
                 time.sleep(3)  # let the last incidents become visible
             watcher.stop.set()
             delays = sorted(watcher.seen[k] - t for k, t in paced["sent"] if k in watcher.seen)
