@@ -51,20 +51,22 @@ def store_event(
 
 
 # What ingest sets; the evaluation columns start empty (NULL).
-_INSERTED = ("id", "webhook", "received_at", "content_type", "body", "headers", "ip")
+_INSERTED = [
+    WebhookEvent._meta.get_field(name)
+    for name in ("id", "webhook", "received_at", "content_type", "body", "headers", "ip")
+]
 
 
 def _insert(db: BaseDatabaseWrapper, row: tuple) -> None:
     """Insert an event row without building a model instance or compiling a statement per
     request; the values still go through each field's own conversion for the database in use."""
-    fields = [WebhookEvent._meta.get_field(name) for name in _INSERTED]
     sql = _insert_sql.get(db.vendor)
     if sql is None:
-        columns = ", ".join(db.ops.quote_name(field.column) for field in fields)
+        columns = ", ".join(db.ops.quote_name(field.column) for field in _INSERTED)
         table = db.ops.quote_name(WebhookEvent._meta.db_table)
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(_INSERTED))})"
         _insert_sql[db.vendor] = sql
-    values = [field.get_db_prep_save(value, db) for field, value in zip(fields, row, strict=True)]
+    values = [f.get_db_prep_save(value, db) for f, value in zip(_INSERTED, row, strict=True)]
     with db.cursor() as cursor:
         cursor.execute(sql, values)
 
