@@ -7,7 +7,7 @@
   consistency check of saved forms all follow it. Superusers see everything, and even they
   cannot link objects of two organizations (a ruleset of one with the team of another).
 * JSON fields are edited as indented JSON in a monospace textarea, and shown indented.
-* Records written by the product itself (events, timeline, evaluations) are read-only.
+* Records written by the product itself (events, timeline, dedup states) are read-only.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Admin changelists of tables too large to COUNT: events, timeline, evaluations.
+"""Admin changelists of tables too large to COUNT: events, timeline, dedup states.
 
 Counting every row of a table with millions of them is the slowest query of a changelist page,
 and the deep pages it offers are an ``OFFSET`` in the millions. Here the count is capped: at

@@ -11,9 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from rest_framework import serializers
 
 from accounts.admin_base import (
@@ -22,7 +20,6 @@ from accounts.admin_base import (
     ReadOnlyAdminMixin,
     ScopedInline,
     ScopedRelatedFilter,
-    pretty_json,
 )
 from accounts.admin_pagination import HighVolumeAdminMixin
 from accounts.models import Organization
@@ -31,7 +28,7 @@ from incidents.api.serializers import ActionSerializer, AssigneesField
 from pinghome.api import flatten_errors
 from rulesets.api.serializers import ConditionsField
 from rulesets.conditions import KeyPathError, parse_key_path, validate_conditions
-from rulesets.models import DedupState, EventEvaluation, Ruleset, RulesetAction
+from rulesets.models import DedupState, Ruleset, RulesetAction
 
 CONDITIONS_HELP = (
     'A JSON list of {"type": "json-check" | "header-check", "key": "a.path", '
@@ -227,31 +224,3 @@ class DedupStateAdmin(HighVolumeAdminMixin, ReadOnlyAdminMixin, OrganizationScop
     search_fields = ("dedup_key",)
     uuid_search_fields = ("ruleset_id", "last_event_id")
     ordering = ("-id",)
-
-
-@admin.register(EventEvaluation)
-class EventEvaluationAdmin(HighVolumeAdminMixin, ReadOnlyAdminMixin, OrganizationScopedAdmin):
-    """That an event acted on a ruleset (evaluation is idempotent per pair)."""
-
-    organization_path = "ruleset__organization"
-    list_display = ("id", "event_id", "ruleset", "outcome_summary", "created_at")
-    list_select_related = ("ruleset",)
-    uuid_search_fields = ("event_id", "ruleset_id")
-    search_help_text = "An event id or a ruleset id."
-    ordering = ("-id",)
-    fields = ("id", "event_link", "ruleset", "created_at", "outcome_display")
-    readonly_fields = fields
-
-    @admin.display(description="Outcome")
-    def outcome_summary(self, evaluation: EventEvaluation) -> str:
-        outcome = evaluation.outcome
-        return str(outcome.get("outcome", "")) if isinstance(outcome, dict) else ""
-
-    @admin.display(description="Outcome")
-    def outcome_display(self, evaluation: EventEvaluation) -> str:
-        return pretty_json(evaluation.outcome)
-
-    @admin.display(description="Event")
-    def event_link(self, evaluation: EventEvaluation) -> str:
-        url = reverse("admin:webhooks_webhookevent_change", args=[evaluation.event_id])
-        return format_html('<a href="{}">{}</a>', url, evaluation.event_id)

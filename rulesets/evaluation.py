@@ -24,7 +24,7 @@ from incidents.models import Incident, IncidentStatus
 from pinghome.jobs import enqueue_on_commit
 from pinghome.jsondata import storable_text
 from pinghome.memo import ShortLived
-from pinghome.rows import insert_each, update_each
+from pinghome.rows import update_each
 from rulesets.conditions import (
     EventView,
     all_hold,
@@ -33,7 +33,7 @@ from rulesets.conditions import (
     render_template,
     value_to_text,
 )
-from rulesets.models import DedupState, EventEvaluation, Ruleset, RulesetAction, RuleType
+from rulesets.models import DedupState, Ruleset, RulesetAction, RuleType
 from webhooks.models import WebhookEvent
 from webhooks.sns import subscribe_url
 from webhooks.tasks import confirm_sns_subscription
@@ -239,10 +239,10 @@ def _evaluate_chunk(event_ids: list[str], *, fill: bool) -> dict[str, list[Outco
         }
         # A pair met for the first time has no incident: its state is always created first.
         book = incidents.RuleIncidents(latest.keys() - created)
-        results, evaluations = {}, []
+        results = {}
         for plan in plans:
             outcomes = [
-                _apply(ruleset, plan, decision, states, book, evaluations)
+                _apply(ruleset, plan, decision, states, book)
                 for ruleset, decision in plan.decisions
             ]
             plan.event.evaluated_at, plan.event.evaluation = timezone.now(), {"rulesets": outcomes}
@@ -253,7 +253,6 @@ def _evaluate_chunk(event_ids: list[str], *, fill: bool) -> dict[str, list[Outco
             [state for key, state in states.items() if _cursor(state) != stored[key]],
             list(CURSOR_FIELDS),
         )
-        insert_each(evaluations)
         update_each(events, ["evaluated_at", "evaluation"])
         book.flush()
     return results
@@ -341,7 +340,6 @@ def _apply(
     decision: Decision | Exception,
     states: dict[StateKey, DedupState],
     book: incidents.RuleIncidents,
-    evaluations: list[EventEvaluation],
 ) -> Outcome:
     base: Outcome = {"ruleset_id": str(ruleset.pk), "ruleset": ruleset.name}
     if isinstance(decision, Exception):
@@ -362,7 +360,6 @@ def _apply(
             "detail": storable_text(str(exc)[:500]),
         }
     book.keep()
-    evaluations.append(EventEvaluation(event=plan.event, ruleset=ruleset, outcome=result))
     return {**base, **result}
 
 

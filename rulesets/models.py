@@ -96,26 +96,3 @@ class DedupState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ruleset_id}:{self.dedup_key}"
-
-
-class EventEvaluation(models.Model):
-    """That an event acted on a ruleset's incidents: makes evaluation idempotent per pair."""
-
-    # No index of its own: the leading column of "event_evaluation_unique".
-    event = models.ForeignKey(
-        "webhooks.WebhookEvent",
-        on_delete=models.CASCADE,
-        related_name="ruleset_evaluations",
-        db_index=False,
-    )
-    ruleset = models.ForeignKey(Ruleset, on_delete=models.CASCADE, related_name="evaluations")
-    outcome = models.JSONField(default=dict)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["event", "ruleset"], name="event_evaluation_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.event_id} x {self.ruleset_id}"

@@ -13,7 +13,7 @@ from accounts.models import ApiToken, Organization, Team, TeamMember, User, hash
 from incidents.models import IncidentEvent, TimelineEntry
 from incidents.tests.builders import make_incident_action, open_incident
 from notifications.models import NotificationChannel
-from rulesets.models import DedupState, EventEvaluation
+from rulesets.models import DedupState
 from rulesets.tests.builders import make_action, make_ruleset
 from schedules.models import CalendarFeed, Override, ScheduleEntry
 from statuspages.models import ComponentHold
@@ -87,9 +87,6 @@ def populate(persona) -> dict:
         type(ruleset): ruleset,
         type(action): action,
         DedupState: DedupState.objects.create(ruleset=ruleset, dedup_key="host-1"),
-        EventEvaluation: EventEvaluation.objects.create(
-            event=event, ruleset=ruleset, outcome={"outcome": "opened"}
-        ),
         type(incident): incident,
         IncidentEvent: IncidentEvent.objects.create(incident=incident, event=event),
         TimelineEntry: incident.timeline.first(),

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from incidents.models import Incident
-from rulesets.models import DedupState, EventEvaluation, Ruleset
+from rulesets.models import DedupState, Ruleset
 from rulesets.tests.builders import make_action, make_ruleset, make_team, make_webhook
 from rulesets.tests.pipeline import create_ruleset, create_webhook, send
 from statuspages.services import add_component, create_status_page
@@ -314,8 +314,7 @@ def test_the_test_button_shows_what_each_event_would_do_and_changes_nothing(owne
 
     def state():
         return [
-            model.objects.count()
-            for model in (Incident, WebhookEvent, EventEvaluation, DedupState, Ruleset)
+            model.objects.count() for model in (Incident, WebhookEvent, DedupState, Ruleset)
         ] + [WebhookEvent.objects.filter(evaluated_at__isnull=True).count()]
 
     before = state()
