@@ -9,7 +9,7 @@ rows of a live evaluation chunk (``bench/evaluation.py``).
 
 from collections.abc import Sequence
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 
 
 def insert_each(objects: Sequence[models.Model]) -> None:
@@ -20,6 +20,7 @@ def insert_each(objects: Sequence[models.Model]) -> None:
     """
     if not objects:
         return
+    connection = connections[DEFAULT_DB_ALIAS]  # once: each use of the proxy looks it up
     meta = type(objects[0])._meta
     fields = [field for field in meta.concrete_fields if not field.db_returning]
     quote = connection.ops.quote_name
@@ -44,6 +45,7 @@ def update_each(objects: Sequence[models.Model], fields: list[str]) -> None:
     """
     if not objects:
         return
+    connection = connections[DEFAULT_DB_ALIAS]
     meta = type(objects[0])._meta
     columns = [meta.get_field(name) for name in fields]
     quote = connection.ops.quote_name

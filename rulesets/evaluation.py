@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any, Literal, TypedDict
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
@@ -219,13 +219,11 @@ def _evaluate_chunk(event_ids: list[str], *, fill: bool) -> dict[str, list[Outco
         pending = WebhookEvent.objects.select_for_update(skip_locked=True, of=("self",)).filter(
             evaluated_at__isnull=True
         )
-        events = list(pending.select_related("webhook").filter(pk__in=event_ids))
+        events = list(pending.filter(pk__in=event_ids))
         if fill and events and len(events) < CHUNK_SIZE:
-            events += (
-                pending.select_related("webhook")
-                .exclude(pk__in=event_ids)
-                .order_by("received_at", "id")[: CHUNK_SIZE - len(events)]
-            )
+            events += pending.exclude(pk__in=event_ids).order_by("received_at", "id")[
+                : CHUNK_SIZE - len(events)
+            ]
         events.sort(key=lambda event: (event.received_at, event.pk))
         plans = [_plan(event) for event in events]
         latest: dict[StateKey, Position] = {}  # the newest event of each pair, if all apply
@@ -313,7 +311,8 @@ def _locked_states(latest: dict[StateKey, Position]) -> tuple[dict[StateKey, Ded
 
 def _create_states(ordered: list[tuple[StateKey, Position]]) -> list[DedupState]:
     """Insert the states missing among these pairs, in this order; the ones inserted."""
-    meta, quote = DedupState._meta, connection.ops.quote_name
+    db = connections[DEFAULT_DB_ALIAS]  # once: each use of the ``connection`` proxy looks it up
+    meta, quote = DedupState._meta, db.ops.quote_name
     fields = [meta.get_field(name) for name in ("ruleset", "dedup_key", *CURSOR_FIELDS)]
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
@@ -321,11 +320,11 @@ def _create_states(ordered: list[tuple[StateKey, Position]]) -> list[DedupState]
         "ON CONFLICT DO NOTHING RETURNING id, ruleset_id, dedup_key"
     )
     values = [
-        field.get_db_prep_value(value, connection)
+        field.get_db_prep_value(value, db)
         for key, position in ordered
         for field, value in zip(fields, (*key, *position), strict=True)
     ]
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(sql, values)
         rows = cursor.fetchall()
     return [
