@@ -266,7 +266,9 @@ class IncidentWatcher(threading.Thread):
     It reads the table every 10 ms rather than polling the API: polling the API that often
     cost the machine under test about a quarter of its CPU. Concurrent workers may commit an
     incident after a newer one, so each poll looks ``LOOK_BACK_SECONDS`` before the newest
-    incident seen.
+    incident seen, and returns only the rows committed since the previous poll (not visible in
+    its snapshot): reading the whole look-back window again every time cost this machine about
+    0.1 ms of CPU per incident.
     """
 
     POLL_SECONDS, LOOK_BACK_SECONDS = 0.01, 0.3
@@ -282,19 +284,26 @@ class IncidentWatcher(threading.Thread):
         newest = datetime(1970, 1, 1, tzinfo=UTC)
         back = timedelta(seconds=self.LOOK_BACK_SECONDS)
         with psycopg.connect(self.database, autocommit=True) as connection:
+            # The bench's database is new and the cluster far from xid wraparound: a row's xmin
+            # read as a 64-bit xid is exact.
+            snapshot = connection.execute("SELECT pg_current_snapshot()::text").fetchone()[0]
             while not self.stop.is_set():
                 now = time.time()
                 rows = connection.execute(
-                    "SELECT dedup_key, created_at FROM incidents_incident"
-                    " WHERE team_id = %s AND created_at > %s",
-                    (self.team, newest - back),
+                    "SELECT dedup_key, created_at, pg_current_snapshot()::text"
+                    " FROM incidents_incident WHERE team_id = %s AND created_at > %s"
+                    " AND NOT pg_visible_in_snapshot(xmin::text::xid8, %s::pg_snapshot)"
+                    " UNION ALL SELECT NULL, NULL, pg_current_snapshot()::text",
+                    (self.team, newest - back, snapshot),
                 ).fetchall()
                 seen_until = newest
-                for key, created_at in rows:
-                    if key not in self.seen:
+                for key, created_at, current in rows:
+                    if key is None:  # the row of the snapshot
+                        snapshot = current
+                    elif key not in self.seen:
                         self.seen[key] = now
                         self.committed_late += created_at <= seen_until
-                    newest = max(newest, created_at)
+                        newest = max(newest, created_at)
                 self.stop.wait(self.POLL_SECONDS)
 
 
