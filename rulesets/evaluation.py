@@ -171,12 +171,10 @@ def _count_failed_attempt(event_id: str, error: Exception) -> None:
     """
     try:
         with transaction.atomic():
-            event = (
-                WebhookEvent.objects.select_for_update(skip_locked=True)
-                .filter(pk=event_id, evaluated_at__isnull=True)
-                .first()
-            )
-            if event is None:
+            # By primary key alone, as a chunk claims its events.
+            claimed = WebhookEvent.objects.select_for_update(skip_locked=True).filter(pk=event_id)
+            event = claimed.first()
+            if event is None or event.evaluated_at is not None:
                 return
             event.evaluation_attempts += 1
             if event.evaluation_attempts >= settings.EVALUATION_MAX_ATTEMPTS:
@@ -216,14 +214,18 @@ def _evaluate_chunk(event_ids: list[str], *, fill: bool) -> dict[str, list[Outco
     not stop the others. The chunk's incidents are written last, right before commit.
     """
     with transaction.atomic():
-        pending = WebhookEvent.objects.select_for_update(skip_locked=True, of=("self",)).filter(
-            evaluated_at__isnull=True
-        )
-        events = list(pending.filter(pk__in=event_ids))
+        claim = WebhookEvent.objects.select_for_update(skip_locked=True, of=("self",))
+        # By primary key alone, and an event evaluated meanwhile dropped here (the locked row is
+        # its newest version): asked in SQL too, the planner may scan the whole pending index
+        # for these few ids when statistics say nothing is pending, as they mostly do.
+        events = [event for event in claim.filter(pk__in=event_ids) if event.evaluated_at is None]
         if fill and events and len(events) < CHUNK_SIZE:
-            events += pending.exclude(pk__in=event_ids).order_by("received_at", "id")[
-                : CHUNK_SIZE - len(events)
-            ]
+            # In the pending index's own order: a backlog is walked from its start, never sorted.
+            events += (
+                claim.filter(evaluated_at__isnull=True)
+                .exclude(pk__in=event_ids)
+                .order_by("received_at")[: CHUNK_SIZE - len(events)]
+            )
         events.sort(key=lambda event: (event.received_at, event.pk))
         plans = [_plan(event) for event in events]
         latest: dict[StateKey, Position] = {}  # the newest event of each pair, if all apply

@@ -495,3 +495,50 @@ def test_a_state_purged_while_a_chunk_locks_it_is_created_again(owner, monkeypat
 
     assert evaluate_one(str(event.pk))[0]["outcome"] == "opened"  # at once, not on a retry
     assert dedup_keys_with_state() == ["db"]
+
+
+def rows_read_from(plan: dict, table: str) -> int:
+    """Rows the scans of ``table`` in an EXPLAIN ANALYZE plan read, kept or filtered out."""
+    own = 0
+    if plan.get("Relation Name") == table:
+        kept_and_removed = (
+            plan["Actual Rows"]
+            + plan.get("Rows Removed by Filter", 0)
+            + plan.get("Rows Removed by Index Recheck", 0)
+        )
+        own = kept_and_removed * plan["Actual Loops"]
+    return own + sum(rows_read_from(child, table) for child in plan.get("Plans", []))
+
+
+def test_a_chunk_reads_only_its_own_events_of_a_backlog_statistics_do_not_know_of(owner):
+    """Statistics usually say no event is pending (all were evaluated when the table was last
+    analyzed). A backlog (the broker was down) must not make every chunk read all of it, or
+    draining it would take time quadratic in its size."""
+    webhook = create_webhook(owner)
+    firing_ruleset(owner, webhook)
+    now = timezone.now()
+    WebhookEvent.objects.bulk_create(
+        WebhookEvent(webhook_id=webhook, body=FIRING_API, evaluated_at=now, evaluation={})
+        for _ in range(500)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE webhooks_webhookevent")
+    backlog = WebhookEvent.objects.bulk_create(
+        WebhookEvent(webhook_id=webhook, body=FIRING_API, received_at=now + timedelta(seconds=n))
+        for n in range(2000)
+    )
+    reads = []
+
+    def explain_first(execute, sql, params, many, context):
+        if sql.startswith("SELECT") and "webhooks_webhookevent" in sql:
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+                [[plan]] = cursor.fetchone()
+            reads.append(rows_read_from(plan["Plan"], "webhooks_webhookevent"))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(explain_first):
+        evaluated = evaluation.evaluate_events([str(backlog[-1].pk)], fill=True)
+
+    assert len(evaluated) == evaluation.CHUNK_SIZE  # its own event and the oldest pending
+    assert reads and sum(reads) <= 2 * evaluation.CHUNK_SIZE, reads
