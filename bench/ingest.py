@@ -326,18 +326,6 @@ def drain(database: str, timeout: float = 600) -> float:
     return time.monotonic() - start
 
 
-def vacuum(database: str) -> None:
-    """VACUUM ANALYZE the service's tables, as autovacuum does in production as they grow.
-
-    PostgreSQL may run here without autovacuum (this machine's does): its tables would then
-    never be analyzed, and the partial index of pending events would keep an entry for every
-    event ever evaluated, which each claim of a chunk scans. Run between phases, outside every
-    measurement.
-    """
-    with psycopg.connect(database, autocommit=True) as connection:
-        connection.execute("VACUUM ANALYZE")
-
-
 def fresh_database(admin_url: str, name: str) -> str:
     with psycopg.connect(admin_url, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -475,7 +463,6 @@ def main() -> None:
         drive(PORT, path, seconds=2, connections=options.connections)  # warm-up
         drive(BASELINE_PORT, "/", seconds=2, connections=options.connections)
         drain(database)
-        vacuum(database)
         # Rounds of pinghome, each between two baselines: the machine's drift (easily 15% within
         # minutes on a shared VM) hits both sides of each ratio.
         baselines = [baseline_phase("baseline 1")]
@@ -488,7 +475,6 @@ def main() -> None:
             backlog = pending(database)
             with meter.phase(cpu.setdefault(f"drain {n}", {})):
                 opens = backlog / drain(database) if backlog else float("inf")
-            vacuum(database)
             baselines.append(baseline_phase(f"baseline {n + 1}"))
             around = (baselines[-2]["per_second"] + baselines[-1]["per_second"]) / 2
             rounds.append((saturated, backlog, opens, saturated["per_second"] / around))
@@ -505,7 +491,6 @@ def main() -> None:
             left = pending(database)
             ramp.append((rate, left))
             drain(database)
-            vacuum(database)
             if left <= rate / 2:  # less than half a second behind: it keeps up
                 break
             rate *= 0.8
@@ -525,7 +510,6 @@ def main() -> None:
             missing = len(paced["sent"]) - len(delays)
             paced_phases.append((rate, paced, delays, missing, watcher.committed_late))
             drain(database)
-            vacuum(database)
         sampler.stop.set()
 
     ms = 1000
