@@ -33,7 +33,7 @@ import threading
 import time
 import uuid
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
@@ -289,12 +289,14 @@ class IncidentWatcher(threading.Thread):
         self.stop = threading.Event()
 
     def run(self):
-        newest = datetime(1970, 1, 1, tzinfo=UTC)
         back = timedelta(seconds=self.LOOK_BACK_SECONDS)
         with psycopg.connect(self.database, autocommit=True) as connection:
             # The bench's database is new and the cluster far from xid wraparound: a row's xmin
-            # read as a 64-bit xid is exact.
-            snapshot = connection.execute("SELECT pg_current_snapshot()::text").fetchone()[0]
+            # read as a 64-bit xid is exact. Polls start from now: the incidents of earlier
+            # phases are not read again.
+            newest, snapshot = connection.execute(
+                "SELECT now(), pg_current_snapshot()::text"
+            ).fetchone()
             while not self.stop.is_set():
                 now = time.time()
                 rows = connection.execute(
