@@ -126,6 +126,11 @@ m2m_changed.connect(_listening.clear, sender=Ruleset.webhooks.through, weak=Fals
 # commit. A chunk costs about 10 ms of statements whatever its size, an event about 0.5 ms:
 # under load, chunks fill up (see ``fill``) and the fixed cost is shared.
 CHUNK_SIZE = 64
+# A chunk with room left takes pending events received at most this long before its own: the
+# live events of other tasks. Older ones are their own tasks' or the re-drive's. Bounded, the
+# scan also skips the entries the pending index keeps for evaluated events until VACUUM (one
+# per event evaluated since): unbounded, it read all of them for every chunk.
+FILL_LOOKBACK = timedelta(seconds=1)
 
 
 def evaluate_events(event_ids: list[str], *, fill: bool = False) -> dict[str, list[Outcome]]:
@@ -133,8 +138,9 @@ def evaluate_events(event_ids: list[str], *, fill: bool = False) -> dict[str, li
 
     Events evaluated already, or being evaluated by another worker right now, are skipped:
     the result holds only the events this call evaluated. With ``fill``, a transaction with
-    room left takes other pending events too, oldest first: under load, live events (handed
-    over a few at a time) are then evaluated in full chunks, whichever task gets them first.
+    room left takes other pending events too, oldest first from ``FILL_LOOKBACK`` before its
+    own: under load, live events (handed over a few at a time) are then evaluated in full
+    chunks, whichever task gets them first.
     """
     results: dict[str, list[Outcome]] = {}
     failure: DatabaseError | None = None
@@ -220,9 +226,10 @@ def _evaluate_chunk(event_ids: list[str], *, fill: bool) -> dict[str, list[Outco
         # for these few ids when statistics say nothing is pending, as they mostly do.
         events = [event for event in claim.filter(pk__in=event_ids) if event.evaluated_at is None]
         if fill and events and len(events) < CHUNK_SIZE:
-            # In the pending index's own order: a backlog is walked from its start, never sorted.
+            # In the pending index's own order, from a bound: a range is read, never sorted.
+            since = min(event.received_at for event in events) - FILL_LOOKBACK
             events += (
-                claim.filter(evaluated_at__isnull=True)
+                claim.filter(evaluated_at__isnull=True, received_at__gte=since)
                 .exclude(pk__in=event_ids)
                 .order_by("received_at")[: CHUNK_SIZE - len(events)]
             )

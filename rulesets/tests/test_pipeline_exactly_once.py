@@ -497,17 +497,38 @@ def test_a_state_purged_while_a_chunk_locks_it_is_created_again(owner, monkeypat
     assert dedup_keys_with_state() == ["db"]
 
 
-def rows_read_from(plan: dict, table: str) -> int:
-    """Rows the scans of ``table`` in an EXPLAIN ANALYZE plan read, kept or filtered out."""
-    own = 0
+def reads_of(plan: dict, table: str) -> tuple[int, int]:
+    """What the scans of ``table`` in an EXPLAIN (ANALYZE, BUFFERS) plan read: rows (kept or
+    filtered out) and blocks (of the table and its indexes)."""
+    rows = blocks = 0
     if plan.get("Relation Name") == table:
         kept_and_removed = (
             plan["Actual Rows"]
             + plan.get("Rows Removed by Filter", 0)
             + plan.get("Rows Removed by Index Recheck", 0)
         )
-        own = kept_and_removed * plan["Actual Loops"]
-    return own + sum(rows_read_from(child, table) for child in plan.get("Plans", []))
+        rows = kept_and_removed * plan["Actual Loops"]
+        blocks = plan["Shared Hit Blocks"] + plan["Shared Read Blocks"]
+    for child in plan.get("Plans", []):
+        child_rows, child_blocks = reads_of(child, table)
+        rows, blocks = rows + child_rows, blocks + child_blocks
+    return rows, blocks
+
+
+def evaluate_with_plans(event_id: str) -> tuple[dict, list[tuple[int, int]]]:
+    """Evaluate as a task does (filling its chunk); the reads of each query on the events."""
+    reads = []
+
+    def explain_first(execute, sql, params, many, context):
+        if sql.startswith("SELECT") and "webhooks_webhookevent" in sql:
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}", params)
+                [[plan]] = cursor.fetchone()
+            reads.append(reads_of(plan["Plan"], "webhooks_webhookevent"))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(explain_first):
+        return evaluation.evaluate_events([event_id], fill=True), reads
 
 
 def test_a_chunk_reads_only_its_own_events_of_a_backlog_statistics_do_not_know_of(owner):
@@ -524,21 +545,36 @@ def test_a_chunk_reads_only_its_own_events_of_a_backlog_statistics_do_not_know_o
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE webhooks_webhookevent")
     backlog = WebhookEvent.objects.bulk_create(
-        WebhookEvent(webhook_id=webhook, body=FIRING_API, received_at=now + timedelta(seconds=n))
+        WebhookEvent(
+            webhook_id=webhook, body=FIRING_API, received_at=now + timedelta(milliseconds=n)
+        )
         for n in range(2000)
     )
-    reads = []
 
-    def explain_first(execute, sql, params, many, context):
-        if sql.startswith("SELECT") and "webhooks_webhookevent" in sql:
-            with connection.cursor() as cursor:
-                cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
-                [[plan]] = cursor.fetchone()
-            reads.append(rows_read_from(plan["Plan"], "webhooks_webhookevent"))
-        return execute(sql, params, many, context)
+    evaluated, reads = evaluate_with_plans(str(backlog[-1].pk))
 
-    with connection.execute_wrapper(explain_first):
-        evaluated = evaluation.evaluate_events([str(backlog[-1].pk)], fill=True)
+    # Its own event, and the oldest pending received up to a second before it.
+    assert len(evaluated) == evaluation.CHUNK_SIZE
+    assert min(
+        WebhookEvent.objects.filter(pk__in=evaluated).values_list("received_at", flat=True)
+    ) >= (backlog[-1].received_at - evaluation.FILL_LOOKBACK)
+    assert reads and sum(rows for rows, _ in reads) <= 2 * evaluation.CHUNK_SIZE, reads
 
-    assert len(evaluated) == evaluation.CHUNK_SIZE  # its own event and the oldest pending
-    assert reads and sum(reads) <= 2 * evaluation.CHUNK_SIZE, reads
+
+def test_filling_a_chunk_does_not_read_the_index_entries_left_by_evaluated_events(owner):
+    """Until VACUUM, the pending index keeps an entry for every event evaluated since: filling
+    each chunk must not walk them all."""
+    webhook = create_webhook(owner)
+    firing_ruleset(owner, webhook)
+    now = timezone.now()
+    old = WebhookEvent.objects.bulk_create(
+        WebhookEvent(webhook_id=webhook, body=FIRING_API, received_at=now - timedelta(seconds=60))
+        for _ in range(5000)
+    )
+    WebhookEvent.objects.filter(pk__in=[e.pk for e in old]).update(evaluated_at=now, evaluation={})
+    live = [stored(webhook, FIRING_API) for _ in range(3)]
+
+    evaluated, reads = evaluate_with_plans(str(live[-1].pk))
+
+    assert set(evaluated) == {str(event.pk) for event in live}
+    assert reads and sum(blocks for _, blocks in reads) <= 40, reads
