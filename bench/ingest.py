@@ -14,7 +14,7 @@ Phases, each event of them opening an incident of its own (the costliest path):
    to its incident being visible (committed to the table the API reads; p50/p99). When half
    the ingest rate is higher still, a second paced phase at that rate shows it too.
 4. the same saturation for a bare baseline app on the same stack (one INSERT per request),
-   before and after each round of phase 1 (``--rounds``, default 2): each round's ratio is
+   before and after each round of phase 1 (``--rounds``, default 4): each round's ratio is
    taken against the two baselines around it, and the ratio printed is their mean.
 
 The peak resident memory of every web and worker process is sampled through the run, and the
@@ -391,7 +391,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument(
-        "--rounds", type=int, default=2, help="saturation rounds, each between two baselines"
+        "--rounds", type=int, default=4, help="saturation rounds, each between two baselines"
     )
     parser.add_argument("--web-workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--worker-concurrency", type=int, default=os.cpu_count() or 2)
