@@ -220,7 +220,7 @@ def _evaluate_chunk(event_ids: list[str], *, fill: bool) -> dict[str, list[Outco
     not stop the others. The chunk's incidents are written last, right before commit.
     """
     with transaction.atomic():
-        claim = WebhookEvent.objects.select_for_update(skip_locked=True, of=("self",))
+        claim = WebhookEvent.objects.select_for_update(skip_locked=True)
         # By primary key alone, and an event evaluated meanwhile dropped here (the locked row is
         # its newest version): asked in SQL too, the planner may scan the whole pending index
         # for these few ids when statistics say nothing is pending, as they mostly do.
