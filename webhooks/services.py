@@ -39,14 +39,15 @@ def store_event(
         if not Webhook.objects.filter(pk=webhook_id).exists():
             return None
         _insert(db, row)
-    else:
-        # Autocommit (a request): the INSERT commits at once and its foreign key check is the
-        # lookup. One round trip.
-        try:
-            _insert(db, row)
-        except IntegrityError:
-            return None
-    handoff.add_on_commit(str(event_id))
+        handoff.add_on_commit(str(event_id))
+        return event_id
+    # Autocommit (a request): the INSERT commits at once and its foreign key check is the
+    # lookup. One round trip.
+    try:
+        _insert(db, row)
+    except IntegrityError:
+        return None
+    handoff.add(str(event_id))  # committed already
     return event_id
 
 

@@ -13,8 +13,8 @@ from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections
-from django.http import HttpHeaders, JsonResponse
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from pinghome.client_ip import client_ip
@@ -59,7 +59,7 @@ def accept(environ: dict[str, Any], webhook_id: str) -> Answer:
             webhook_uuid,
             body=body,
             content_type=content_type,
-            headers={storable_text(k): storable_text(v) for k, v in HttpHeaders(environ).items()},
+            headers=request_headers(environ),
             ip=ip,
         )
     except DatabaseError:
@@ -90,12 +90,14 @@ def ingest(request, webhook_id: str) -> JsonResponse:
 
 
 def wsgi_ingest(environ: dict[str, Any], start_response) -> list[bytes]:
-    """``accept`` as a bare WSGI application, with the connection upkeep Django's handler does."""
-    close_old_connections()
+    """``accept`` as a bare WSGI application, with the connection upkeep Django's handler does
+    around a request (``close_old_connections``), for the one database ingest uses."""
+    db = connections[DEFAULT_DB_ALIAS]
+    db.close_if_unusable_or_obsolete()
     try:
         status, payload, headers = accept(environ, environ["PATH_INFO"][len(INGEST_PATH_PREFIX) :])
     finally:
-        close_old_connections()
+        db.close_if_unusable_or_obsolete()
     content = json.dumps(payload).encode()
     start_response(
         f"{status} {HTTPStatus(status).phrase}",
@@ -107,6 +109,22 @@ def wsgi_ingest(environ: dict[str, Any], start_response) -> list[bytes]:
         ],
     )
     return [content]
+
+
+def request_headers(environ: dict[str, Any]) -> dict[str, str]:
+    """The request's headers by name, as Django's ``HttpHeaders`` names them, storable.
+
+    One pass over the environ: ``HttpHeaders`` took a tenth of the request's CPU.
+    """
+    headers = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            key = key[5:]
+        elif key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            continue
+        if key:
+            headers[storable_text(key.replace("_", "-").title())] = storable_text(value)
+    return headers
 
 
 def _too_large(limit: int) -> Answer:

@@ -6,13 +6,18 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from django.http import HttpHeaders
 from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from pinghome.jsondata import storable_text
 from rulesets.tasks import evaluate_events
 from webhooks.models import WebhookEvent
 from webhooks.services import create_webhook
+from webhooks.views import request_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -431,3 +436,18 @@ def test_latin1_header_value_is_kept(client, webhook):
 
     assert response.status_code == 202
     assert only_event().headers["X-City"] == "Zürich"
+
+
+_ENVIRON_KEYS = st.one_of(
+    st.from_regex(r"HTTP_[A-Z0-9_]{0,12}", fullmatch=True),
+    st.sampled_from(["CONTENT_TYPE", "CONTENT_LENGTH", "REMOTE_ADDR", "PATH_INFO", "wsgi.input"]),
+    st.from_regex(r"[A-Za-z_.]{1,12}", fullmatch=True),
+)
+
+
+@settings(max_examples=300)
+@given(st.dictionaries(_ENVIRON_KEYS, st.text(max_size=20), max_size=12))
+def test_headers_are_named_as_djangos_http_headers_names_them(environ):
+    expected = {storable_text(k): storable_text(v) for k, v in HttpHeaders(environ).items()}
+
+    assert request_headers(environ) == expected
