@@ -5,8 +5,9 @@
 Stores events (each a new incident, as in ``bench/ingest.py``) in a scratch PostgreSQL
 database, then evaluates them in chunks of each size, as live tasks do, and prints for each
 size: this process's CPU time per event, the CPU time of its PostgreSQL backend per event,
-and statements per event. Live load hands events over a few at a time: the small sizes show
-what the fixed cost of a chunk weighs there.
+and statements per event (those through Django's cursor: the ``COPY`` of each table
+``pinghome.rows`` writes is not among them). Live load hands events over a few at a time: the
+small sizes show what the fixed cost of a chunk weighs there.
 """
 
 import argparse

@@ -1,6 +1,7 @@
 """Writing many rows at once where Django's bulk helpers cost more than the writes.
 
-Both helpers run one prepared statement for every row (``executemany``: psycopg sends them in
+On PostgreSQL, ``insert_each`` streams the rows through one ``COPY``; elsewhere (SQLite) and in
+``update_each``, each row runs one prepared statement (``executemany``: psycopg sends them in
 one pipeline, and the server plans the statement once). Django's ``bulk_create`` and
 ``bulk_update`` build one large statement instead, whose compiling and adaptation (arrays for
 ``UNNEST``, a ``CASE`` branch per row and field) cost more Python: about 30% more for the few
@@ -16,7 +17,9 @@ def insert_each(objects: Sequence[models.Model]) -> None:
     """``bulk_create``, cheaper: each object's row inserted; no signals, no ``save()``.
 
     A primary key the database generates (an auto-increment id) is not read back: for rows
-    nothing refers to in the same transaction (links, timeline entries, records).
+    nothing refers to in the same transaction (links, timeline entries, records). Constraints,
+    defaults and triggers apply as to an INSERT; ``COPY`` does not go through Django's query
+    log (``assertNumQueries`` sees none).
     """
     if not objects:
         return
@@ -24,16 +27,22 @@ def insert_each(objects: Sequence[models.Model]) -> None:
     meta = type(objects[0])._meta
     fields = [field for field in meta.concrete_fields if not field.db_returning]
     quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
+    table, columns = quote(meta.db_table), ", ".join(quote(f.column) for f in fields)
     rows = []
     for obj in objects:
         obj._prepare_related_fields_for_save(operation_name="insert_each")
         rows.append([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        if connection.vendor == "postgresql":
+            # At 64 rows of an evaluation chunk, about 10% less CPU in this process and 18% in
+            # the server than a prepared INSERT per row (``bench/evaluation.py``).
+            with connection.wrap_database_errors:
+                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * len(fields))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
     for obj in objects:
         obj._state.adding, obj._state.db = False, connection.alias
 
