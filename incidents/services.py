@@ -351,7 +351,7 @@ class RuleIncidents:
         """Attach the event to the ruleset's unresolved incident for this key, if there is one."""
         incident = self._open.get((ruleset.pk, dedup_key))
         if incident is not None:
-            self._staged.links.append(IncidentEvent(incident=incident, event=event))
+            self._staged.links.append(IncidentEvent(incident_id=incident.pk, event_id=event.pk))
             self._staged.counted.append((incident, event.received_at))
             self._staged.entries.append(_entry(incident, ruleset, "Event attached", event))
         return incident
@@ -383,7 +383,7 @@ class RuleIncidents:
             IncidentAction(incident=incident, type=a.type, settings=a.settings, position=n)
             for n, a in enumerate(ruleset.actions.all())
         ]
-        staged.links.append(IncidentEvent(incident=incident, event=event))
+        staged.links.append(IncidentEvent(incident_id=incident.pk, event_id=event.pk))
         staged.entries.append(
             _entry(
                 incident,
@@ -406,7 +406,7 @@ class RuleIncidents:
         # timeline stays in the order of events.
         self._write()
         resolve(incident, by=None, actor=f"ruleset:{ruleset.name}")
-        self._staged.links.append(IncidentEvent(incident=incident, event=event))
+        self._staged.links.append(IncidentEvent(incident_id=incident.pk, event_id=event.pk))
         self._staged.counted.append((incident, event.received_at))
         self._staged.closed.append((ruleset.pk, dedup_key))
         return incident
@@ -473,9 +473,14 @@ def _entry(
     kind: str = TimelineKind.EVENT_ATTACHED,
     **data: str,
 ) -> TimelineEntry:
-    """A timeline entry by the ruleset, timed now (it is written later, with its chunk)."""
+    """A timeline entry by the ruleset, timed now (it is written later, with its chunk).
+
+    Rows a chunk stages refer to their incident by id: assigning the object costs Django's
+    related-object bookkeeping, twice (at assignment and before writing), for nothing: an
+    incident has its id from the start.
+    """
     return TimelineEntry(
-        incident=incident,
+        incident_id=incident.pk,
         kind=kind,
         actor=f"ruleset:{ruleset.name}",
         message=message,

@@ -31,7 +31,15 @@ def insert_each(objects: Sequence[models.Model]) -> None:
     rows = []
     for obj in objects:
         obj._prepare_related_fields_for_save(operation_name="insert_each")
-        rows.append([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+        # NULL needs no conversion by any of the fields used here (the built-in ones).
+        rows.append(
+            [
+                None
+                if (value := f.pre_save(obj, True)) is None
+                else f.get_db_prep_save(value, connection)
+                for f in fields
+            ]
+        )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # At 64 rows of an evaluation chunk, about 10% less CPU in this process and 18% in
