@@ -126,7 +126,7 @@ class _Routing:
             if not on_call:
                 self.no_one_on_call.append(
                     TimelineEntry(
-                        incident=incident,
+                        incident_id=incident.pk,  # by id, as evaluation stages its rows
                         kind=TimelineKind.NO_ONE_ON_CALL,
                         actor="system",
                         message=f"No one on call for team {team.name}",
