@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
-from django.http import JsonResponse
+from django.http import HttpHeaders, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from pinghome.client_ip import client_ip
@@ -118,9 +118,9 @@ def request_headers(environ: dict[str, Any]) -> dict[str, str]:
     """
     headers = {}
     for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            key = key[5:]
-        elif key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if key.startswith(HttpHeaders.HTTP_PREFIX):
+            key = key[len(HttpHeaders.HTTP_PREFIX) :]
+        elif key not in HttpHeaders.UNPREFIXED_HEADERS:
             continue
         if key:
             headers[storable_text(key.replace("_", "-").title())] = storable_text(value)
