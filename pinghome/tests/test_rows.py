@@ -1,9 +1,12 @@
 """pinghome.rows on PostgreSQL: what ``insert_each`` stores (through COPY) and what it raises."""
 
+import uuid
+from datetime import UTC, datetime
+
 import pytest
 from django.db import DatabaseError, IntegrityError, transaction
 
-from incidents.models import Incident, IncidentEvent, TimelineEntry
+from incidents.models import Incident, IncidentEvent, IncidentStatus, TimelineEntry, TimelineKind
 from pinghome.rows import insert_each
 from webhooks.models import WebhookEvent
 from webhooks.services import create_webhook
@@ -60,3 +63,41 @@ def test_a_violated_constraint_raises_djangos_integrity_error(incident, event):
 def test_a_row_the_database_refuses_raises_djangos_database_error(incident):
     with pytest.raises(DatabaseError), transaction.atomic():
         insert_each([TimelineEntry(incident=incident, kind="x" * 31, actor="system")])
+
+
+def values(obj) -> dict:
+    return {field.attname: getattr(obj, field.attname) for field in obj._meta.concrete_fields}
+
+
+def test_every_field_reads_back_as_written_whether_copied_as_is_or_converted(owner):
+    """Most fields' values go to COPY without Django's conversion (see ``COPIED_AS_IS``): each
+    must read back as Django itself would have stored it."""
+    at = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)
+    incident = Incident(
+        organization=owner.organization,
+        team=owner.team,
+        name="Disk \\ full\t100%",
+        urgency="critical",
+        status=IncidentStatus.ACKNOWLEDGED,  # a str subclass
+        assignees=[{"type": "team", "id": str(owner.team.id)}],
+        dedup_key="é" * 500,
+        event_count=2**31 - 1,
+        first_event_at=at,
+        last_event_at=datetime(2026, 3, 1, 12, 30),  # naive: UTC, as Django makes it aware
+        acknowledged_at=at,
+        created_by=owner.user,
+        escalation_token=uuid.uuid4(),
+        next_escalation_at=at,
+        escalation_step=3,
+    )
+    entry = TimelineEntry(
+        incident_id=incident.pk, kind=TimelineKind.CREATED, actor_user=owner.user, actor="x"
+    )
+
+    insert_each([incident])
+    insert_each([entry])
+
+    expected = values(incident) | {"last_event_at": datetime(2026, 3, 1, 12, 30, tzinfo=UTC)}
+    assert values(Incident.objects.get(pk=incident.pk)) == expected
+    stored = TimelineEntry.objects.get(incident_id=incident.pk)
+    assert values(stored) == values(entry) | {"id": stored.id}
