@@ -39,7 +39,6 @@ def _reader(
     if (
         copying
         and isinstance(target, COPIED_AS_IS)
-        and not target.is_relation
         and not getattr(field, "auto_now", False)
         and not getattr(field, "auto_now_add", False)  # set by ``pre_save``
     ):
