@@ -21,7 +21,8 @@ from pinghome.processes import (
 from webhooks.models import WebhookEvent
 
 BROKER = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
-PORT = 18765
+# Several test runs may share the machine: each picks its own port.
+PORT = int(os.environ.get("TEST_E2E_PORT", "18765"))
 
 
 def wait_for(predicate, timeout=30.0):
