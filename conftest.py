@@ -11,8 +11,14 @@ def owner(db):
 
 @pytest.fixture
 def teammate(owner):
-    """A plain member of Acme's Ops team."""
-    return make_persona("Acme", "Ops", "mate@acme.test")
+    """A plain member of Acme's Ops team: a responder, who manages nothing."""
+    return make_persona("Acme", "Ops", "mate@acme.test", role="responder")
+
+
+@pytest.fixture
+def manager(owner):
+    """A member (not an admin) of Acme who manages its Ops team."""
+    return make_persona("Acme", "Ops", "lead@acme.test", role="manager")
 
 
 @pytest.fixture

@@ -1,8 +1,15 @@
+from datetime import timedelta
+
+from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from accounts.models import ApiToken, hash_token
+from accounts.models import ApiToken, TokenScope, hash_token
+
+# ``last_used_at`` is written at most this often per token: not one write per request.
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 class BearerTokenAuthentication(BaseAuthentication):
@@ -26,10 +33,27 @@ class BearerTokenAuthentication(BaseAuthentication):
         )
         if token is None or token.user.organization_id is None:
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
-        return token.user, token
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        user = token.user
+        user.token_scopes = frozenset(token.scopes)
+        user.api_token = token  # who acted, for the audit log
+        return user, token
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="pinghome"'
+
+
+class TokenScopePermission(BasePermission):
+    """``read`` tokens only read; writing needs the ``write`` (or ``admin``) scope."""
+
+    message = "This token may only read (scope 'read'); writing needs scope 'write'."
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in SAFE_METHODS or not isinstance(request.auth, ApiToken):
+            return True
+        return bool({TokenScope.WRITE, TokenScope.ADMIN} & set(request.auth.scopes))
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):

@@ -55,6 +55,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         Organization, on_delete=models.CASCADE, related_name="users", null=True, blank=True
     )
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="IANA name for the pages and personal schedules; blank: the browser's, else UTC.",
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May sign in to the Django admin.")
     date_joined = models.DateTimeField(default=timezone.now)
@@ -66,9 +72,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
+    # The scopes of the API token this request authenticated with (None: a signed-in session,
+    # which has every scope its role allows). Set by ``BearerTokenAuthentication``.
+    token_scopes: frozenset[str] | None = None
+
     @property
     def is_org_admin(self) -> bool:
-        return self.role == self.Role.ADMIN
+        """An admin of their organization, acting with the power to administer it (a token
+        without the ``admin`` scope acts as a member)."""
+        if self.role != self.Role.ADMIN:
+            return False
+        return self.token_scopes is None or TokenScope.ADMIN in self.token_scopes
 
 
 class Team(models.Model):
@@ -102,9 +116,14 @@ class Team(models.Model):
 
 
 class TeamMember(models.Model):
+    class Role(models.TextChoices):
+        MANAGER = "manager"  # changes the team's rulesets, schedules, policies and settings
+        RESPONDER = "responder"  # answers its incidents
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="members")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.RESPONDER)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -118,6 +137,15 @@ class TeamMember(models.Model):
 
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class TokenScope(models.TextChoices):
+    READ = "read"  # GET and HEAD
+    WRITE = "write"  # every other method
+    ADMIN = "admin"  # what the user may do as an organization admin
+
+
+ALL_SCOPES = [scope.value for scope in TokenScope]
 
 
 class ApiTokenQuerySet(models.QuerySet):
@@ -137,9 +165,11 @@ class ApiToken(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100, blank=True)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scopes = models.JSONField(default=list, help_text="Any of read, write, admin.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -147,10 +177,22 @@ class ApiToken(models.Model):
         return f"{self.name or 'token'} of {self.user}"
 
     @classmethod
-    def issue(cls, user: User, *, name: str = "", expires_at=None) -> tuple["ApiToken", str]:
-        """Create a token; the raw secret is returned once and never stored."""
+    def issue(
+        cls,
+        user: User,
+        *,
+        name: str = "",
+        scopes: list[str] | None = None,
+        expires_at=None,
+    ) -> tuple["ApiToken", str]:
+        """Create a token (every scope unless told); the raw secret is returned once and never
+        stored."""
         raw = cls.PREFIX + secrets.token_urlsafe(32)
         token = cls.objects.create(
-            user=user, name=name, token_hash=hash_token(raw), expires_at=expires_at
+            user=user,
+            name=name,
+            token_hash=hash_token(raw),
+            scopes=ALL_SCOPES if scopes is None else sorted(set(scopes)),
+            expires_at=expires_at,
         )
         return token, raw

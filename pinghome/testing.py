@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import Organization, Team, TeamMember, User
+from accounts.models import ApiToken, Organization, Team, TeamMember, User
 from accounts.services import bootstrap
 
 
@@ -19,9 +20,16 @@ class Persona:
     api: APIClient
 
 
-def make_persona(org: str, team: str, email: str) -> Persona:
-    """A user in ``team`` of ``org`` (the organization's first user is its admin)."""
+def make_persona(org: str, team: str, email: str, *, role: str = "manager") -> Persona:
+    """A user in ``team`` of ``org`` with this team ``role`` (the organization's first user is
+    its admin)."""
     result = bootstrap(org_name=org, team_name=team, email=email)
+    if result.team_member.role != role:
+        result.team_member.role = role
+        result.team_member.save(update_fields=["role"])
+    # In use already: a token's first request in a minute also stamps ``last_used_at``, which
+    # would count against the query bounds of list endpoints.
+    ApiToken.objects.filter(user=result.user).update(last_used_at=timezone.now())
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {result.token}")
     return Persona(

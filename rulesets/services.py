@@ -4,21 +4,22 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import PermissionDenied
 
 from accounts.models import Organization, Team, User
+from accounts.permissions import Forbidden, ensure_team_manager
+from audit import services as audit
+from audit.models import AuditAction
 from incidents.services import save_actions
 from rulesets.models import Level, Ruleset
 
 
 def ensure_can_manage(user: User, *, level: str, team: Team) -> None:
-    """Team rulesets are managed by the team's members, organization rulesets by admins."""
+    """Team rulesets are managed by the team's managers, organization rulesets by admins."""
     if user.is_org_admin:
         return
     if level == Level.ORGANIZATION:
-        raise PermissionDenied("Only organization admins manage organization rulesets.")
-    if not team.members.filter(user=user).exists():
-        raise PermissionDenied("Only members of the team manage its rulesets.")
+        raise Forbidden("Only organization admins manage organization rulesets.")
+    ensure_team_manager(user, team)
 
 
 def _apply(ruleset: Ruleset, data: dict[str, Any]) -> None:
@@ -31,12 +32,25 @@ def _apply(ruleset: Ruleset, data: dict[str, Any]) -> None:
         ruleset.webhooks.set(webhook_ids)
 
 
+def _audited(ruleset: Ruleset) -> dict[str, Any]:
+    """What the audit log keeps of a ruleset: its fields and the webhooks it listens to."""
+    state = audit.snapshot(ruleset)
+    state.pop("updated_at")
+    state["webhook_ids"] = sorted(str(pk) for pk in ruleset.webhooks.values_list("pk", flat=True))
+    return state
+
+
+def _audited_actions(ruleset: Ruleset) -> dict[str, Any]:
+    return {"actions": [{"type": a.type, "settings": a.settings} for a in ruleset.actions.all()]}
+
+
 @transaction.atomic
 def create_ruleset(organization: Organization, *, by: User, data: dict[str, Any]) -> Ruleset:
     data = dict(data)
     ensure_can_manage(by, level=data["level"], team=data["team"])
     ruleset = Ruleset(organization=organization, created_by=by)
     _apply(ruleset, data)
+    audit.record(by, AuditAction.CREATED, ruleset, after=_audited(ruleset))
     return ruleset
 
 
@@ -50,16 +64,22 @@ def update_ruleset(ruleset: Ruleset, *, by: User, data: dict[str, Any]) -> Rules
     ensure_can_manage(by, level=ruleset.level, team=ruleset.team)
     data = {"assignees": [], **data}
     ensure_can_manage(by, level=data["level"], team=data["team"])
+    before = _audited(ruleset)
     _apply(ruleset, data)
+    audit.record_update(by, ruleset, before, _audited(ruleset))
     return ruleset
 
 
+@transaction.atomic
 def delete_ruleset(ruleset: Ruleset, *, by: User) -> None:
     ensure_can_manage(by, level=ruleset.level, team=ruleset.team)
+    audit.record(by, AuditAction.DELETED, ruleset, before=_audited(ruleset))
     ruleset.delete()
 
 
 @transaction.atomic
 def replace_actions(ruleset: Ruleset, *, by: User, actions: list[dict[str, Any]]) -> None:
     ensure_can_manage(by, level=ruleset.level, team=ruleset.team)
+    before = _audited_actions(ruleset)
     save_actions(ruleset.actions, actions, delete_missing=True)
+    audit.record_update(by, ruleset, before, _audited_actions(ruleset))

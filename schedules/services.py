@@ -4,9 +4,13 @@ from datetime import datetime, time
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import Team, TeamMember
-from schedules.models import ScheduleEntry
+from accounts.models import Team, TeamMember, User
+from accounts.permissions import ensure_team_manager
+from audit import services as audit
+from audit.models import AuditAction
+from schedules.models import CalendarFeed, Override, ScheduleEntry
 from schedules.recurrence import parse_time_of_day
 
 RULE_FIELDS = (
@@ -53,10 +57,20 @@ def _ensure_unique(member_id, fields: dict[str, Any], *, other_than=None) -> Non
         raise DuplicateEntry("an identical entry exists for this team member")
 
 
-def create_entry(team: Team, member: TeamMember, rule: dict[str, Any]) -> ScheduleEntry:
+@transaction.atomic
+def create_entry(
+    team: Team, member: TeamMember, rule: dict[str, Any], *, by: User
+) -> ScheduleEntry:
+    ensure_team_manager(by, team)
     fields = _normalized(rule)
     _ensure_unique(member.pk, fields)
-    return ScheduleEntry.objects.create(team=team, team_member=member, **fields)
+    entry = ScheduleEntry.objects.create(team=team, team_member=member, **fields)
+    audit.record(by, AuditAction.CREATED, entry, after=audit.snapshot(entry), **_in(team))
+    return entry
+
+
+def _in(team: Team) -> dict[str, Any]:
+    return {"organization_id": team.organization_id}
 
 
 def find_entry(team: Team, member_id, created_at: datetime) -> ScheduleEntry | None:
@@ -65,18 +79,67 @@ def find_entry(team: Team, member_id, created_at: datetime) -> ScheduleEntry | N
     ).first()
 
 
-def replace_rule(entry: ScheduleEntry, rule: dict[str, Any]) -> ScheduleEntry:
+@transaction.atomic
+def replace_rule(entry: ScheduleEntry, rule: dict[str, Any], *, by: User) -> ScheduleEntry:
     """PUT semantics: every rule field is replaced (omitted optional fields are cleared).
 
     Raises DuplicateEntry when the result would equal another entry of the same member.
     """
+    ensure_team_manager(by, entry.team)
     fields = _normalized(rule)
     _ensure_unique(entry.team_member_id, fields, other_than=entry)
-    for field, value in fields.items():
-        setattr(entry, field, value)
-    entry.save(update_fields=list(RULE_FIELDS))
+    with audit.recorded(by, entry, fields=RULE_FIELDS, **_in(entry.team)):
+        for field, value in fields.items():
+            setattr(entry, field, value)
+        entry.save(update_fields=list(RULE_FIELDS))
     return entry
 
 
-def delete_entry(entry: ScheduleEntry) -> None:
+@transaction.atomic
+def delete_entry(entry: ScheduleEntry, *, by: User) -> None:
+    ensure_team_manager(by, entry.team)
+    audit.record(by, AuditAction.DELETED, entry, before=audit.snapshot(entry), **_in(entry.team))
     entry.delete()
+
+
+@transaction.atomic
+def create_override(team: Team, *, by: User, data: dict[str, Any]) -> Override:
+    """``data``: ``team_member_id``, ``start``, ``end`` and maybe ``replaces_team_member_id``."""
+    ensure_team_manager(by, team)
+    override = Override.objects.create(
+        team=team,
+        team_member_id=data["team_member_id"],
+        replaces_team_member_id=data.get("replaces_team_member_id"),
+        start=data["start"],
+        end=data["end"],
+    )
+    audit.record(by, AuditAction.CREATED, override, after=audit.snapshot(override), **_in(team))
+    return override
+
+
+@transaction.atomic
+def delete_override(override: Override, *, by: User) -> None:
+    ensure_team_manager(by, override.team)
+    audit.record(
+        by, AuditAction.DELETED, override, before=audit.snapshot(override), **_in(override.team)
+    )
+    override.delete()
+
+
+@transaction.atomic
+def create_feed(team: Team, *, by: User, member: TeamMember | None) -> CalendarFeed:
+    """A secret calendar URL: of one's own shifts for any member, of others' for managers."""
+    if member is None or member.user_id != by.pk:
+        ensure_team_manager(by, team)
+    feed = CalendarFeed.objects.create(team=team, team_member=member)
+    audit.record(by, AuditAction.CREATED, feed, after=audit.snapshot(feed), **_in(team))
+    return feed
+
+
+@transaction.atomic
+def revoke_feed(feed: CalendarFeed, *, by: User) -> None:
+    if feed.team_member is None or feed.team_member.user_id != by.pk:
+        ensure_team_manager(by, feed.team)
+    with audit.recorded(by, feed, fields=["revoked_at"], **_in(feed.team)):
+        feed.revoked_at = feed.revoked_at or timezone.now()
+        feed.save(update_fields=["revoked_at"])

@@ -146,9 +146,9 @@ class EntryFormView(TeamPageMixin, View):
         member = team.members.get(pk=rule.pop("team_member_id"))
         try:
             if entry is None:
-                services.create_entry(team, member, rule)
+                services.create_entry(team, member, rule, by=request.user)
             else:
-                services.replace_rule(entry, rule)
+                services.replace_rule(entry, rule, by=request.user)
         except services.DuplicateEntry as exc:
             form.add_error(None, f"{exc}.")
             return self.render(team, entry, form)
@@ -168,7 +168,7 @@ class EntryDeleteView(TeamPageMixin, View):
         entry = self.get_in_organization(
             ScheduleEntry.objects.filter(team=team), entry_id, field="team__organization"
         )
-        services.delete_entry(entry)
+        services.delete_entry(entry, by=request.user)
         messages.success(request, "Schedule entry deleted.")
         return redirect(oncall_url(team))
 
@@ -194,13 +194,7 @@ class OverrideCreateView(TeamPageMixin, View):
         data = form.validated()
         if data is None:
             return self.render(team, form)
-        Override.objects.create(
-            team=team,
-            team_member_id=data["team_member_id"],
-            replaces_team_member_id=data.get("replaces_team_member_id"),
-            start=data["start"],
-            end=data["end"],
-        )
+        services.create_override(team, by=request.user, data=data)
         messages.success(request, "Override added.")
         return redirect(oncall_url(team))
 
@@ -215,6 +209,6 @@ class OverrideDeleteView(TeamPageMixin, View):
         override = self.get_in_organization(
             Override.objects.filter(team=team), override_id, field="team__organization"
         )
-        override.delete()
+        services.delete_override(override, by=request.user)
         messages.success(request, "Override deleted.")
         return redirect(oncall_url(team))

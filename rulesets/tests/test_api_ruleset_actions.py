@@ -313,10 +313,10 @@ def test_replace_answers_422_for_a_body_that_is_not_an_object(owner, raw):
     assert ruleset.actions.count() == 1
 
 
-def test_a_plain_member_replaces_the_actions_of_their_teams_ruleset(teammate):
-    ruleset = make_ruleset(teammate.team)
+def test_a_team_manager_replaces_the_actions_of_their_teams_ruleset(manager):
+    ruleset = make_ruleset(manager.team)
     make_action(ruleset)
-    assert teammate.api.put(path(ruleset), {"actions": []}).status_code == 200
+    assert manager.api.put(path(ruleset), {"actions": []}).status_code == 200
     assert not ruleset.actions.exists()
 
 

@@ -272,21 +272,26 @@ def test_an_admin_creates_a_team_ruleset_for_a_team_they_are_not_in(owner):
     assert Ruleset.objects.get().team == other
 
 
-def test_a_plain_member_creates_a_team_ruleset_for_their_team(teammate):
-    response = teammate.api.post("/v1/ruleset", ruleset_body(teammate.team))
+def test_a_team_manager_creates_a_team_ruleset_for_their_team(manager):
+    response = manager.api.post("/v1/ruleset", ruleset_body(manager.team))
     assert response.status_code == 201
-    assert Ruleset.objects.get().created_by == teammate.user
+    assert Ruleset.objects.get().created_by == manager.user
 
 
-def test_a_plain_member_cannot_create_an_organization_ruleset(teammate):
-    response = teammate.api.post("/v1/ruleset", ruleset_body(teammate.team, level="organization"))
+def test_a_responder_cannot_create_a_ruleset_even_for_their_own_team(teammate):
+    assert_forbidden(teammate.api.post("/v1/ruleset", ruleset_body(teammate.team)))
+    assert not Ruleset.objects.exists()
+
+
+def test_a_team_manager_cannot_create_an_organization_ruleset(manager):
+    response = manager.api.post("/v1/ruleset", ruleset_body(manager.team, level="organization"))
     assert_forbidden(response)
     assert not Ruleset.objects.exists()
 
 
-def test_a_plain_member_cannot_create_a_ruleset_for_a_team_they_are_not_in(teammate):
-    other = make_team(teammate.organization, "Payments")
-    assert_forbidden(teammate.api.post("/v1/ruleset", ruleset_body(other)))
+def test_a_team_manager_cannot_create_a_ruleset_for_a_team_they_are_not_in(manager):
+    other = make_team(manager.organization, "Payments")
+    assert_forbidden(manager.api.post("/v1/ruleset", ruleset_body(other)))
     assert not Ruleset.objects.exists()
 
 
@@ -639,43 +644,50 @@ def test_update_keeps_the_rulesets_actions(owner):
     assert list(ruleset.actions.all()) == [action]
 
 
-def test_a_plain_member_updates_a_team_ruleset_of_their_team(teammate):
-    ruleset = make_ruleset(teammate.team, name="Old")
-    response = teammate.api.put(path(ruleset), ruleset_body(teammate.team, name="New"))
+def test_a_team_manager_updates_a_team_ruleset_of_their_team(manager):
+    ruleset = make_ruleset(manager.team, name="Old")
+    response = manager.api.put(path(ruleset), ruleset_body(manager.team, name="New"))
     assert response.status_code == 200
     ruleset.refresh_from_db()
     assert ruleset.name == "New"
 
 
-def test_a_plain_member_cannot_update_an_organization_ruleset(owner, teammate):
-    ruleset = make_ruleset(owner.team, level="organization", name="Old")
-    body = ruleset_body(owner.team, level="organization", name="New")
-    assert_forbidden(teammate.api.put(path(ruleset), body))
+def test_a_responder_cannot_update_a_ruleset_of_their_own_team(teammate):
+    ruleset = make_ruleset(teammate.team, name="Old")
+    assert_forbidden(teammate.api.put(path(ruleset), ruleset_body(teammate.team, name="New")))
     ruleset.refresh_from_db()
     assert ruleset.name == "Old"
 
 
-def test_a_plain_member_cannot_demote_an_organization_ruleset_to_team_level(owner, teammate):
+def test_a_team_manager_cannot_update_an_organization_ruleset(owner, manager):
+    ruleset = make_ruleset(owner.team, level="organization", name="Old")
+    body = ruleset_body(owner.team, level="organization", name="New")
+    assert_forbidden(manager.api.put(path(ruleset), body))
+    ruleset.refresh_from_db()
+    assert ruleset.name == "Old"
+
+
+def test_a_team_manager_cannot_demote_an_organization_ruleset_to_team_level(owner, manager):
     ruleset = make_ruleset(owner.team, level="organization")
-    assert_forbidden(teammate.api.put(path(ruleset), ruleset_body(owner.team, level="team")))
+    assert_forbidden(manager.api.put(path(ruleset), ruleset_body(owner.team, level="team")))
     ruleset.refresh_from_db()
     assert ruleset.level == "organization"
 
 
-def test_a_plain_member_cannot_promote_a_team_ruleset_to_organization_level(teammate):
-    ruleset = make_ruleset(teammate.team)
-    body = ruleset_body(teammate.team, level="organization")
-    assert_forbidden(teammate.api.put(path(ruleset), body))
+def test_a_team_manager_cannot_promote_a_team_ruleset_to_organization_level(manager):
+    ruleset = make_ruleset(manager.team)
+    body = ruleset_body(manager.team, level="organization")
+    assert_forbidden(manager.api.put(path(ruleset), body))
     ruleset.refresh_from_db()
     assert ruleset.level == "team"
 
 
-def test_a_plain_member_cannot_move_a_ruleset_to_a_team_they_are_not_in(teammate):
-    ruleset = make_ruleset(teammate.team)
-    other = make_team(teammate.organization, "Payments")
-    assert_forbidden(teammate.api.put(path(ruleset), ruleset_body(other)))
+def test_a_team_manager_cannot_move_a_ruleset_to_a_team_they_are_not_in(manager):
+    ruleset = make_ruleset(manager.team)
+    other = make_team(manager.organization, "Payments")
+    assert_forbidden(manager.api.put(path(ruleset), ruleset_body(other)))
     ruleset.refresh_from_db()
-    assert ruleset.team == teammate.team
+    assert ruleset.team == manager.team
 
 
 def test_a_plain_member_cannot_update_another_teams_ruleset(teammate):
@@ -776,9 +788,9 @@ def test_delete_keeps_the_incidents_the_ruleset_opened(owner):
     assert incident.ruleset is None
 
 
-def test_a_plain_member_deletes_a_team_ruleset_of_their_team(teammate):
-    ruleset = make_ruleset(teammate.team)
-    assert teammate.api.delete(path(ruleset)).status_code == 200
+def test_a_team_manager_deletes_a_team_ruleset_of_their_team(manager):
+    ruleset = make_ruleset(manager.team)
+    assert manager.api.delete(path(ruleset)).status_code == 200
     assert not Ruleset.objects.exists()
 
 

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from accounts.models import Team
 from pinghome.api import OrganizationAPIView, created, invalid, ok, parse_instant, parse_uuid
 from pinghome.openapi import CREATED, ERRORS, MESSAGE
-from schedules import calendar, oncall
+from schedules import calendar, oncall, services
 from schedules.models import CalendarFeed, Override
 
 MAX_SHIFTS_PERIOD = timedelta(days=90)
@@ -185,14 +185,7 @@ class TeamOverridesView(OrganizationAPIView):
         team = self.get_in_organization(Team.objects, team_id)
         body = OverrideWriteSerializer(data=request.data, context={"team": team})
         body.is_valid(raise_exception=True)
-        data = body.validated_data
-        override = Override.objects.create(
-            team=team,
-            team_member_id=data["team_member_id"],
-            replaces_team_member_id=data.get("replaces_team_member_id"),
-            start=data["start"],
-            end=data["end"],
-        )
+        override = services.create_override(team, by=request.user, data=body.validated_data)
         return created(override.id)
 
 
@@ -203,13 +196,15 @@ class OverrideView(OrganizationAPIView):
     def delete(self, request, override_id):
         pk = parse_uuid(override_id)
         override = (
-            Override.objects.filter(pk=pk, team__organization=self.organization).first()
+            Override.objects.filter(pk=pk, team__organization=self.organization)
+            .select_related("team")
+            .first()
             if pk
             else None
         )
         if override is None:
             raise NotFound("Not found.")
-        override.delete()
+        services.delete_override(override, by=request.user)
         return ok("Override deleted.")
 
 
@@ -242,9 +237,10 @@ class TeamFeedsView(OrganizationAPIView):
         body = FeedWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         member_id = body.validated_data.get("team_member_id")
-        if member_id and not team.members.filter(pk=member_id).exists():
+        member = team.members.filter(pk=member_id).first() if member_id else None
+        if member_id and member is None:
             raise invalid({"team_member_id": ["no such member in this team"]})
-        feed = CalendarFeed.objects.create(team=team, team_member_id=member_id)
+        feed = services.create_feed(team, by=request.user, member=member)
         return Response({"id": str(feed.id), "url": feed.public_url}, status=201)
 
 
@@ -255,14 +251,15 @@ class FeedView(OrganizationAPIView):
     def delete(self, request, feed_id):
         pk = parse_uuid(feed_id)
         feed = (
-            CalendarFeed.objects.filter(pk=pk, team__organization=self.organization).first()
+            CalendarFeed.objects.filter(pk=pk, team__organization=self.organization)
+            .select_related("team", "team_member")
+            .first()
             if pk
             else None
         )
         if feed is None:
             raise NotFound("Not found.")
-        feed.revoked_at = feed.revoked_at or timezone.now()
-        feed.save(update_fields=["revoked_at"])
+        services.revoke_feed(feed, by=request.user)
         return ok("Calendar feed revoked.")
 
 

@@ -55,7 +55,7 @@ class TeamScheduleView(OrganizationAPIView):
         rule = dict(body.validated_data)
         member = self._member(team, rule.pop("team_member_id"))
         try:
-            entry = services.create_entry(team, member, rule)
+            entry = services.create_entry(team, member, rule, by=request.user)
         except services.DuplicateEntry as exc:
             raise Conflict(str(exc)) from None
         return Response(
@@ -79,7 +79,7 @@ class TeamScheduleView(OrganizationAPIView):
         if entry is None:
             raise NotFound("No schedule entry for this team member at this created_at.")
         try:
-            services.replace_rule(entry, rule)
+            services.replace_rule(entry, rule, by=request.user)
         except services.DuplicateEntry as exc:
             raise Conflict(str(exc)) from None
         return ok("Schedule updated.")
@@ -101,7 +101,7 @@ class TeamScheduleView(OrganizationAPIView):
         )
         if entry is None:
             raise NotFound("No schedule entry for this team member at this created_at.")
-        services.delete_entry(entry)
+        services.delete_entry(entry, by=request.user)
         return ok("Schedule deleted.")
 
 

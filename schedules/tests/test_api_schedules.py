@@ -99,10 +99,26 @@ def test_every_documented_field_is_stored(owner):
     assert entry.time_zone == "Europe/Paris"
 
 
-def test_a_teammate_can_schedule_another_member_of_the_team(owner, teammate):
-    response = teammate.api.post(schedule_url(owner.team), body(owner.member))
+def test_a_team_manager_can_schedule_another_member_of_the_team(owner, manager):
+    response = manager.api.post(schedule_url(owner.team), body(owner.member))
 
     assert response.status_code == 201
+
+
+def test_a_responder_cannot_change_the_schedule_of_their_team(owner, teammate):
+    response = teammate.api.post(schedule_url(owner.team), body(teammate.member))
+
+    assert response.status_code == 403
+    assert not ScheduleEntry.objects.exists()
+
+
+def test_a_manager_of_another_team_cannot_change_this_teams_schedule(owner):
+    other = make_persona("Acme", "Payments", "payments-lead@acme.test")
+
+    response = other.api.post(schedule_url(owner.team), body(owner.member))
+
+    assert response.status_code == 403
+    assert not ScheduleEntry.objects.exists()
 
 
 def test_an_exact_duplicate_of_the_same_members_entry_is_409(owner):

@@ -20,14 +20,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--password", help="also set the user's password, to sign in to the pages"
         )
+        parser.add_argument(
+            "--token-name",
+            default="bootstrap",
+            help="name of the token printed (default: %(default)s)",
+        )
 
-    def handle(self, *args, org: str, team: str, email: str, password=None, **options):
+    def handle(
+        self, *args, org: str, team: str, email: str, password=None, token_name: str, **options
+    ):
         if not org.strip() or not team.strip():
             raise CommandError("--org and --team must not be empty")
         try:
             validate_email(email)
             result = bootstrap(
-                org_name=org.strip(), team_name=team.strip(), email=email, password=password
+                org_name=org.strip(),
+                team_name=team.strip(),
+                email=email,
+                password=password,
+                token_name=token_name.strip()[:100],
             )
         except (ValidationError, ValueError) as exc:
             raise CommandError(str(exc)) from None
