@@ -20,8 +20,12 @@ every condition holds (an empty list holds).
   parse as finite decimals, compared exactly with ``Decimal``), otherwise the text spelling
   (:func:`value_to_text`: strings as-is, everything else compact JSON) is compared.
   ``contains`` is element membership for arrays and substring of the spelling otherwise.
-  ``starts-with`` / ``ends-with`` / ``regex`` (``re.search``) use the spelling. Ordering
-  operators need numbers on both sides; anything else never matches.
+  ``starts-with`` / ``ends-with`` / ``regex`` use the spelling. Ordering operators need
+  numbers on both sides; anything else never matches.
+* ``regex`` patterns are RE2 (https://github.com/google/re2/wiki/Syntax), searched anywhere in
+  the spelling: matching takes time linear in the text whatever the pattern. Python ``re``
+  never sees a user's pattern; what RE2 cannot compile (look-around, back-references) is a
+  validation error.
 
 Evaluation never raises: an odd event body can only make a condition not match.
 """
@@ -37,6 +41,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
+
+import re2
 
 CONDITION_TYPES = ("json-check", "header-check")
 OPERATORS: tuple[str, ...] = (
@@ -81,6 +87,26 @@ _PLACEHOLDER_RE = re.compile(r"\{\{\s*(.*?)\s*\}\}")
 
 class KeyPathError(ValueError):
     """A key path that cannot be parsed."""
+
+
+# --------------------------------------------------------------------------- patterns
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # a pattern refused is a validation error, not a log line
+_RE2_OPTIONS.never_capture = True  # only whether it matches is asked
+
+
+def compile_pattern(pattern: str) -> Any:
+    """A user's ``regex`` value compiled by RE2; ``ValueError`` saying why when it cannot be."""
+    try:
+        return re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else ""
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", errors="replace")
+        raise ValueError(str(reason) or "not a valid RE2 pattern") from None
+    except (TypeError, ValueError, UnicodeError, OverflowError) as exc:
+        raise ValueError(str(exc)) from None
 
 
 # --------------------------------------------------------------------------- key paths
@@ -328,9 +354,9 @@ def _validate_condition(item: Any, prefix: str) -> dict[str, list[str]]:
             add(name, f"at most {MAX_VALUE_LENGTH} characters are allowed")
         elif operator == "regex":
             try:
-                re.compile(value)
-            except (re.error, RecursionError, OverflowError, ValueError) as exc:
-                add(name, f"invalid regex: {exc}")
+                compile_pattern(value)
+            except ValueError as exc:
+                add(name, f"invalid regex (RE2 syntax): {exc}")
         elif operator in NUMERIC_OPERATORS and _to_number(value) is None:
             add(name, f"expected a number for operator {operator!r}")
     return errors
@@ -348,7 +374,7 @@ class Condition:
     operator: str
     values: tuple[str, ...] = ()
     steps: tuple[PathStep, ...] = field(init=False, repr=False, compare=False)
-    patterns: tuple[re.Pattern[str] | None, ...] = field(init=False, repr=False, compare=False)
+    patterns: tuple[Any, ...] = field(init=False, repr=False, compare=False)  # RE2 or None
     numbers: tuple[Decimal | None, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -359,7 +385,7 @@ class Condition:
         if errors:
             raise ValueError(f"invalid condition: {errors}")
         regex = self.operator == "regex"
-        patterns = tuple(re.compile(v) if regex else None for v in values)
+        patterns = tuple(compile_pattern(v) if regex else None for v in values)
         steps = parse_key_path(self.key) if self.type == "json-check" else ()
         object.__setattr__(self, "values", values)
         object.__setattr__(self, "steps", steps)
@@ -415,7 +441,8 @@ def _test(operator: str, candidate: Any, condition: Condition) -> bool:
     if operator == "ends-with":
         return any(text.endswith(v) for v, _, _ in pairs)
     if operator == "regex":
-        return any(p is not None and p.search(text) is not None for _, _, p in pairs)
+        data = text.encode("utf-8", "surrogatepass")  # RE2 reads bytes; a lone surrogate too
+        return any(p is not None and p.search(data) is not None for _, _, p in pairs)
     return False
 
 

@@ -76,10 +76,11 @@ def inline_errors(response) -> list:
     return [form.errors for form in response.context["inline_admin_formsets"][0].formset.forms]
 
 
-def test_a_bad_regex_is_a_form_error_naming_the_condition_and_stores_nothing(staff, owner):
+@pytest.mark.parametrize("pattern", ["(", r"(a)\1"])
+def test_a_bad_regex_is_a_form_error_naming_the_condition_and_stores_nothing(staff, owner, pattern):
     conditions = [
         CONDITION,
-        {"type": "json-check", "key": "a", "operator": "regex", "values": ["("]},
+        {"type": "json-check", "key": "a", "operator": "regex", "values": [pattern]},
     ]
     response = staff.post(ADD, form_data(owner, conditions=json.dumps(conditions)))
     [message] = form_errors(response)["conditions"]

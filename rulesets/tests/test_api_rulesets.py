@@ -340,10 +340,12 @@ def test_create_rejects_a_webhook_of_another_org(owner, outsider):
     assert not Ruleset.objects.exists()
 
 
-def test_create_names_a_bad_regex_by_its_condition_and_value(owner):
+@pytest.mark.parametrize("pattern", ["(unclosed", "(?=x)", r"(a)\1", "(?<!a)b"])
+def test_create_names_a_bad_regex_by_its_condition_and_value(owner, pattern):
+    """Patterns are RE2: look-around and back-references (no linear-time match) are refused."""
     conditions = [
         dict(CONDITION),
-        {"type": "json-check", "key": "msg", "operator": "regex", "values": ["(unclosed"]},
+        {"type": "json-check", "key": "msg", "operator": "regex", "values": [pattern]},
     ]
     errors = assert_invalid(
         owner.api.post("/v1/ruleset", ruleset_body(owner.team, conditions=conditions)),

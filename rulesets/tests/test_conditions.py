@@ -567,6 +567,27 @@ def test_validate_conditions_errors(conditions: Any, field: str, fragment: str) 
     assert any(fragment in message for message in errors[field]), errors
 
 
+@pytest.mark.parametrize(
+    "pattern", ["(?=x)", "(?!x)", "(?<=a)b", "(?<!a)b", r"(a)\1", r"(?P<n>a)(?P=n)", "a{1001}"]
+)
+def test_patterns_re2_cannot_match_in_linear_time_are_refused(pattern: str) -> None:
+    errors = validate_conditions([ok(operator="regex", values=["^ok$", pattern])])
+    assert list(errors) == ["conditions.0.values.1"]
+    assert errors["conditions.0.values.1"][0].startswith("invalid regex (RE2 syntax): ")
+
+
+def test_a_catastrophic_pattern_for_backtracking_matches_in_linear_time() -> None:
+    # Python's re backtracks for minutes on this; RE2 reads the text once.
+    condition = cond("regex", "msg", "(a+)+$")
+    assert not condition_holds(condition, EventView(body={"msg": "a" * 50_000 + "!"}))
+    assert condition_holds(condition, EventView(body={"msg": "a" * 50_000}))
+
+
+def test_regex_reads_text_with_lone_surrogates_and_non_ascii() -> None:
+    assert holds("regex", "k", "^é.$", body={"k": "é\ud800"})
+    assert holds("regex", "k", "(?i)CRÈME", body={"k": "crème"})
+
+
 def test_validate_conditions_custom_field_and_multiple_errors() -> None:
     errors = validate_conditions(
         [ok(), ok(operator="foo", key="a..b"), ok(operator="regex", values=["("])],

@@ -2,6 +2,7 @@
 
 import pytest
 from django.test import Client
+from django.utils.html import escape
 
 from incidents.models import Incident
 from rulesets.models import DedupState, Ruleset
@@ -143,21 +144,22 @@ def test_no_resolve_rows_means_no_resolve_conditions(owner):
     assert Ruleset.objects.get().resolve_conditions is None
 
 
-def test_a_bad_regex_is_a_form_error_naming_the_condition(owner):
+@pytest.mark.parametrize("pattern", ["disk (full", "disk(?=full)"])
+def test_a_bad_regex_is_a_form_error_naming_the_condition(owner, pattern):
     data = form_data(
         owner,
         **{
             "conditions-type": ["json-check", "json-check"],
             "conditions-key": ["status", "message"],
             "conditions-operator": ["equal", "regex"],
-            "conditions-values": ["down", "disk (full"],
+            "conditions-values": ["down", pattern],
         },
     )
     response = signed_in(owner).post("/rulesets/new", data)
     html = response.content.decode()
     assert response.status_code == 200
     assert "conditions.1.values.0: invalid regex" in html
-    assert "disk (full" in html  # the row is shown again as typed
+    assert escape(pattern) in html  # the row is shown again as typed
     assert not Ruleset.objects.exists()
 
 
