@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Avg, Count, F, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -17,15 +18,25 @@ from django.views.generic import TemplateView
 from incidents.models import Incident
 from pinghome.pages import OrganizationPageMixin
 from schedules.calendar_grid import local_midnight, zone_of
+from schedules.recurrence import EARLIEST, LATEST, SUPPORTED_DATES
 
 DEFAULT_DAYS, MAX_DAYS = 30, 366
 CHART_WIDTH, CHART_HEIGHT = 800, 200
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_BOTTOM, MARGIN_TOP = 32, 24, 22, 10
 
 
+def supported_date(day: date) -> None:
+    if not EARLIEST.date() <= day <= LATEST.date():
+        raise ValidationError(f"Enter a date {SUPPORTED_DATES}.")
+
+
 class PeriodForm(forms.Form):
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        required=False, validators=[supported_date], widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        required=False, validators=[supported_date], widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, today: date, **kwargs):
         self.today = today
@@ -33,6 +44,8 @@ class PeriodForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if self.errors:
+            return data
         end = data.get("end") or self.today
         start = data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
         if start > end:

@@ -145,6 +145,18 @@ def parse_instant(value: str) -> datetime | None:
         return None
 
 
+def parse_count(value: str, *, maximum: int, minimum: int = 1) -> int | None:
+    """An integer written in ASCII digits from ``minimum`` to ``maximum``; None otherwise.
+
+    ``"²".isdigit()`` holds but ``int("²")`` raises, ``int("１")`` is 1 and a 5000-digit string
+    raises too: only ASCII digits, at most 18 of them, are parsed.
+    """
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):
+        return None
+    number = int(value)
+    return number if minimum <= number <= maximum else None
+
+
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 
@@ -159,14 +171,9 @@ def keyset_page(request, queryset: QuerySet, time_field: str) -> QuerySet:
     errors: dict[str, list[str]] = {}
     limit = DEFAULT_PAGE_SIZE
     if "limit" in params:
-        raw = params["limit"]
-        # ASCII digits only: "²".isdigit() holds but int("²") raises, as does a 5000-digit string.
-        if not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or not (
-            1 <= int(raw) <= MAX_PAGE_SIZE
-        ):
+        limit = parse_count(params["limit"], maximum=MAX_PAGE_SIZE)
+        if limit is None:
             errors["limit"] = [f"expected an integer from 1 to {MAX_PAGE_SIZE}"]
-        else:
-            limit = int(raw)
     cursor_param = f"last_{time_field}"
     last_time = last_id = None
     if cursor_param in params:

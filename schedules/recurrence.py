@@ -18,6 +18,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
+    "EARLIEST",
+    "LATEST",
+    "SUPPORTED_DATES",
     "Rule",
     "ScheduleValidationError",
     "Shift",
@@ -42,6 +45,13 @@ _STEP = 3600  # offset sampling step when locating DST transitions
 _TIME_RE = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9]))?", re.ASCII)
 _ZONE_RE = re.compile(r"[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+)*", re.ASCII)
 _WEEKS = frozenset(range(-5, 0)) | frozenset(range(1, 6))
+
+# The instants on-call is computed for. Local dates in any time zone, the day before them
+# (overnight windows) and the weeks and months around them (calendars) stay within the dates
+# Python represents (years 1 to 9999).
+EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
+LATEST = datetime(9998, 12, 31, 23, 59, 59, tzinfo=UTC)
+SUPPORTED_DATES = f"from {EARLIEST.date()} to {LATEST.date()}"
 
 
 class ScheduleValidationError(ValueError):

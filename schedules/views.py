@@ -16,6 +16,7 @@ from schedules import calendar_grid, oncall, services
 from schedules.calendar_grid import zone_of
 from schedules.forms import MONTHS, WEEK_DAYS, WEEKS, OverrideForm, ScheduleEntryForm, names
 from schedules.models import Override, ScheduleEntry
+from schedules.recurrence import EARLIEST, LATEST
 
 NEXT_SHIFT_WINDOW = timedelta(days=35)
 HOUR_MARKS = range(0, 24, 3)
@@ -49,6 +50,8 @@ class OnCallView(TeamPageMixin, TemplateView):
         try:
             anchor = date.fromisoformat(self.request.GET.get("date", ""))
         except ValueError:
+            anchor = None
+        if anchor is None or not EARLIEST.date() <= anchor <= LATEST.date():
             anchor = now.astimezone(zone).date()
         shown = calendar_grid.period(view, anchor)
         start = calendar_grid.local_midnight(shown.first, zone)

@@ -178,3 +178,14 @@ def test_the_reports_chart_renders_as_svg_bars_in_a_browser(owner, browser_page)
     tallest = max(bars.nth(i).bounding_box()["height"] for i in range(bars.count()))
     assert tallest > 100
     assert page.locator("#total-opened").inner_text() == "8"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query", [{"start": "9999-12-30", "end": "9999-12-31"}, {"start": "0001-01-01"}]
+)
+def test_a_period_past_the_supported_years_is_a_visible_error(owner, query):
+    response = signed_in(owner).get("/reports", query)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Enter a date from 0002-01-01 to 9998-12-31." in html and "<svg" not in html

@@ -12,10 +12,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Team
-from pinghome.api import OrganizationAPIView, created, invalid, ok, parse_instant, parse_uuid
+from pinghome.api import (
+    OrganizationAPIView,
+    created,
+    invalid,
+    ok,
+    parse_count,
+    parse_instant,
+    parse_uuid,
+)
 from pinghome.openapi import CREATED, ERRORS, MESSAGE
 from schedules import calendar, oncall, services
 from schedules.models import CalendarFeed, Override
+from schedules.recurrence import EARLIEST, LATEST, SUPPORTED_DATES
 
 MAX_SHIFTS_PERIOD = timedelta(days=90)
 
@@ -105,12 +114,15 @@ class FeedSerializer(serializers.ModelSerializer):
 
 
 def _instant(request, name: str, default):
+    """The instant of query parameter ``name``, one on-call is computed for, else a 422."""
     raw = request.query_params.get(name)
     if raw is None:
         return default
     value = parse_instant(raw)
     if value is None:
         raise invalid({name: ["expected an RFC 3339 date-time, e.g. 2025-01-01T00:00:00Z"]})
+    if not EARLIEST <= value <= LATEST:
+        raise invalid({name: [f"expected an instant {SUPPORTED_DATES}"]})
     return value
 
 
@@ -118,7 +130,9 @@ class OnCallView(OrganizationAPIView):
     @extend_schema(
         summary="Who is on call",
         description=EXT + "Schedule entries at that instant, then overrides.",
-        parameters=[OpenApiParameter("at", str, description="RFC 3339; default now")],
+        parameters=[
+            OpenApiParameter("at", str, description=f"RFC 3339, {SUPPORTED_DATES}; default now")
+        ],
         responses={200: OnCallSerializer, **ERRORS},
     )
     def get(self, request, team_id):
@@ -133,15 +147,17 @@ class ShiftsView(OrganizationAPIView):
         description=EXT + "Merged intervals per member over [from, to), at most 90 days; "
         "`gaps` are the intervals with no one on call.",
         parameters=[
-            OpenApiParameter("from", str, description="RFC 3339; default now"),
-            OpenApiParameter("to", str, description="RFC 3339; default from + 7 days"),
+            OpenApiParameter("from", str, description=f"RFC 3339, {SUPPORTED_DATES}; default now"),
+            OpenApiParameter(
+                "to", str, description=f"RFC 3339, {SUPPORTED_DATES}; default from + 7 days"
+            ),
         ],
         responses={200: ShiftsSerializer, **ERRORS},
     )
     def get(self, request, team_id):
         team = self.get_in_organization(Team.objects, team_id)
         start = _instant(request, "from", timezone.now())
-        end = _instant(request, "to", start + timedelta(days=7))
+        end = _instant(request, "to", min(start + timedelta(days=7), LATEST))
         if end <= start:
             raise invalid({"to": ["must be after from"]})
         if end - start > MAX_SHIFTS_PERIOD:
@@ -168,10 +184,10 @@ class TeamOverridesView(OrganizationAPIView):
     )
     def get(self, request, team_id):
         team = self.get_in_organization(Team.objects, team_id)
-        raw = request.query_params.get("limit", "100")
-        if not raw.isdigit() or not 1 <= int(raw) <= 500:
+        limit = parse_count(request.query_params.get("limit", "100"), maximum=500)
+        if limit is None:
             raise invalid({"limit": ["expected an integer from 1 to 500"]})
-        overrides = team.overrides.order_by("-start", "-created_at")[: int(raw)]
+        overrides = team.overrides.order_by("-start", "-created_at")[:limit]
         return Response(OverrideSerializer(overrides, many=True).data)
 
     @extend_schema(

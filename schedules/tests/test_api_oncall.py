@@ -201,3 +201,66 @@ def test_a_calendar_feed_serves_shifts_without_a_token_until_revoked(rota, setti
 
 def test_an_unknown_feed_is_404(client):
     assert client.get("/v1/calendar/not-a-secret.ics").status_code == 404
+
+
+@pytest.mark.parametrize("limit", ["%C2%B2", "%EF%BC%91", "0", "501", "9" * 5000, "-1", "1.0"])
+def test_an_overrides_limit_that_is_not_an_integer_from_1_to_500_is_422(owner, limit):
+    response = owner.api.get(f"/v1/team/{owner.team.id}/overrides?limit={limit}")
+    assert response.status_code == 422, response.content
+    assert "limit" in response.json()["errors"]
+
+
+@pytest.fixture
+def around_the_world(owner):
+    """Entries far east and far west of UTC, and an overnight one: the largest local offsets."""
+    for zone in ("Pacific/Kiritimati", "Etc/GMT+12"):
+        add_entry(owner, owner.member, start_time="22:00", end_time="06:00", time_zone=zone)
+    return owner
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "field"),
+    [
+        ("shifts", "from=9999-12-30T00:00:00Z&to=9999-12-30T01:00:00Z", "from"),
+        ("shifts", "from=0001-01-01T00:00:00Z&to=0001-01-05T00:00:00Z", "from"),
+        ("shifts", "from=2025-01-01T00:00:00Z&to=9999-12-31T23:59:59Z", "to"),
+        ("oncall", "at=9999-12-31T23:59:59Z", "at"),
+        ("oncall", "at=0001-01-01T00:00:00Z", "at"),
+    ],
+)
+def test_instants_at_the_edges_of_the_calendar_are_422_naming_the_field(
+    around_the_world, path, query, field
+):
+    response = around_the_world.api.get(f"/v1/team/{around_the_world.team.id}/{path}?{query}")
+    assert response.status_code == 422, response.content
+    assert field in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    ("query", "end"),
+    [
+        ("from=0002-01-01T00:00:00Z&to=0002-01-05T00:00:00Z", "0002-01-05T00:00:00Z"),
+        ("from=9998-12-30T00:00:00Z&to=9998-12-31T23:59:59Z", "9998-12-31T23:59:59Z"),
+        ("from=9998-12-30T00:00:00Z", "9998-12-31T23:59:59Z"),
+    ],
+)
+def test_shifts_are_rendered_up_to_the_edges_of_the_supported_years(around_the_world, query, end):
+    response = around_the_world.api.get(f"/v1/team/{around_the_world.team.id}/shifts?{query}")
+    assert response.status_code == 200, response.content
+    assert response.json()["end"] == end
+    assert response.json()["shifts"]
+
+
+def test_overrides_at_the_edges_of_the_calendar_leave_on_call_answering(around_the_world):
+    owner = around_the_world
+    for start, end in [
+        ("0001-01-01T00:00:00Z", "0002-01-02T00:00:00Z"),
+        ("9998-12-31T00:00:00Z", "9999-12-31T23:59:59Z"),
+    ]:
+        response = owner.api.post(
+            f"/v1/team/{owner.team.id}/override",
+            {"team_member_id": str(owner.member.id), "start": start, "end": end},
+        )
+        assert response.status_code == 201, response.content
+    for at in ("0002-01-01T00:00:00Z", "9998-12-31T12:00:00Z"):
+        assert oncall(owner, at) == [str(owner.member.id)]

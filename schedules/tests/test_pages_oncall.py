@@ -298,3 +298,13 @@ def test_deleting_an_override(owner):
     response = signed_in(owner).post(f"/oncall/{owner.team.id}/overrides/{override.id}/delete")
     assert response.status_code == 302
     assert not Override.objects.exists()
+
+
+@pytest.mark.parametrize("view", ["week", "month"])
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_date_past_the_supported_years_shows_the_current_period(owner, view, day):
+    entry(owner, time_zone="Pacific/Kiritimati", start_time=time(22), end_time=time(6))
+    response = signed_in(owner).get(f"/oncall?team={owner.team.id}&view={view}&date={day}")
+    assert response.status_code == 200
+    today = timezone.now().date().isoformat()[:7]
+    assert f'data-date="{today}' in response.content.decode()
