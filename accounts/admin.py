@@ -9,11 +9,14 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts import services
 from accounts.admin_base import OrganizationScopedAdmin, ScopedInline, ScopedRelatedFilter
-from accounts.models import ApiToken, Organization, Team, TeamMember, User
+from accounts.models import ApiToken, Organization, Team, TeamMember, TokenScope, User
+from accounts.permissions import grantable_scopes
 
 # --------------------------------------------------------------------------- organizations
 
@@ -202,9 +205,37 @@ class TokenStateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ApiTokenAddForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=TokenScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="None ticked: every scope the user's role has.",
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ("user", "name", "scopes", "expires_at")
+
+    def clean(self):
+        data = super().clean()
+        user = data.get("user")
+        if user is not None:
+            data["scopes"] = data.get("scopes") or sorted(grantable_scopes(user))
+            try:
+                services.validate_token_request(
+                    user, scopes=data["scopes"], expires_at=data.get("expires_at")
+                )
+            except ValidationError as exc:
+                for field, problems in exc.message_dict.items():
+                    self.add_error(field, problems)
+        return data
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(OrganizationScopedAdmin):
-    """Tokens are stored hashed: adding one issues it and shows the secret once, in a message."""
+    """Tokens are stored hashed: adding one issues it (``accounts.services.create_token``, which
+    checks the scopes against the user's role and audits it) and shows the secret once."""
 
     organization_path = "user__organization"
     str_select_related = ("user",)
@@ -217,13 +248,34 @@ class ApiTokenAdmin(OrganizationScopedAdmin):
     autocomplete_fields = ("user",)
     actions = ("revoke_selected",)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ApiTokenAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ("user", "name", "expires_at")
-        return ("id", "user", "name", "created_at", "expires_at", "revoked_at")
+            return ("user", "name", "scopes", "expires_at")
+        return (
+            "id",
+            "user",
+            "name",
+            "scopes",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+        )
 
     def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else ("id", "user", "created_at", "revoked_at")
+        # A token is issued, then revoked; what it may do never changes under it.
+        if obj is None:
+            return ()
+        return ("id", "user", "name", "scopes", "created_at", "expires_at", "last_used_at")
+
+    def has_change_permission(self, request, obj=None):
+        # Read-only once issued: revoke it (the list's action) and issue another.
+        return False if obj is not None else super().has_change_permission(request, obj)
 
     @admin.display(boolean=True)
     def usable(self, token: ApiToken) -> bool:
@@ -231,10 +283,13 @@ class ApiTokenAdmin(OrganizationScopedAdmin):
         return token.revoked_at is None and (token.expires_at is None or token.expires_at > now)
 
     def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        issued, raw = ApiToken.issue(obj.user, name=obj.name, expires_at=obj.expires_at)
+        issued, raw = services.create_token(
+            obj.user,
+            name=obj.name,
+            scopes=form.cleaned_data["scopes"],
+            expires_at=obj.expires_at,
+            by=request.user,
+        )
         # Become the issued row, so the admin's log and redirect name it.
         obj.pk, obj.token_hash, obj.created_at = issued.pk, issued.token_hash, issued.created_at
         obj._state.adding, obj._state.db = False, issued._state.db
@@ -246,5 +301,7 @@ class ApiTokenAdmin(OrganizationScopedAdmin):
 
     @admin.action(description="Revoke selected tokens", permissions=["change"])
     def revoke_selected(self, request, queryset):
-        revoked = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        messages.success(request, f"Revoked {revoked} token(s).")
+        tokens = list(queryset.filter(revoked_at__isnull=True).select_related("user"))
+        for token in tokens:
+            services.revoke_token(token, by=request.user)
+        messages.success(request, f"Revoked {len(tokens)} token(s).")

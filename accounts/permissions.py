@@ -13,7 +13,7 @@ every request by ``accounts.authentication.TokenScopePermission``) and a token w
 from django.core.exceptions import PermissionDenied as PageForbidden
 from rest_framework.exceptions import PermissionDenied as ApiForbidden
 
-from accounts.models import Team, TeamMember, User
+from accounts.models import Team, TeamMember, TokenScope, User
 
 
 class Forbidden(ApiForbidden, PageForbidden):
@@ -39,3 +39,14 @@ def ensure_org_admin(user: User) -> None:
     """Raise 403 unless ``user`` acts as an admin of their organization."""
     if not user.is_org_admin:
         raise Forbidden("Only organization admins may do this.")
+
+
+def grantable_scopes(user: User) -> set[str]:
+    """The scopes ``user`` may give a new token: what their role has, and no more than the token
+    they act with (a ``write`` token cannot mint an ``admin`` one)."""
+    scopes = {TokenScope.READ, TokenScope.WRITE}
+    if user.role == User.Role.ADMIN:
+        scopes.add(TokenScope.ADMIN)
+    if user.token_scopes is not None:
+        scopes &= user.token_scopes
+    return {str(scope) for scope in scopes}

@@ -51,6 +51,13 @@ def sign_in(page, persona: Persona) -> None:
     page.wait_for_url(lambda url: "/login" not in url)
 
 
+def assert_fits(page, width: int, height: int = 900) -> None:
+    """At ``width`` px the page scrolls vertically only (wide tables scroll in their own box)."""
+    page.set_viewport_size({"width": width, "height": height})
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{overflow} px wider than a {width} px viewport"
+
+
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 
 

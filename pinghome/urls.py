@@ -18,6 +18,9 @@ api = [
     path("teams", accounts.TeamListView.as_view()),
     path("team/<str:team_id>", accounts.TeamView.as_view()),
     path("team/<str:team_id>/members", accounts.TeamMemberListView.as_view()),
+    path("tokens", accounts.TokenListView.as_view()),
+    path("token", accounts.TokenCreateView.as_view()),
+    path("token/<str:token_id>", accounts.TokenView.as_view()),
     path("rulesets", rulesets.RulesetListView.as_view()),
     path("ruleset", rulesets.RulesetCreateView.as_view()),
     path("ruleset/<str:ruleset_id>", rulesets.RulesetView.as_view()),
@@ -65,6 +68,7 @@ urlpatterns = [
     path("", include("incidents.reports_urls")),
     path("", include("webhooks.urls")),
     path("", include("statuspages.urls")),
+    path("", include("accounts.urls")),
 ]
 
 handler404 = "pinghome.api.not_found"

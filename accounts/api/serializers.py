@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from accounts.models import Team, TeamMember
+from accounts.models import ApiToken, Team, TeamMember, TokenScope
 from pinghome.fields import StrictCharField
 from schedules.recurrence import parse_time_zone
 
@@ -65,4 +65,38 @@ class TeamMemberSerializer(serializers.ModelSerializer):
     class Meta:
         model = TeamMember
         fields = ["id", "team_id", "user_id", "email", "name", "role", "created_at"]
+        read_only_fields = fields
+
+
+class TokenWriteSerializer(serializers.Serializer):
+    name = StrictCharField(max_length=100, help_text="What the token is for, e.g. 'reporting'.")
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=TokenScope.choices),
+        allow_empty=False,
+        max_length=len(TokenScope.choices),
+        help_text="read (GET), write (everything else), admin (what your admin role allows); "
+        "no more than your role and the token you act with have.",
+    )
+    expires_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="RFC 3339; omitted or null: never expires."
+    )
+
+
+class TokenSerializer(serializers.ModelSerializer):
+    user_id = serializers.UUIDField(read_only=True)
+    user_email = serializers.EmailField(source="user.email", read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = [
+            "id",
+            "name",
+            "scopes",
+            "user_id",
+            "user_email",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+        ]
         read_only_fields = fields

@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, Organization, Team, TeamMember, User
+from audit.models import AuditRecord
 
 pytestmark = pytest.mark.django_db
 
@@ -169,3 +170,26 @@ def test_names_are_trimmed():
 def test_all_three_options_are_required():
     with pytest.raises(CommandError):
         call_command("bootstrap", "--org", "Acme", "--team", "Ops", stdout=StringIO())
+
+
+def test_replace_token_revokes_the_earlier_tokens_of_that_name_only():
+    kept = bootstrap()  # named "bootstrap"
+    out = StringIO()
+    for _ in range(2):
+        call_command(
+            "bootstrap",
+            "--org=Acme",
+            "--team=Ops",
+            "--email=owner@acme.test",
+            "--token-name=demo",
+            "--replace-token",
+            stdout=out,
+        )
+    first, second = (json.loads(line) for line in out.getvalue().splitlines())
+
+    assert api(first["token"]).get("/v1/teams").status_code == 401
+    assert api(second["token"]).get("/v1/teams").status_code == 200
+    assert api(kept["token"]).get("/v1/teams").status_code == 200
+    assert ApiToken.objects.filter(name="demo", revoked_at__isnull=True).count() == 1
+    record = AuditRecord.objects.get(object_type="apitoken", action="updated")
+    assert (record.actor, str(record.organization_id)) == ("system", first["organization_id"])

@@ -267,6 +267,11 @@ ROUTES = [
         "/v1/notification-channel",
         lambda ctx: {"type": "webhook", "target": "https://hooks.example.com/x"},
     ),
+    Route(
+        "POST",
+        "/v1/token",
+        lambda ctx: {"name": "ci", "scopes": ["read"], "expires_at": "2099-01-01T00:00:00Z"},
+    ),
 ]
 
 

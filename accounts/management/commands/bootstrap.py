@@ -25,9 +25,22 @@ class Command(BaseCommand):
             default="bootstrap",
             help="name of the token printed (default: %(default)s)",
         )
+        parser.add_argument(
+            "--replace-token",
+            action="store_true",
+            help="revoke the user's earlier tokens of that name (scripts/run keeps one demo token)",
+        )
 
     def handle(
-        self, *args, org: str, team: str, email: str, password=None, token_name: str, **options
+        self,
+        *args,
+        org: str,
+        team: str,
+        email: str,
+        password=None,
+        token_name: str,
+        replace_token: bool = False,
+        **options,
     ):
         if not org.strip() or not team.strip():
             raise CommandError("--org and --team must not be empty")
@@ -39,6 +52,7 @@ class Command(BaseCommand):
                 email=email,
                 password=password,
                 token_name=token_name.strip()[:100],
+                replace_token=replace_token,
             )
         except (ValidationError, ValueError) as exc:
             raise CommandError(str(exc)) from None
