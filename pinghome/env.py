@@ -1,6 +1,7 @@
 """Typed environment variables that fail loudly on bad values."""
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -42,3 +43,16 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+_RATE = re.compile(r"[0-9]+/(s|sec|second|m|min|minute|h|hour|d|day)", re.ASCII)
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate as Django REST framework reads it: ``"6000/min"``, ``"10/s"``, ``"100000/day"``."""
+    raw = os.environ.get(name, default).strip()
+    if not _RATE.fullmatch(raw):
+        raise ImproperlyConfigured(
+            f"{name} must look like 6000/min (per s, min, h or day), got {raw!r}"
+        )
+    return raw

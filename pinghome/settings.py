@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from pinghome.env import env_bool, env_int, env_list, env_str
+from pinghome.env import env_bool, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "data")))
@@ -174,8 +174,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "pinghome.api.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"user": env_str("API_RATE_LIMIT", "6000/min")},
+    "DEFAULT_THROTTLE_CLASSES": ["pinghome.ratelimit.TokenRateThrottle"],
     "UNAUTHENTICATED_USER": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -205,13 +204,18 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Redis shared by the web processes (rate limit counters, pinghome.ratelimit); without it each
+# process counts on its own.
+CACHE_URL = env_str("CACHE_URL")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("CACHE_URL")}
-        if env_str("CACHE_URL")
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# Requests per API token: "<number>/<s|min|h|day>".
+API_RATE_LIMIT = env_rate("API_RATE_LIMIT", "6000/min")
 
 # Celery: without a broker, tasks run in-process (after the transaction commits).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
