@@ -146,6 +146,12 @@ EVALUATION_MAX_ATTEMPTS = env_int("EVALUATION_MAX_ATTEMPTS", 5, minimum=1)
 # A (ruleset, dedup key) no event touched for this many days, with no unresolved incident,
 # loses its state row (hourly purge): without it, every key ever seen keeps one.
 DEDUP_STATE_RETENTION_DAYS = env_int("DEDUP_STATE_RETENTION_DAYS", 7, minimum=1)
+# The work one ruleset may spend on one event (values reached by key paths, bytes read by string
+# operators and by parsing JSON held in strings, milliseconds): beyond it, the outcome is "error"
+# and the event counts a failed attempt (see EVALUATION_MAX_ATTEMPTS).
+EVALUATION_MAX_VALUES = env_int("EVALUATION_MAX_VALUES", 100_000, minimum=1)
+EVALUATION_MAX_BYTES = env_int("EVALUATION_MAX_BYTES", 16 * 1024 * 1024, minimum=1)
+EVALUATION_TIME_LIMIT_MS = env_int("EVALUATION_TIME_LIMIT_MS", 1000, minimum=1)
 # Under load, each web process hands stored events over to evaluation at most this often (ms).
 EVALUATION_HANDOFF_MS = env_int("EVALUATION_HANDOFF_MS", 100, minimum=1)
 

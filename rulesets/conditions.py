@@ -27,7 +27,10 @@ every condition holds (an empty list holds).
   never sees a user's pattern; what RE2 cannot compile (look-around, back-references) is a
   validation error.
 
-Evaluation never raises: an odd event body can only make a condition not match.
+Evaluation never raises on an odd event body: it can only make a condition not match. Its
+work is bounded by a :class:`Budget` (values visited by key paths, bytes examined by string
+operators and by parsing JSON held in strings, time); beyond it :class:`LimitExceeded` is
+raised, the one exception evaluation lets through.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ import json
 import math
 import operator as operator_module
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -80,13 +84,73 @@ MAX_RENDERED_LENGTH = 1000
 PathStep = tuple[str, str] | tuple[str, int] | tuple[str]
 ANY_STEP: PathStep = ("any",)
 
-_NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+# Possessive: a long run of digits that is not a number fails at once instead of backtracking
+# over every way of splitting it (quadratic: 45 s for 40,000 digits).
+_NUMBER_RE = re.compile(r"[+-]?(?:[0-9]++\.?+[0-9]*+|\.[0-9]++)(?:[eE][+-]?+[0-9]++)?+", re.ASCII)
 _INDEX_RE = re.compile(r"-?[0-9]+", re.ASCII)
 _PLACEHOLDER_RE = re.compile(r"\{\{\s*(.*?)\s*\}\}")
 
 
 class KeyPathError(ValueError):
     """A key path that cannot be parsed."""
+
+
+# --------------------------------------------------------------------------- limits
+
+# What one evaluation of an event by a ruleset may cost when the caller sets no limits.
+DEFAULT_MAX_VALUES = 100_000
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+DEFAULT_TIME_LIMIT_MS = 1000
+# RE2 reads the text once, but when its DFA gives up (patterns such as "[ab]*a[ab]{200}") it
+# steps through every instruction of the program for each byte: a search is counted as its
+# text's bytes once per this many instructions, so even then it stays within the time limit.
+REGEX_INSTRUCTIONS_PER_BYTE = 8
+
+
+class LimitExceeded(Exception):
+    """The work allowed for one evaluation is spent; the message says which limit."""
+
+
+class Budget:
+    """The work one evaluation of an event by a ruleset may do. Not thread-safe, single use.
+
+    ``visit`` counts values reached by key paths (every element a ``[*]`` fans out to, every
+    value of a path through JSON held in a string), ``examine`` bytes read by string operators
+    and by parsing JSON held in strings. Each operation is bounded by the size of the event, so
+    checking the clock between operations keeps the time limit too.
+    """
+
+    __slots__ = ("max_values", "max_bytes", "time_limit_ms", "deadline", "values", "bytes", "_tick")
+
+    def __init__(
+        self,
+        *,
+        max_values: int = DEFAULT_MAX_VALUES,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        time_limit_ms: int = DEFAULT_TIME_LIMIT_MS,
+    ):
+        self.max_values, self.max_bytes, self.time_limit_ms = max_values, max_bytes, time_limit_ms
+        self.deadline = time.monotonic() + time_limit_ms / 1000
+        self.values = self.bytes = 0
+        self._tick = 1024  # the clock is read once per this many values visited
+
+    def visit(self, count: int) -> None:
+        self.values += count
+        if self.values > self.max_values:
+            raise LimitExceeded(f"more than {self.max_values} values visited by key paths")
+        if self.values >= self._tick:
+            self._tick = self.values + 1024
+            self.check_clock()
+
+    def examine(self, count: int) -> None:
+        self.bytes += count
+        if self.bytes > self.max_bytes:
+            raise LimitExceeded(f"more than {self.max_bytes} bytes examined")
+        self.check_clock()
+
+    def check_clock(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise LimitExceeded(f"more than {self.time_limit_ms} ms spent")
 
 
 # --------------------------------------------------------------------------- patterns
@@ -187,15 +251,29 @@ def _path_error(key: str, pos: int, message: str) -> KeyPathError:
     return KeyPathError(f"{message} at position {pos}, {found}")
 
 
-def resolve_path(document: Any, steps: tuple[PathStep, ...]) -> list[Any]:
-    """Return every value reached by ``steps`` (``[]`` when absent). Never raises."""
+Embedded = dict[str, Any]  # JSON held in strings, parsed once per event: text -> document
+
+
+def resolve_path(
+    document: Any,
+    steps: tuple[PathStep, ...],
+    budget: Budget | None = None,
+    embedded: Embedded | None = None,
+) -> list[Any]:
+    """Return every value reached by ``steps`` (``[]`` when absent).
+
+    Raises nothing but :class:`LimitExceeded` (``budget``: a default one when not given).
+    ``embedded`` keeps the JSON parsed from strings, for the next paths over the same event.
+    """
+    budget = Budget() if budget is None else budget
+    embedded = {} if embedded is None else embedded
     try:
         current = [document]
         for step in steps:
             found: list[Any] = []
             for value in current:
                 if isinstance(value, str):
-                    value = _parse_embedded(value)
+                    value = _parse_embedded(value, budget, embedded)
                 if step[0] == "key":
                     if isinstance(value, Mapping) and step[1] in value:
                         found.append(value[step[1]])
@@ -208,34 +286,46 @@ def resolve_path(document: Any, steps: tuple[PathStep, ...]) -> list[Any]:
                     found.extend(value)
             if not found:
                 return []
+            budget.visit(len(found))  # a step reads at most the event's values: bounded
             current = found
         return current
+    except LimitExceeded:
+        raise
     except Exception:
         return []
 
 
-def _parse_embedded(text: str) -> Any:
-    """Parse a string holding a JSON object/array; ``None`` when it does not."""
+def _parse_embedded(text: str, budget: Budget, embedded: Embedded) -> Any:
+    """Parse a string holding a JSON object/array (once per event); ``None`` when it does not."""
     if not text.lstrip().startswith(("{", "[")):
         return None
+    if text in embedded:
+        return embedded[text]
+    budget.examine(len(text))
     try:
-        return json.loads(text)
+        document = json.loads(text)
     except (ValueError, RecursionError):
-        return None
+        document = None
+    embedded[text] = document
+    return document
 
 
-def lookup(document: Any, key: str) -> list[Any]:
+def lookup(
+    document: Any, key: str, budget: Budget | None = None, embedded: Embedded | None = None
+) -> list[Any]:
     """Values at ``key`` in ``document``; ``[]`` when absent or when the key is invalid."""
     try:
         steps = parse_key_path(key)
     except KeyPathError:
         return []
-    return resolve_path(document, steps)
+    return resolve_path(document, steps, budget, embedded)
 
 
-def first_value(document: Any, key: str) -> Any | None:
+def first_value(
+    document: Any, key: str, budget: Budget | None = None, embedded: Embedded | None = None
+) -> Any | None:
     """First value at ``key``, or ``None`` when absent or the key is invalid."""
-    values = lookup(document, key)
+    values = lookup(document, key, budget, embedded)
     return values[0] if values else None
 
 
@@ -275,12 +365,35 @@ def _to_number(value: Any) -> Decimal | None:
     return None
 
 
-def _equal(candidate: Any, value: str, number: Decimal | None) -> bool:
-    if number is not None:
-        other = _to_number(candidate)
-        if other is not None:
-            return other == number
-    return value_to_text(candidate) == value
+def _spelling(value: Any, budget: Budget) -> str:
+    """``value_to_text``, the JSON it writes counted as examined."""
+    if isinstance(value, str):
+        return value
+    text = value_to_text(value)
+    budget.examine(len(text))
+    return text
+
+
+_UNSET: Any = object()
+
+
+def _equals_any(candidate: Any, condition: Condition, budget: Budget) -> bool:
+    """Whether ``candidate`` equals any value: numerically when both are numbers, else by
+    spelling (each worked out once, whatever the number of values)."""
+    number = text = _UNSET
+    for value, value_number in zip(condition.values, condition.numbers, strict=True):
+        if value_number is not None:
+            if number is _UNSET:
+                number = _to_number(candidate)
+            if number is not None:
+                if number == value_number:
+                    return True
+                continue
+        if text is _UNSET:
+            text = _spelling(candidate, budget)
+        if text == value:
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------- validation
@@ -375,6 +488,8 @@ class Condition:
     values: tuple[str, ...] = ()
     steps: tuple[PathStep, ...] = field(init=False, repr=False, compare=False)
     patterns: tuple[Any, ...] = field(init=False, repr=False, compare=False)  # RE2 or None
+    # Per pattern: bytes counted per byte searched (see REGEX_INSTRUCTIONS_PER_BYTE).
+    pattern_costs: tuple[int, ...] = field(init=False, repr=False, compare=False)
     numbers: tuple[Decimal | None, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -390,6 +505,11 @@ class Condition:
         object.__setattr__(self, "values", values)
         object.__setattr__(self, "steps", steps)
         object.__setattr__(self, "patterns", patterns)
+        costs = tuple(
+            1 if p is None else max(1, p.programsize // REGEX_INSTRUCTIONS_PER_BYTE)
+            for p in patterns
+        )
+        object.__setattr__(self, "pattern_costs", costs)
         object.__setattr__(self, "numbers", tuple(_to_number(v) for v in values))
 
 
@@ -410,46 +530,59 @@ class EventView:
 
     body: Any  # parsed JSON, the raw text when not JSON, or None when empty
     headers: Mapping[str, str] = field(default_factory=dict)
+    # JSON held in the body's strings, parsed once for every path and ruleset over the event.
+    embedded: Embedded = field(default_factory=dict, repr=False, compare=False)
 
 
-def _candidates(condition: Condition, event: EventView) -> list[Any]:
+def _candidates(condition: Condition, event: EventView, budget: Budget) -> list[Any]:
     if condition.type == "json-check":
-        return resolve_path(event.body, condition.steps)
+        return resolve_path(event.body, condition.steps, budget, event.embedded)
     headers = event.headers if isinstance(event.headers, Mapping) else {}
     wanted = condition.key.strip().lower()
     return [v for k, v in headers.items() if isinstance(k, str) and k.strip().lower() == wanted]
 
 
-def _test(operator: str, candidate: Any, condition: Condition) -> bool:
+def _test(operator: str, candidate: Any, condition: Condition, budget: Budget) -> bool:
     """Whether a positive operator holds for ``candidate`` and any value."""
-    pairs = zip(condition.values, condition.numbers, condition.patterns, strict=True)
     if operator == "equal":
-        return any(_equal(candidate, v, n) for v, n, _ in pairs)
+        return _equals_any(candidate, condition, budget)
     if operator == "contains" and isinstance(candidate, list | tuple):
-        return any(_equal(e, v, n) for v, n, _ in pairs for e in candidate)
+        budget.visit(len(candidate))
+        return any(_equals_any(element, condition, budget) for element in candidate)
     if operator in NUMERIC_OPERATORS:
         number = _to_number(candidate)
         if number is None:
             return False
         compare = _COMPARISONS[operator]
-        return any(n is not None and compare(number, n) for _, n, _ in pairs)
-    text = value_to_text(candidate)
+        return any(n is not None and compare(number, n) for n in condition.numbers)
+    text = _spelling(candidate, budget)
     if operator == "contains":
-        return any(v in text for v, _, _ in pairs)
+        for value in condition.values:
+            budget.examine(len(text))
+            if value in text:
+                return True
+        return False
     if operator == "starts-with":
-        return any(text.startswith(v) for v, _, _ in pairs)
+        return any(text.startswith(v) for v in condition.values)
     if operator == "ends-with":
-        return any(text.endswith(v) for v, _, _ in pairs)
+        return any(text.endswith(v) for v in condition.values)
     if operator == "regex":
         data = text.encode("utf-8", "surrogatepass")  # RE2 reads bytes; a lone surrogate too
-        return any(p is not None and p.search(data) is not None for _, _, p in pairs)
+        for pattern, cost in zip(condition.patterns, condition.pattern_costs, strict=True):
+            budget.examine(len(data) * cost)  # before: a search cannot be interrupted
+            if pattern is not None and pattern.search(data) is not None:
+                return True
     return False
 
 
-def condition_holds(condition: Condition, event: EventView) -> bool:
-    """Whether ``condition`` holds for ``event``. Never raises."""
+def condition_holds(condition: Condition, event: EventView, budget: Budget | None = None) -> bool:
+    """Whether ``condition`` holds for ``event``.
+
+    Raises nothing but :class:`LimitExceeded` (``budget``: a default one when not given).
+    """
+    budget = Budget() if budget is None else budget
     try:
-        candidates = _candidates(condition, event)
+        candidates = _candidates(condition, event, budget)
         operator = condition.operator
         if operator == "exists":
             return bool(candidates)
@@ -457,35 +590,45 @@ def condition_holds(condition: Condition, event: EventView) -> bool:
             return not candidates
         if operator in NEGATED_OPERATORS:
             positive = NEGATED_OPERATORS[operator]
-            return not any(_test(positive, c, condition) for c in candidates)
-        return any(_test(operator, c, condition) for c in candidates)
+            return not any(_test(positive, c, condition, budget) for c in candidates)
+        return any(_test(operator, c, condition, budget) for c in candidates)
+    except LimitExceeded:
+        raise
     except Exception:
         return False
 
 
-def all_hold(conditions: tuple[Condition, ...], event: EventView) -> bool:
-    """Whether every condition holds (``True`` for none). Never raises."""
-    try:
-        return all(condition_holds(c, event) for c in conditions)
-    except Exception:
-        return False
+def all_hold(
+    conditions: tuple[Condition, ...], event: EventView, budget: Budget | None = None
+) -> bool:
+    """Whether every condition holds (``True`` for none). Raises only :class:`LimitExceeded`."""
+    budget = Budget() if budget is None else budget
+    return all(condition_holds(c, event, budget) for c in conditions)
 
 
 # --------------------------------------------------------------------------- templates
 
 
-def render_template(template: str, document: Any) -> str:
-    """Replace ``{{ key.path }}`` with the first value's text (absent or null -> "")."""
+def render_template(
+    template: str, document: Any, budget: Budget | None = None, embedded: Embedded | None = None
+) -> str:
+    """Replace ``{{ key.path }}`` with the first value's text (absent or null -> "").
+
+    Raises nothing but :class:`LimitExceeded` (``budget``: a default one when not given).
+    """
     if not isinstance(template, str):
         return ""
+    budget = Budget() if budget is None else budget
 
     def replace(match: re.Match[str]) -> str:
-        value = first_value(document, match.group(1))
-        return "" if value is None else value_to_text(value)[:MAX_RENDERED_LENGTH]
+        value = first_value(document, match.group(1), budget, embedded)
+        return "" if value is None else _spelling(value, budget)[:MAX_RENDERED_LENGTH]
 
     try:
         if "{{" not in template:
             return template[:MAX_RENDERED_LENGTH]
         return _PLACEHOLDER_RE.sub(replace, template)[:MAX_RENDERED_LENGTH]
+    except LimitExceeded:
+        raise
     except Exception:
         return template[:MAX_RENDERED_LENGTH]

@@ -3,13 +3,21 @@
 For each ruleset: decide (pure) what the event means, then apply it under a row lock of the
 (ruleset, dedup key) state. An event is claimed (row lock, skipped if another worker holds it)
 and marked evaluated in the same transaction, so a second run changes nothing.
+
+Deciding is bounded per (event, ruleset) (``EVALUATION_MAX_VALUES``, ``EVALUATION_MAX_BYTES``,
+``EVALUATION_TIME_LIMIT_MS``). An event that goes beyond a limit in a chunk is set apart: the
+chunk stops deciding, applies what it decided and commits, and the event is evaluated alone, in
+a transaction of its own. There a failure beyond a limit counts toward
+``EVALUATION_MAX_ATTEMPTS``; at the last attempt the event is applied, the rulesets beyond a
+limit recorded as ``error``.
 """
 
 import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import zip_longest
 from typing import Any, Literal, TypedDict
 
 from django.conf import settings
@@ -26,7 +34,10 @@ from pinghome.jsondata import storable_text
 from pinghome.memo import ShortLived
 from pinghome.rows import update_each
 from rulesets.conditions import (
+    Budget,
+    Condition,
     EventView,
+    LimitExceeded,
     all_hold,
     compile_conditions,
     first_value,
@@ -59,6 +70,7 @@ class Outcome(TypedDict, total=False):
 class Decision:
     intent: Intent
     dedup_key: str | None
+    name: str = ""  # of the incident it opens, from the ruleset's ``incident_name``
 
 
 def event_view(event: WebhookEvent) -> EventView:
@@ -66,11 +78,22 @@ def event_view(event: WebhookEvent) -> EventView:
     return EventView(body=body if body != "" else None, headers=event.headers or {})
 
 
-def dedup_key_of(ruleset: Ruleset, event: WebhookEvent, view: EventView) -> str | None:
+def evaluation_budget() -> Budget:
+    """The work one (event, ruleset) may cost (settings ``EVALUATION_MAX_*``), from now."""
+    return Budget(
+        max_values=settings.EVALUATION_MAX_VALUES,
+        max_bytes=settings.EVALUATION_MAX_BYTES,
+        time_limit_ms=settings.EVALUATION_TIME_LIMIT_MS,
+    )
+
+
+def dedup_key_of(
+    ruleset: Ruleset, event: WebhookEvent, view: EventView, budget: Budget | None = None
+) -> str | None:
     """The value at the ruleset's ``dedup_key`` path (None when absent), else the webhook's id."""
     if not ruleset.dedup_key:
         return str(event.webhook_id)
-    value = first_value(view.body, ruleset.dedup_key)
+    value = first_value(view.body, ruleset.dedup_key, budget, view.embedded)
     if value is None:
         return None
     text = storable_text(value_to_text(value))
@@ -79,21 +102,47 @@ def dedup_key_of(ruleset: Ruleset, event: WebhookEvent, view: EventView) -> str 
     return text
 
 
-def decide(ruleset: Ruleset, event: WebhookEvent, view: EventView) -> Decision:
-    """What the event means for the ruleset (pure: no database)."""
-    matches = all_hold(compile_conditions(ruleset.conditions), view)
-    resolves = ruleset.resolve_conditions is not None and all_hold(
-        compile_conditions(ruleset.resolve_conditions), view
-    )
-    key = dedup_key_of(ruleset, event, view)
+def _compiled(ruleset: Ruleset) -> tuple[tuple[Condition, ...], tuple[Condition, ...] | None]:
+    """The ruleset's conditions and resolve conditions, compiled once per loaded ruleset (the
+    rulesets evaluation uses are kept a second); ``ValueError`` when a stored one is invalid."""
+    compiled = ruleset.__dict__.get("_compiled_conditions")
+    if compiled is None:
+        resolve = ruleset.resolve_conditions
+        compiled = (
+            compile_conditions(ruleset.conditions),
+            None if resolve is None else compile_conditions(resolve),
+        )
+        ruleset.__dict__["_compiled_conditions"] = compiled
+    return compiled
+
+
+def decide(
+    ruleset: Ruleset, event: WebhookEvent, view: EventView, budget: Budget | None = None
+) -> Decision:
+    """What the event means for the ruleset (pure: no database).
+
+    Every user-supplied part (conditions, dedup key, incident name) runs within ``budget`` (a
+    new ``evaluation_budget()`` when not given): beyond it, ``LimitExceeded``.
+    """
+    budget = evaluation_budget() if budget is None else budget
+    conditions, resolve_conditions = _compiled(ruleset)
+    matches = all_hold(conditions, view, budget)
+    resolves = resolve_conditions is not None and all_hold(resolve_conditions, view, budget)
+    key = dedup_key_of(ruleset, event, view, budget)
     if ruleset.rule_type == RuleType.WEBHOOK:
         intent: Intent = "resolve" if resolves else "open" if matches else "none"
-        return Decision(intent, key or str(event.webhook_id))
-    if key is None:
+        key = key or str(event.webhook_id)
+    elif key is None:
         return Decision("no-dedup-key", None)
-    if ruleset.resolve_conditions is not None:
-        return Decision("resolve" if resolves else "open" if matches else "none", key)
-    return Decision("open" if matches else "resolve", key)
+    elif resolve_conditions is not None:
+        intent = "resolve" if resolves else "open" if matches else "none"
+    else:
+        intent = "open" if matches else "resolve"
+    name = ""
+    if intent == "open" and ruleset.incident_name:
+        rendered = render_template(ruleset.incident_name, view.body, budget, view.embedded)
+        name = storable_text(rendered)
+    return Decision(intent, key, name)
 
 
 def rulesets_for(event: WebhookEvent) -> list[Ruleset]:
@@ -143,12 +192,17 @@ def evaluate_events(event_ids: list[str], *, fill: bool = False) -> dict[str, li
     chunks, whichever task gets them first.
     """
     results: dict[str, list[Outcome]] = {}
-    failure: DatabaseError | None = None
+    failure: Exception | None = None
+    apart: list[str] = []  # evaluated alone once every other event is
     remaining = [str(event_id) for event_id in event_ids]
     while remaining:
         chunk, rest = remaining[:CHUNK_SIZE], remaining[CHUNK_SIZE:]
+        released: list[str] = []
         try:
-            results.update(_evaluate_chunk(chunk, fill=fill))
+            done = _evaluate_chunk(chunk, fill=fill)
+            results.update(done.results)
+            apart += done.apart
+            released = done.released
         except DatabaseError as exc:
             if len(chunk) == 1 and not fill:
                 raise
@@ -157,16 +211,35 @@ def evaluate_events(event_ids: list[str], *, fill: bool = False) -> dict[str, li
             logger.exception("a chunk of events failed; evaluating them one by one")
             failure = exc
             for event_id in chunk:
-                try:
-                    results.update(_evaluate_chunk([event_id], fill=False))
-                except DatabaseError as alone:
-                    logger.exception("event %s could not be evaluated", event_id)
-                    _count_failed_attempt(event_id, alone)
-        # Every event of the chunk is now evaluated, or held by a worker that evaluates it.
-        remaining = [event_id for event_id in rest if event_id not in results]
+                failure = _evaluate_alone(event_id, results) or failure
+        # Every event of the chunk is now evaluated, released to the next chunk, set apart, or
+        # held by a worker that evaluates it.
+        remaining = list(
+            dict.fromkeys(released + [event_id for event_id in rest if event_id not in results])
+        )
+    for event_id in dict.fromkeys(apart):
+        failure = _evaluate_alone(event_id, results) or failure
     if failure is not None and not set(map(str, event_ids)) <= set(results):
         raise failure  # the task retries what is left (bounded), then the re-drive
     return results
+
+
+class EvaluationDeferred(Exception):
+    """An event went beyond an evaluation limit before its last attempt: tried again later."""
+
+
+def _evaluate_alone(event_id: str, results: dict[str, list[Outcome]]) -> Exception | None:
+    """Evaluate one event in a transaction of its own; why it is still pending, if it is."""
+    try:
+        done = _evaluate_chunk([event_id], fill=False, alone=True)
+    except DatabaseError as exc:
+        logger.exception("event %s could not be evaluated", event_id)
+        _count_failed_attempt(event_id, exc)
+        return exc
+    results.update(done.results)
+    if done.deferred:
+        return EvaluationDeferred(f"event {event_id} went beyond an evaluation limit")
+    return None
 
 
 def _count_failed_attempt(event_id: str, error: Exception) -> None:
@@ -209,16 +282,40 @@ class _Plan:
     event: WebhookEvent
     view: EventView
     decisions: list[tuple[Ruleset, Decision | Exception]]
+    beyond_limit: bool = False  # some ruleset went beyond an evaluation limit
 
 
-def _evaluate_chunk(event_ids: list[str], *, fill: bool) -> dict[str, list[Outcome]]:
+@dataclass
+class _Chunk:
+    """What a chunk did: outcomes by event id, and the events it left pending."""
+
+    results: dict[str, list[Outcome]] = field(default_factory=dict)
+    apart: list[str] = field(default_factory=list)  # to evaluate alone, after the chunk
+    released: list[str] = field(default_factory=list)  # not looked at: for the next chunk
+    deferred: list[str] = field(default_factory=list)  # beyond a limit, attempts left
+
+
+def _fair_order(events: list[WebhookEvent]) -> list[WebhookEvent]:
+    """Webhooks take turns, each in receive order: a storm on one cannot come first in full."""
+    by_webhook: dict[Any, list[WebhookEvent]] = {}
+    for event in events:
+        by_webhook.setdefault(event.webhook_id, []).append(event)
+    return [event for turn in zip_longest(*by_webhook.values()) for event in turn if event]
+
+
+def _evaluate_chunk(event_ids: list[str], *, fill: bool, alone: bool = False) -> _Chunk:
     """One transaction: claim the events, lock every (ruleset, dedup key) they touch, apply.
 
     Claiming skips events another worker holds (it will evaluate them); the dedup states are
     locked in one statement in a fixed order, so two chunks never wait on each other in a cycle.
     Each (event, ruleset) application stages its writes, dropped if it fails: one failing does
     not stop the others. The chunk's incidents are written last, right before commit.
+
+    Events are decided webhook by webhook in turn. One that goes beyond an evaluation limit, or
+    that failed before, is set apart (``alone`` evaluates it on its own) and the chunk decides
+    no more: the others wait no longer than one limit, and their locks are released at once.
     """
+    done = _Chunk()
     with transaction.atomic():
         claim = WebhookEvent.objects.select_for_update(skip_locked=True)
         # By primary key alone, and an event evaluated meanwhile dropped here (the locked row is
@@ -233,8 +330,28 @@ def _evaluate_chunk(event_ids: list[str], *, fill: bool) -> dict[str, list[Outco
                 .exclude(pk__in=event_ids)
                 .order_by("received_at")[: CHUNK_SIZE - len(events)]
             )
-        events.sort(key=lambda event: (event.received_at, event.pk))
-        plans = [_plan(event) for event in events]
+        events.sort(key=_position)
+        plans, given_up, stopped = [], [], False
+        for event in _fair_order(events):
+            if stopped:
+                done.released.append(str(event.pk))
+                continue
+            if event.evaluation_attempts and not alone:
+                done.apart.append(str(event.pk))
+                continue
+            plan = _plan(event, alone=alone)
+            if plan.beyond_limit:
+                if not alone:
+                    done.apart.append(str(event.pk))
+                    stopped = True
+                    continue
+                event.evaluation_attempts += 1
+                if event.evaluation_attempts < settings.EVALUATION_MAX_ATTEMPTS:
+                    done.deferred.append(str(event.pk))
+                    continue
+                given_up.append(event)
+            plans.append(plan)
+        plans.sort(key=lambda plan: _position(plan.event))  # applied in receive order
         latest: dict[StateKey, Position] = {}  # the newest event of each pair, if all apply
         for plan in plans:
             for ruleset, decision in plan.decisions:
@@ -246,34 +363,47 @@ def _evaluate_chunk(event_ids: list[str], *, fill: bool) -> dict[str, list[Outco
         }
         # A pair met for the first time has no incident: its state is always created first.
         book = incidents.RuleIncidents(latest.keys() - created)
-        results = {}
         for plan in plans:
             outcomes = [
                 _apply(ruleset, plan, decision, states, book)
                 for ruleset, decision in plan.decisions
             ]
-            plan.event.evaluated_at, plan.event.evaluation = timezone.now(), {"rulesets": outcomes}
-            results[str(plan.event.pk)] = outcomes
+            evaluation: dict[str, Any] = {"rulesets": outcomes}
+            if plan.event in given_up:
+                evaluation["attempts"] = plan.event.evaluation_attempts
+            plan.event.evaluated_at, plan.event.evaluation = timezone.now(), evaluation
+            done.results[str(plan.event.pk)] = outcomes
             if subscribe_url(plan.event):
                 enqueue_on_commit(confirm_sns_subscription, str(plan.event.pk))
         update_each(
             [state for key, state in states.items() if _cursor(state) != stored[key]],
             list(CURSOR_FIELDS),
         )
-        update_each(events, ["evaluated_at", "evaluation"])
+        written = ["evaluated_at", "evaluation", *(["evaluation_attempts"] if given_up else [])]
+        update_each([plan.event for plan in plans], written)
+        if done.deferred:  # only an event evaluated alone: its attempt counted
+            update_each(events, ["evaluation_attempts"])
         book.flush()
-    return results
+    return done
 
 
-def _plan(event: WebhookEvent) -> _Plan:
+def _plan(event: WebhookEvent, *, alone: bool) -> _Plan:
+    """Decide for each ruleset, each within its own budget. Apart from other events (``alone``)
+    every ruleset is decided; among others, deciding stops at the first beyond a limit: the
+    event is set apart."""
     view = event_view(event)
-    decisions: list[tuple[Ruleset, Decision | Exception]] = []
+    plan = _Plan(event, view, [])
     for ruleset in _listening_rulesets(event):
         try:
-            decisions.append((ruleset, decide(ruleset, event, view)))
+            plan.decisions.append((ruleset, decide(ruleset, event, view)))
+        except LimitExceeded as exc:
+            plan.beyond_limit = True
+            plan.decisions.append((ruleset, exc))
+            if not alone:
+                break
         except Exception as exc:  # noqa: BLE001 - a ruleset's bug must not block the others
-            decisions.append((ruleset, exc))
-    return _Plan(event, view, decisions)
+            plan.decisions.append((ruleset, exc))
+    return plan
 
 
 StateKey = incidents.RuleKey
@@ -350,6 +480,10 @@ def _apply(
     book: incidents.RuleIncidents,
 ) -> Outcome:
     base: Outcome = {"ruleset_id": str(ruleset.pk), "ruleset": ruleset.name}
+    if isinstance(decision, LimitExceeded):
+        attempts = plan.event.evaluation_attempts
+        detail = f"evaluation limit exceeded: {decision} (given up after {attempts} attempts)"
+        return {**base, "outcome": "error", "detail": detail}
     if isinstance(decision, Exception):
         return {**base, "outcome": "error", "detail": storable_text(str(decision)[:500])}
     if decision.intent == "none":
@@ -394,13 +528,8 @@ def _apply_locked(
             result.update(outcome="stale", detail="a later event for this key was applied first")
         return result
     if decision.intent == "open":
-        name = (
-            storable_text(render_template(ruleset.incident_name, plan.view.body))
-            if ruleset.incident_name
-            else ""
-        )
         incident, opened = book.open_or_attach(
-            ruleset, dedup_key=key, event=event, name=name or ruleset.name
+            ruleset, dedup_key=key, event=event, name=decision.name or ruleset.name
         )
         result.update(outcome="opened" if opened else "attached", incident_id=str(incident.pk))
     else:

@@ -1,5 +1,6 @@
 """Ruleset pages: the list, the create / edit form, delete, and a dry run over recent events."""
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
@@ -16,12 +17,16 @@ from rest_framework.exceptions import PermissionDenied
 from accounts.models import Team
 from pinghome.pages import OrganizationPageMixin
 from rulesets import services
-from rulesets.evaluation import decide, event_view
+from rulesets.evaluation import decide, evaluation_budget, event_view
 from rulesets.forms import RulesetForm
 from rulesets.models import Level, Ruleset
 from webhooks.models import Webhook, WebhookEvent
 
 DEFAULT_TEST_EVENTS, MAX_TEST_EVENTS = 20, 200
+# The test page stops deciding after this long (each event also within the evaluation limits):
+# the events left are shown untested, and no web process is held for long.
+TEST_PAGE_SECONDS = 5.0
+NOT_TESTED = "not tested: the page's time limit was reached"
 EXCERPT = 300
 OUTCOME_LABELS = {
     "open": "matched",
@@ -162,14 +167,20 @@ class DryRun:
     dedup_key: str | None
 
 
-def dry_run(ruleset: Ruleset, event: WebhookEvent) -> DryRun:
+def dry_run(ruleset: Ruleset, event: WebhookEvent, *, deadline: float) -> DryRun:
+    """What ``event`` would do, decided as evaluation decides (within the same limits), and not
+    after ``deadline`` (``time.monotonic()``): then it is not tested."""
     text = event.text
     excerpt = text if len(text) <= EXCERPT else text[:EXCERPT] + "…"
-    try:
-        decision = decide(ruleset, event, event_view(event))
-        outcome, key = OUTCOME_LABELS[decision.intent], decision.dedup_key
-    except Exception as exc:  # noqa: BLE001 - shown like evaluation records it, never a 500
-        outcome, key = f"error: {exc}"[:200], None
+    outcome, key = NOT_TESTED, None
+    if time.monotonic() < deadline:
+        budget = evaluation_budget()
+        budget.deadline = min(budget.deadline, deadline)
+        try:
+            decision = decide(ruleset, event, event_view(event), budget)
+            outcome, key = OUTCOME_LABELS[decision.intent], decision.dedup_key
+        except Exception as exc:  # noqa: BLE001 - shown like evaluation records it, never a 500
+            outcome = f"error: {exc}"[:200]
     return DryRun(str(event.pk), str(event.webhook), event.received_at, excerpt, outcome, key)
 
 
@@ -196,7 +207,8 @@ class RulesetTestView(OrganizationPageMixin, View):
         else:
             events = events.filter(webhook__organization=self.organization)
         events = events.order_by("-received_at", "-id")[:limit]
-        results = [dry_run(ruleset, event) for event in events]
+        deadline = time.monotonic() + TEST_PAGE_SECONDS
+        results = [dry_run(ruleset, event, deadline=deadline) for event in events]
         context = {
             "nav": "rulesets",
             "ruleset": ruleset,

@@ -5,6 +5,7 @@ from django.test import Client
 from django.utils.html import escape
 
 from incidents.models import Incident
+from rulesets import views
 from rulesets.models import DedupState, Ruleset
 from rulesets.tests.builders import make_action, make_ruleset, make_team, make_webhook
 from rulesets.tests.pipeline import create_ruleset, create_webhook, send
@@ -339,6 +340,32 @@ def test_the_test_button_shows_what_each_event_would_do_and_changes_nothing(owne
     assert state() == before
     ruleset.refresh_from_db()
     assert ruleset.updated_at == updated_at
+
+
+def test_the_test_button_decides_within_the_evaluation_limits_and_its_own_time(
+    owner, settings, monkeypatch
+):
+    settings.EVALUATION_MAX_VALUES = 1000
+    webhook = create_webhook(owner)
+    fan_out = {"type": "json-check", "key": "a[*][*]", "operator": "equal", "values": ["x"]}
+    ruleset_id = create_ruleset(owner, conditions=[fan_out])
+    for rows in (1, 100):  # 10 values, then 1,000
+        Client().post(
+            f"/v1/incident/webhook/{webhook}",
+            data={"a": [[0] * 10] * rows},
+            content_type="application/json",
+        )
+    client = signed_in(owner)
+
+    newest, oldest = (
+        client.get(f"/rulesets/{ruleset_id}/test").content.decode().split("data-event=")[1:]
+    )
+    assert "error: more than 1000 values visited by key paths" in newest
+    assert "no match" in oldest
+
+    monkeypatch.setattr(views, "TEST_PAGE_SECONDS", 0)
+    html = client.get(f"/rulesets/{ruleset_id}/test").content.decode()
+    assert html.count("not tested: the page&#x27;s time limit was reached") == 2
 
 
 def test_the_test_button_reads_only_the_webhooks_the_ruleset_listens_to(owner):
