@@ -64,8 +64,8 @@ def record(
         object_type=object_type or obj._meta.model_name,
         object_id=str(obj.pk),
         object_repr=str(obj)[:300],
-        before=before,
-        after=after,
+        before=_json(before) if before is not None else None,
+        after=_json(after) if after is not None else None,
     )
 
 

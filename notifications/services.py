@@ -20,7 +20,7 @@ from notifications.models import ChannelType, NotificationChannel
 from pinghome.jobs import enqueue_on_commit, send_task
 from pinghome.memo import ShortLived
 from schedules import oncall
-from schedules.models import Override, ScheduleEntry
+from schedules.models import Override, Rotation, RotationVersion, ScheduleEntry
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,16 @@ def on_assignees_changed(incident: Incident, added: list[dict[str, str]]) -> Non
 _on_call_now = ShortLived(seconds=1.0)
 _users_of = ShortLived(seconds=1.0)
 _channels_of = ShortLived(seconds=1.0)
-for _model in (Team, TeamMember, User, ScheduleEntry, Override, NotificationChannel):
+for _model in (
+    Team,
+    TeamMember,
+    User,
+    ScheduleEntry,
+    Override,
+    Rotation,
+    RotationVersion,
+    NotificationChannel,
+):
     for _cache in (_on_call_now, _users_of, _channels_of):
         post_save.connect(_cache.clear, sender=_model, weak=False)
         post_delete.connect(_cache.clear, sender=_model, weak=False)

@@ -8,6 +8,7 @@ from incidents.api import views as incidents
 from notifications.api import views as notifications
 from rulesets.api import views as rulesets
 from schedules.api import oncall
+from schedules.api import rotations as schedule_rotations
 from schedules.api import views as schedules
 from statuspages.api import views as statuspages
 from webhooks import views as ingest
@@ -45,6 +46,9 @@ api = [
     path("team/<str:team_id>/calendar-feeds", oncall.TeamFeedsView.as_view()),
     path("calendar-feed/<str:feed_id>", oncall.FeedView.as_view()),
     path("calendar/<str:secret>.ics", oncall.PublicFeedView.as_view()),
+    path("team/<str:team_id>/rotation", schedule_rotations.TeamRotationsView.as_view()),
+    path("team/<str:team_id>/rotations", schedule_rotations.TeamRotationsView.as_view()),
+    path("rotation/<str:rotation_id>", schedule_rotations.RotationView.as_view()),
     path("notification-channels", notifications.ChannelListView.as_view()),
     path("notification-channel", notifications.ChannelCreateView.as_view()),
     path("notification-channel/<str:channel_id>", notifications.ChannelView.as_view()),

@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 
 from accounts.admin_base import OrganizationScopedAdmin, ScopedRelatedFilter
-from schedules.models import CalendarFeed, Override, ScheduleEntry
+from schedules.models import CalendarFeed, Override, Rotation, RotationVersion, ScheduleEntry
 from schedules.recurrence import validate_rule_fields
 from schedules.services import RULE_FIELDS
 
@@ -47,7 +47,7 @@ class ScheduleEntryForm(forms.ModelForm):
                 self.add_error(name if name in self.fields else None, problems)
         for name in LIST_FIELDS:
             if isinstance(data.get(name), list) and name not in self.errors:
-                data[name] = sorted(data[name])
+                data[name] = sorted(set(data[name]))
         return data
 
 
@@ -146,3 +146,45 @@ class CalendarFeedAdmin(OrganizationScopedAdmin):
     def revoke_selected(self, request, queryset):
         revoked = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         messages.success(request, f"Revoked {revoked} feed(s).")
+
+
+class RotationVersionInline(admin.TabularInline):
+    """A rotation's history: read-only, since a change must apply from its instant on (the API's
+    and the pages' PUT appends a version; editing one here would rewrite the past)."""
+
+    model = RotationVersion
+    extra = 0
+    can_delete = False
+    ordering = ("-effective_from",)
+    fields = readonly_fields = (
+        "effective_from",
+        "layer",
+        "participants",
+        "shift_length",
+        "shift_hours",
+        "handoff_date",
+        "handoff_time",
+        "time_zone",
+        "end",
+        "restrictions",
+    )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Rotation)
+class RotationAdmin(OrganizationScopedAdmin):
+    organization_path = "team__organization"
+    list_display = ("name", "team", "created_at", "deleted_at")
+    list_select_related = ("team",)
+    list_filter = (("team", ScopedRelatedFilter),)
+    search_fields = ("name", "team__name")
+    uuid_search_fields = ("pk", "team_id")
+    ordering = ("team__name", "created_at")
+    readonly_fields = ("id", "team", "created_at", "deleted_at")
+    fields = ("id", "team", "name", "created_at", "deleted_at")
+    inlines = (RotationVersionInline,)
+
+    def has_add_permission(self, request):
+        return False  # through the API or the on-call page, which validate the participants

@@ -1,5 +1,6 @@
 """Shifts as iCalendar (RFC 5545), rendered on request: never stored."""
 
+import uuid
 from datetime import timedelta
 
 from django.utils import timezone
@@ -7,6 +8,7 @@ from icalendar import Calendar, Event
 
 from accounts.models import TeamMember
 from schedules import oncall
+from schedules.layers import ENTRY, OVERRIDE
 from schedules.models import CalendarFeed
 
 PAST, FUTURE = timedelta(days=7), timedelta(days=60)
@@ -20,6 +22,7 @@ def render(feed: CalendarFeed) -> bytes:
         str(m.pk): m.user.name or m.user.email
         for m in TeamMember.objects.filter(team=feed.team).select_related("user")
     }
+    rotation_names = dict(feed.team.rotations.values_list("id", "name"))
     cal = Calendar()
     cal.add("prodid", "-//pinghome//on-call//EN")
     cal.add("version", "2.0")
@@ -31,8 +34,19 @@ def render(feed: CalendarFeed) -> bytes:
         event.add(
             "summary", f"On call: {names.get(shift.member_id, shift.member_id)} ({feed.team.name})"
         )
+        event.add("description", f"From {source_label(shift.source, rotation_names)}")
         event.add("dtstart", shift.start)
         event.add("dtend", shift.end)
         event.add("dtstamp", now)
         cal.add_component(event)
     return cal.to_ical()
+
+
+SOURCE_LABELS = {ENTRY: "a schedule entry", OVERRIDE: "an override"}
+
+
+def source_label(source: str, rotation_names: dict) -> str:
+    """``entry`` / ``override`` / a rotation's id, said in words."""
+    if source in SOURCE_LABELS:
+        return SOURCE_LABELS[source]
+    return f"rotation {rotation_names.get(uuid.UUID(source), source)}"

@@ -89,3 +89,57 @@ class CalendarFeed(models.Model):
     @property
     def public_url(self) -> str:
         return f"{settings.SITE_URL}/v1/calendar/{self.secret}.ics"
+
+
+class ShiftLength(models.TextChoices):
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    CUSTOM = "custom"
+
+
+class Rotation(models.Model):
+    """Participants taking turns; its settings over time are its versions (never rewritten)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="rotations")
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Deleted after it had started: kept so that past shifts still render.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["team", "created_at"], name="rotation_team")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RotationVersion(models.Model):
+    """A rotation's settings from ``effective_from`` until the next version's (PUT appends one)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    rotation = models.ForeignKey(Rotation, on_delete=models.CASCADE, related_name="versions")
+    effective_from = models.DateTimeField()
+    layer = models.PositiveSmallIntegerField(default=1)
+    participants = models.JSONField(default=list, help_text="Team member ids, in turn order.")
+    shift_length = models.CharField(max_length=10, choices=ShiftLength.choices)
+    shift_hours = models.PositiveIntegerField(null=True, blank=True)
+    handoff_date = models.DateField(help_text="Local date of the first handoff.")
+    handoff_time = models.TimeField(help_text="Local wall-clock time of every handoff.")
+    time_zone = models.CharField(
+        max_length=64, blank=True, help_text="IANA name; blank: the team's."
+    )
+    end = models.DateTimeField(null=True, blank=True)
+    restrictions = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["rotation", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rotation", "effective_from"], name="rotation_version_once_an_instant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rotation_id} from {self.effective_from:%Y-%m-%d %H:%M:%S}"

@@ -126,9 +126,7 @@ def _int_list_errors(
     bad = sorted({v for v in value if v not in allowed})
     if bad:
         errors.append(f"Invalid values {bad}; allowed: {sorted(allowed)}.")
-    if len(set(value)) != len(value):
-        errors.append("Duplicate values are not allowed.")
-    if len(value) > max_len:
+    if len(set(value)) > max_len:  # repeated values are harmless: they are stored once
         errors.append(f"At most {max_len} values are allowed.")
     return errors
 

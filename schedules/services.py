@@ -10,8 +10,9 @@ from accounts.models import Team, TeamMember, User
 from accounts.permissions import ensure_team_manager
 from audit import services as audit
 from audit.models import AuditAction
-from schedules.models import CalendarFeed, Override, ScheduleEntry
-from schedules.recurrence import parse_time_of_day
+from schedules import oncall, rotations
+from schedules.models import CalendarFeed, Override, Rotation, RotationVersion, ScheduleEntry
+from schedules.recurrence import parse_time_of_day, parse_time_zone
 
 RULE_FIELDS = (
     "start_date",
@@ -39,9 +40,9 @@ def _normalized(rule: dict[str, Any]) -> dict[str, Any]:
     return {
         "start_date": rule.get("start_date"),
         "end_date": rule.get("end_date"),
-        "months_of_year": sorted(rule.get("months_of_year") or []),
-        "weeks_of_month": sorted(rule.get("weeks_of_month") or []),
-        "week_days": sorted(rule["week_days"]),
+        "months_of_year": sorted(set(rule.get("months_of_year") or [])),
+        "weeks_of_month": sorted(set(rule.get("weeks_of_month") or [])),
+        "week_days": sorted(set(rule["week_days"])),
         "start_time": _time(rule["start_time"]),
         "end_time": _time(rule["end_time"]),
         "time_zone": rule.get("time_zone") or "",
@@ -143,3 +144,105 @@ def revoke_feed(feed: CalendarFeed, *, by: User) -> None:
     with audit.recorded(by, feed, fields=["revoked_at"], **_in(feed.team)):
         feed.revoked_at = feed.revoked_at or timezone.now()
         feed.save(update_fields=["revoked_at"])
+
+
+# --------------------------------------------------------------------------- rotations
+
+
+def _version_fields(team: Team, data: dict[str, Any]) -> dict[str, Any]:
+    """A rotation body (validated) as stored in a version: times to the second, lists once."""
+    zone = parse_time_zone(data.get("time_zone") or team.time_zone or "UTC")
+    handoff = rotations.parse_handoff(data["handoff"], zone)
+    custom = data["shift_length"] == rotations.CUSTOM
+    end = data.get("end")
+    return {
+        "layer": data.get("layer") or rotations.MIN_LAYER,
+        "participants": [str(p) for p in data["participants"]],
+        "shift_length": data["shift_length"],
+        "shift_hours": data.get("shift_hours") if custom else None,
+        "handoff_date": handoff.date(),
+        "handoff_time": handoff.time(),
+        "time_zone": data.get("time_zone") or "",
+        "end": end.replace(microsecond=0) if end else None,
+        "restrictions": [
+            {
+                "week_days": sorted(set(r.get("week_days") or [])),
+                "start_time": _time(r["start_time"]).isoformat(),
+                "end_time": _time(r["end_time"]).isoformat(),
+            }
+            for r in data.get("restrictions") or []
+        ],
+    }
+
+
+def current_version(rotation: Rotation) -> RotationVersion:
+    return rotation.versions.order_by("-effective_from").first()
+
+
+def rotation_state(rotation: Rotation, version: RotationVersion) -> dict[str, Any]:
+    """What the API shows of a rotation: its name and current settings."""
+    return {
+        "name": rotation.name,
+        "layer": version.layer,
+        "participants": version.participants,
+        "shift_length": version.shift_length,
+        "shift_hours": version.shift_hours,
+        "handoff": f"{version.handoff_date.isoformat()}T{version.handoff_time.isoformat()}",
+        "time_zone": version.time_zone,
+        "end": version.end,
+        "restrictions": version.restrictions,
+        "effective_from": version.effective_from,
+    }
+
+
+@transaction.atomic
+def create_rotation(team: Team, data: dict[str, Any], *, by: User) -> Rotation:
+    ensure_team_manager(by, team)
+    rotation = Rotation.objects.create(team=team, name=data["name"])
+    version = RotationVersion.objects.create(
+        rotation=rotation,
+        effective_from=rotation.created_at.replace(microsecond=0),
+        **_version_fields(team, data),
+    )
+    audit.record(
+        by, AuditAction.CREATED, rotation, after=rotation_state(rotation, version), **_in(team)
+    )
+    return rotation
+
+
+@transaction.atomic
+def update_rotation(rotation: Rotation, data: dict[str, Any], *, by: User) -> Rotation:
+    """PUT: applies from now on; the versions before stay, so past shifts stay as they were."""
+    ensure_team_manager(by, rotation.team)
+    Rotation.objects.select_for_update().filter(pk=rotation.pk).first()  # one PUT at a time
+    now = timezone.now().replace(microsecond=0)
+    before = rotation_state(rotation, current_version(rotation))
+    rotation.name = data["name"]
+    rotation.save(update_fields=["name"])
+    rotation.versions.filter(effective_from__gte=now).delete()
+    version = RotationVersion.objects.create(
+        rotation=rotation, effective_from=now, **_version_fields(rotation.team, data)
+    )
+    audit.record_update(
+        by, rotation, before, rotation_state(rotation, version), **_in(rotation.team)
+    )
+    return rotation
+
+
+@transaction.atomic
+def delete_rotation(rotation: Rotation, *, by: User) -> None:
+    """A rotation that has put anyone on call is ended now (its past stays); else deleted."""
+    ensure_team_manager(by, rotation.team)
+    now = timezone.now().replace(microsecond=0)
+    versions = list(rotation.versions.all())
+    before = rotation_state(rotation, versions[-1])
+    audit.record(by, AuditAction.DELETED, rotation, before=before, **_in(rotation.team))
+    started = any(
+        rotations.shift_bounds(oncall.version_of(v, rotation.team.time_zone), 0) < now
+        for v in versions
+    )
+    if started:
+        rotation.deleted_at = now
+        rotation.save(update_fields=["deleted_at"])
+    else:
+        rotation.delete()

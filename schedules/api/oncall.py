@@ -40,6 +40,9 @@ class ShiftSerializer(serializers.Serializer):
     team_member_id = serializers.CharField(source="member_id")
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
+    source = serializers.CharField(
+        help_text='Where the shift came from: "entry", "override" or the id of a rotation.'
+    )
 
 
 class GapSerializer(serializers.Serializer):
@@ -129,7 +132,8 @@ def _instant(request, name: str, default):
 class OnCallView(OrganizationAPIView):
     @extend_schema(
         summary="Who is on call",
-        description=EXT + "Schedule entries at that instant, then overrides.",
+        description=EXT + "The final schedule at that instant: the highest layer with someone on "
+        "call (rotations over schedule entries), then overrides.",
         parameters=[
             OpenApiParameter("at", str, description=f"RFC 3339, {SUPPORTED_DATES}; default now")
         ],

@@ -7,7 +7,7 @@ from rest_framework.fields import empty
 from schedules.models import ScheduleEntry
 from schedules.recurrence import validate_rule_fields
 
-LIST_HELP = "Array of integers; empty or omitted means any."
+LIST_HELP = "Array of integers; empty, null or omitted means any; repeated values count once."
 
 
 class ScheduleRuleSerializer(serializers.Serializer):
@@ -16,9 +16,13 @@ class ScheduleRuleSerializer(serializers.Serializer):
     team_member_id = serializers.UUIDField()
     start_date = serializers.DateTimeField(required=False, allow_null=True)
     end_date = serializers.DateTimeField(required=False, allow_null=True)
-    months_of_year = serializers.JSONField(required=False, help_text=f"1-12. {LIST_HELP}")
+    months_of_year = serializers.JSONField(
+        required=False, allow_null=True, help_text=f"1-12. {LIST_HELP}"
+    )
     weeks_of_month = serializers.JSONField(
-        required=False, help_text=f"1..5 or -1..-5 (from the end of the month). {LIST_HELP}"
+        required=False,
+        allow_null=True,
+        help_text=f"1..5 or -1..-5 (from the end of the month). {LIST_HELP}",
     )
     week_days = serializers.JSONField(help_text="0 (Sunday) .. 6 (Saturday); at least one.")
     start_time = serializers.CharField(max_length=8, help_text="HH:MM:SS or HH:MM")

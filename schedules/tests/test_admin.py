@@ -141,3 +141,23 @@ def test_revoking_a_calendar_feed(superuser, owner):
     )
     feed.refresh_from_db()
     assert feed.revoked_at is not None
+
+
+def test_a_rotation_shows_its_history_read_only(superuser, owner):
+    response = owner.api.post(
+        f"/v1/team/{owner.team.id}/rotation",
+        {
+            "name": "Primary",
+            "participants": [str(owner.member.id)],
+            "shift_length": "daily",
+            "handoff": "2025-01-06T09:00",
+        },
+        format="json",
+    )
+    rotation_id = response.json()["id"]
+    listing = superuser.get(reverse("admin:schedules_rotation_changelist"))
+    assert "Primary" in listing.content.decode()
+    page = superuser.get(reverse("admin:schedules_rotation_change", args=[rotation_id]))
+    assert page.status_code == 200
+    assert "2025-01-06" in page.content.decode() or "Jan. 6, 2025" in page.content.decode()
+    assert superuser.get(reverse("admin:schedules_rotation_add")).status_code == 403

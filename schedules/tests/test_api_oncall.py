@@ -78,21 +78,25 @@ def test_shifts_merge_and_list_gaps(rota):
             "team_member_id": str(teammate.member.id),
             "start": "2025-01-10T00:00:00Z",
             "end": "2025-01-10T08:00:00Z",
+            "source": "entry",
         },
         {
             "team_member_id": str(owner.member.id),
             "start": "2025-01-10T08:00:00Z",
             "end": "2025-01-10T16:00:00Z",
+            "source": "entry",
         },
         {
             "team_member_id": str(teammate.member.id),
             "start": "2025-01-10T16:00:00Z",
             "end": "2025-01-11T08:00:00Z",
+            "source": "entry",
         },
         {
             "team_member_id": str(teammate.member.id),
             "start": "2025-01-11T16:00:00Z",
             "end": "2025-01-12T00:00:00Z",
+            "source": "entry",
         },
     ]
     assert data["gaps"] == [{"start": "2025-01-11T08:00:00Z", "end": "2025-01-11T16:00:00Z"}]
