@@ -1,45 +1,148 @@
 from django import forms
 from django.contrib import admin
-from rest_framework import serializers
+from django.core.exceptions import ValidationError
 
-from accounts.admin_base import OrganizationScopedAdmin
-from notifications.api.views import ChannelWriteSerializer
-from notifications.models import NotificationChannel
+from accounts.admin_base import OrganizationScopedAdmin, ReadOnlyAdminMixin
+from accounts.admin_pagination import HighVolumeAdminMixin
+from notifications.contacts import clean_target
+from notifications.models import ChatChannel, ContactMethod, Delivery, NotificationRule
 
 
-class NotificationChannelForm(forms.ModelForm):
-    """The target is checked as the API checks it: an e-mail address, or an http(s) URL."""
+class TargetCheckedForm(forms.ModelForm):
+    """The target is checked as the API checks it (e-mail address, Apprise URL, http(s) URL)."""
 
-    class Meta:
-        model = NotificationChannel
-        fields = ("user", "type", "target", "enabled")
+    target_type: str | None = None  # chat channels: Apprise URLs only
 
     def clean(self):
         data = super().clean()
-        if "type" in data and "target" in data:
-            body = ChannelWriteSerializer(data={"type": data["type"], "target": data["target"]})
+        kind = self.target_type or data.get("type")
+        if kind and data.get("target"):
             try:
-                body.is_valid(raise_exception=True)
-            except serializers.ValidationError as exc:
-                for name, problems in exc.detail.items():
-                    self.add_error(
-                        name if name in self.fields else None, [str(p) for p in problems]
-                    )
+                data["target"] = clean_target(kind, data["target"])
+            except ValidationError as exc:
+                self.add_error("target", exc.message_dict["target"])
         return data
 
 
-@admin.register(NotificationChannel)
-class NotificationChannelAdmin(OrganizationScopedAdmin):
-    """The signing secret of webhook channels is never shown."""
+class ContactMethodForm(TargetCheckedForm):
+    class Meta:
+        model = ContactMethod
+        fields = ("user", "type", "target", "label", "enabled", "verified_at")
 
-    form = NotificationChannelForm
+
+class SecretTargetAdmin(OrganizationScopedAdmin):
+    """An Apprise URL holds tokens: typed in once, then shown masked."""
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None:
+            fields[fields.index("target")] = "shown_target"
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "shown_target")
+
+    @admin.display(description="Target")
+    def shown_target(self, obj) -> str:
+        return obj.shown_target
+
+
+@admin.register(ContactMethod)
+class ContactMethodAdmin(SecretTargetAdmin):
+    """The signing secret of webhook contact methods is never shown."""
+
+    form = ContactMethodForm
     organization_path = "user__organization"
-    list_display = ("target", "type", "user", "enabled", "created_at")
+    list_display = ("shown_target", "type", "label", "user", "verified_at", "enabled", "created_at")
     list_select_related = ("user",)
     list_filter = ("type", "enabled")
-    search_fields = ("target", "user__email")
+    search_fields = ("label", "user__email")
     uuid_search_fields = ("pk", "user_id")
     ordering = ("-created_at",)
     autocomplete_fields = ("user",)
+    readonly_fields = ("id", "created_at", "verification_error")
+    fields = (
+        "id",
+        "user",
+        "type",
+        "target",
+        "label",
+        "enabled",
+        "verified_at",
+        "verification_error",
+        "created_at",
+    )
+
+
+@admin.register(NotificationRule)
+class NotificationRuleAdmin(OrganizationScopedAdmin):
+    organization_path = "user__organization"
+    list_display = ("user", "urgency", "contact_method", "delay_minutes")
+    list_select_related = ("user", "contact_method")
+    list_filter = ("urgency",)
+    search_fields = ("user__email",)
+    uuid_search_fields = ("pk", "user_id", "contact_method_id")
+    ordering = ("user__email", "urgency", "delay_minutes")
+    autocomplete_fields = ("user",)
+    raw_id_fields = ("contact_method",)
+    fields = ("user", "urgency", "contact_method", "delay_minutes")
+
+
+class ChatChannelForm(TargetCheckedForm):
+    target_type = "apprise"
+
+    class Meta:
+        model = ChatChannel
+        fields = ("team", "target", "label")
+
+
+@admin.register(ChatChannel)
+class ChatChannelAdmin(SecretTargetAdmin):
+    form = ChatChannelForm
+    organization_path = "team__organization"
+    list_display = ("__str__", "shown_target", "team", "created_at")
+    list_select_related = ("team",)
+    search_fields = ("label", "team__name")
+    uuid_search_fields = ("pk", "team_id")
+    ordering = ("-created_at",)
     readonly_fields = ("id", "created_at")
-    fields = ("id", "user", "type", "target", "enabled", "created_at")
+    fields = ("id", "team", "target", "label", "created_at")
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(HighVolumeAdminMixin, ReadOnlyAdminMixin, OrganizationScopedAdmin):
+    """What was sent to whom, and how it went (written by the product alone)."""
+
+    organization_path = "organization"
+    list_display = ("created_at", "method", "target", "user", "incident", "reason", "state")
+    list_select_related = ("user", "incident")
+    list_defer = ("text",)
+    uuid_search_fields = ("pk", "incident_id", "user_id")
+    search_help_text = "A delivery id, an incident id or a user id."
+    ordering = ("-created_at", "-id")
+    fields = (
+        "id",
+        "key",
+        "incident",
+        "user",
+        "contact_method",
+        "chat_channel",
+        "team",
+        "method",
+        "target",
+        "reason",
+        "step_label",
+        "delay_minutes",
+        "subject",
+        "text",
+        "url",
+        "state",
+        "attempts",
+        "error",
+        "created_at",
+        "due_at",
+        "sent_at",
+        "acknowledge_link_used_at",
+        "resolve_link_used_at",
+    )
+    readonly_fields = fields

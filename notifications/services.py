@@ -1,4 +1,6 @@
-"""Routing incidents to people: assignees resolved through on-call schedules, then channels."""
+"""Routing incidents to people: assignees resolved through on-call schedules, each person paged
+through their contact methods and notification rules (``page_user``); team chat channels told of
+changes (``post_to_chat_channel``); personal messages (``notify_user``)."""
 
 import logging
 import uuid
@@ -15,8 +17,14 @@ from django.utils import timezone
 from accounts.models import Team, TeamMember, User
 from incidents.models import AssigneeType, Incident, IncidentStatus, TimelineEntry, TimelineKind
 from incidents.timeline import record
-from notifications.delivery import DeliveryError, post_webhook, send_email
-from notifications.models import ChannelType, NotificationChannel
+from notifications import deliveries
+from notifications.models import (
+    ChatChannel,
+    ContactMethod,
+    ContactMethodType,
+    Delivery,
+    NotificationRule,
+)
 from pinghome.jobs import enqueue_on_commit, send_task
 from pinghome.memo import ShortLived
 from schedules import oncall
@@ -76,12 +84,12 @@ def on_assignees_changed(incident: Incident, added: list[dict[str, str]]) -> Non
         enqueue_on_commit(notify_assignees, str(incident.pk), added, "assigned")
 
 
-# Who is on call for a team, a set of members' users, a user's channels: routing a storm of new
-# incidents reads each once a second per process, not once per chunk. Being on call is
+# Who is on call for a team, a set of members' users, a team's chat channels: routing a storm of
+# new incidents reads each once a second per process, not once per chunk. Being on call is
 # therefore decided up to a second early, like the rulesets themselves.
 _on_call_now = ShortLived(seconds=1.0)
 _users_of = ShortLived(seconds=1.0)
-_channels_of = ShortLived(seconds=1.0)
+_chat_channels_of = ShortLived(seconds=1.0)
 for _model in (
     Team,
     TeamMember,
@@ -90,9 +98,9 @@ for _model in (
     Override,
     Rotation,
     RotationVersion,
-    NotificationChannel,
+    ChatChannel,
 ):
-    for _cache in (_on_call_now, _users_of, _channels_of):
+    for _cache in (_on_call_now, _users_of, _chat_channels_of):
         post_save.connect(_cache.clear, sender=_model, weak=False)
         post_delete.connect(_cache.clear, sender=_model, weak=False)
 
@@ -109,10 +117,10 @@ def _users(member_ids: frozenset[str], organization_id: Any) -> list[User]:
     return list({m.user_id: m.user for m in members.order_by("pk")}.values())
 
 
-def _channel_ids(user: User) -> list[str]:
-    """The user's enabled channels; none configured means e-mail to their address ("")."""
-    enabled = user.notification_channels.filter(enabled=True).values_list("pk", flat=True)
-    return [str(pk) for pk in enabled] or [""]
+def _chat_channel_ids(team_id: Any) -> list[str]:
+    return [
+        str(pk) for pk in ChatChannel.objects.filter(team_id=team_id).values_list("pk", flat=True)
+    ]
 
 
 class _Routing:
@@ -146,33 +154,28 @@ class _Routing:
         key = (frozenset(member_ids), incident.organization_id)
         return _users_of.get(key, partial(_users, *key))
 
-    def channel_ids(self, user: User) -> list[str]:
-        return _channels_of.get(user.pk, partial(_channel_ids, user))
-
     def notify(
-        self, incident: Incident, assignees: list[dict[str, str]] | None, reason: str
+        self, incident: Incident, assignees: list[dict[str, str]] | None, reason: str, step: str
     ) -> int:
-        """Enqueue one delivery task per (person, channel); the incident's team if unassigned."""
-        from notifications.tasks import deliver
-
+        """Page each person the incident reaches; its team's on-call if unassigned."""
         if assignees is None:
             team = {"type": AssigneeType.TEAM, "id": str(incident.team_id)}
             assignees = incident.assignees or [team]
-        count = 0
-        for user in self.recipients(incident, assignees):
-            for channel_id in self.channel_ids(user):
-                enqueue_on_commit(deliver, str(incident.pk), str(user.pk), channel_id, reason)
-                count += 1
-        return count
+        users = self.recipients(incident, assignees)
+        for user in users:
+            page_user(incident, user, reason=reason, step_label=step)
+        return len(users)
 
 
-def notify_assignees(incident_id: str, assignees: list[dict[str, str]] | None, reason: str) -> int:
-    """Notify the people an incident reaches (its team's on-call if unassigned), once each."""
+def notify_assignees(
+    incident_id: str, assignees: list[dict[str, str]] | None, reason: str, step: str = ""
+) -> int:
+    """Page the people an incident reaches (its team's on-call if unassigned), once each."""
     incident = Incident.objects.filter(pk=incident_id).select_related("team").first()
     if incident is None or incident.is_resolved:
         return 0
     routing = _Routing()
-    count = routing.notify(incident, assignees, reason)
+    count = routing.notify(incident, assignees, reason, step or reason)
     TimelineEntry.objects.bulk_create(routing.no_one_on_call)
     return count
 
@@ -195,59 +198,174 @@ def route_opened(incidents: Iterable[Incident]) -> list[TimelineEntry]:
     call"), unsaved."""
     routing = _Routing()
     for incident in incidents:
-        routing.notify(incident, None, "opened")
+        routing.notify(incident, None, "opened", "opened")
+        announce(incident, "opened")
     return routing.no_one_on_call
 
 
-def message(incident: Incident, reason: str) -> dict[str, Any]:
-    return {
-        "event": f"incident.{reason}",
-        "incident": {
-            "id": str(incident.pk),
-            "name": incident.name,
-            "description": incident.description,
-            "urgency": incident.urgency,
-            "status": incident.status,
-            "team_id": str(incident.team_id),
-            "team": incident.team.name,
-            "created_at": incident.created_at.isoformat(),
-            "url": f"{settings.SITE_URL}/incidents/{incident.pk}",
-        },
-    }
+# --- paging one person ------------------------------------------------------------------------
 
 
-def deliver(
-    incident_id: str, user_id: str, channel_id: str, reason: str, *, final_attempt: bool
-) -> None:
-    """Send one notification and put the outcome on the timeline (a failure once it is final)."""
-    incident = Incident.objects.filter(pk=incident_id).select_related("team").first()
-    user = User.objects.filter(pk=user_id).first()
-    if incident is None or user is None:
-        return
-    channel = (
-        NotificationChannel.objects.filter(pk=channel_id, user=user).first() if channel_id else None
+def page_user(incident: Incident, user: User, *, reason: str, step_label: str) -> None:
+    """Page one user about an incident, after commit, through their rules for its urgency.
+
+    Each rule (a verified contact method and a delay) is one delivery; a user without a usable
+    rule for that urgency gets e-mail at once. Deliveries are unique per (incident, user,
+    ``step_label``, contact method, delay): asking twice for the same step pages once. Those
+    with a delay are dropped if the incident is acknowledged or resolved before they are due.
+    """
+    from notifications.tasks import page
+
+    enqueue_on_commit(page, str(incident.pk), str(user.pk), reason, step_label)
+
+
+@transaction.atomic
+def create_page(incident_id: str, user_id: str, reason: str, step_label: str) -> int:
+    """The deliveries of one page (the task behind ``page_user``); how many it asked for."""
+    incident = Incident.objects.filter(pk=incident_id).first()
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if (
+        incident is None
+        or user is None
+        or incident.is_resolved
+        or user.organization_id != incident.organization_id
+    ):
+        return 0
+    rules = (
+        NotificationRule.objects.filter(
+            user=user,
+            urgency=incident.urgency,
+            contact_method__verified_at__isnull=False,
+            contact_method__enabled=True,
+        )
+        .select_related("contact_method")
+        .order_by("delay_minutes")
     )
-    kind, target = (channel.type, channel.target) if channel else (ChannelType.EMAIL, user.email)
-    payload = message(incident, reason)
-    data = {"user_id": str(user.pk), "channel": kind, "target": target, "reason": reason}
-    try:
-        if kind == ChannelType.EMAIL:
-            subject = f"[{incident.urgency}] {incident.name}"
-            send_email(target, subject, f"{payload['incident']['url']}\n\n{incident.description}")
-        else:
-            post_webhook(target, channel.secret, payload)
-    except (DeliveryError, OSError) as exc:
-        permanent = isinstance(exc, DeliveryError) and exc.permanent
-        if final_attempt or permanent:
-            record(
-                incident,
-                TimelineKind.NOTIFICATION_FAILED,
-                message=f"Could not notify {user.email} by {kind}: {exc}",
-                data={**data, "error": str(exc)[:500]},
+    now = timezone.now()
+    key = f"page:{incident.pk}:{user.pk}"
+    common = {
+        "organization_id": incident.organization_id,
+        "team_id": incident.team_id,
+        "incident": incident,
+        "user": user,
+        "reason": reason,
+        "step_label": step_label[:200],
+    }
+    rows = [
+        Delivery(
+            key=f"{key}:{rule.contact_method_id}:{rule.delay_minutes}:{step_label}"[:300],
+            contact_method=rule.contact_method,
+            method=rule.contact_method.type,
+            target=rule.contact_method.shown_target,
+            delay_minutes=rule.delay_minutes,
+            due_at=now + timedelta(minutes=rule.delay_minutes),
+            **common,
+        )
+        for rule in rules
+    ] or [
+        Delivery(
+            key=f"{key}:email:0:{step_label}"[:300],
+            method=ContactMethodType.EMAIL,
+            target=user.email,
+            **common,
+        )
+    ]
+    deliveries.create(rows)
+    return len(rows)
+
+
+def notify_user(user: User, *, subject: str, text: str, url: str, reason: str = "message") -> None:
+    """A personal message, not about an incident (shift reminders, cover requests, a test page):
+    to each of the user's verified contact methods, else by e-mail. Sent after commit."""
+    methods = list(ContactMethod.objects.filter(user=user, verified_at__isnull=False, enabled=True))
+    key = f"{reason}:{uuid.uuid4()}"
+    common = {
+        "organization_id": user.organization_id,
+        "user": user,
+        "reason": reason,
+        "subject": subject[:300],
+        "text": text,
+        "url": url,
+    }
+    deliveries.create(
+        [
+            Delivery(
+                key=f"{key}:{method.pk}",
+                contact_method=method,
+                method=method.type,
+                target=method.shown_target,
+                **common,
             )
-            return
-        raise
-    record(incident, TimelineKind.NOTIFIED, message=f"Notified {user.email} by {kind}", data=data)
+            for method in methods
+        ]
+        or [
+            Delivery(
+                key=f"{key}:email", method=ContactMethodType.EMAIL, target=user.email, **common
+            )
+        ]
+    )
+
+
+def send_test_page(user: User) -> None:
+    notify_user(
+        user,
+        subject="pinghome test page",
+        text="This is a test page. Pages about incidents come here the same way, with links "
+        "to acknowledge and resolve them.",
+        url=f"{settings.SITE_URL}/profile",
+        reason="test",
+    )
+
+
+# --- team chat channels ----------------------------------------------------------------------
+
+
+def post_to_chat_channel(
+    incident: Incident, channel_id, *, reason: str, step_label: str = "", note: str = ""
+) -> None:
+    """Post an incident change to a team chat channel, after commit. With ``step_label`` (an
+    escalation step), asking twice for the same step posts once."""
+    from notifications.tasks import post_to_chat
+
+    enqueue_on_commit(post_to_chat, str(incident.pk), str(channel_id), reason, step_label, note)
+
+
+@transaction.atomic
+def create_chat_post(
+    incident_id: str, channel_id: str, reason: str, step_label: str, note: str
+) -> None:
+    """The delivery of one chat post (the task behind ``post_to_chat_channel``)."""
+    incident = Incident.objects.filter(pk=incident_id).first()
+    channel = ChatChannel.objects.filter(pk=channel_id).select_related("team").first()
+    if incident is None or channel is None:
+        return
+    if channel.team.organization_id != incident.organization_id:
+        return
+    once = step_label or str(uuid.uuid4())
+    deliveries.create(
+        [
+            Delivery(
+                key=f"chat:{channel.pk}:{incident.pk}:{reason}:{once}"[:300],
+                organization_id=incident.organization_id,
+                team_id=channel.team_id,
+                incident=incident,
+                chat_channel=channel,
+                method=ContactMethodType.APPRISE,
+                target=channel.shown_target,
+                reason=reason,
+                step_label=step_label[:200],
+                text=note or reason.capitalize(),
+            )
+        ]
+    )
+
+
+def announce(incident: Incident, reason: str, note: str = "") -> None:
+    """Tell every chat channel of the incident's team (opened, acknowledged, escalated,
+    resolved)."""
+    team_id = incident.team_id
+    for channel_id in _chat_channels_of.get(team_id, partial(_chat_channel_ids, team_id)):
+        post_to_chat_channel(incident, channel_id, reason=reason, note=note)
 
 
 def escalate_due(now=None) -> int:
@@ -288,12 +406,17 @@ def escalate(incident_id: str, token: str) -> bool:
         if team.fallback_team_id:
             targets = [*targets, {"type": AssigneeType.TEAM, "id": str(team.fallback_team_id)}]
         fallback = f" and fallback team {team.fallback_team.name}" if team.fallback_team_id else ""
+        message = (
+            f"Still triggered: escalation step {incident.escalation_step}, re-notifying "
+            f"on-call{fallback}"
+        )
         record(
             incident,
             TimelineKind.ESCALATED,
-            message=f"Still triggered: escalation step {incident.escalation_step}, re-notifying "
-            f"on-call{fallback}",
+            message=message,
             data={"step": incident.escalation_step},
         )
-        notify_assignees(str(incident.pk), targets, "escalated")
+        step = f"escalation step {incident.escalation_step}"
+        notify_assignees(str(incident.pk), targets, "escalated", step)
+        announce(incident, "escalated", f"Escalated (step {incident.escalation_step})")
     return True

@@ -1,9 +1,6 @@
 from celery import shared_task
 
-from notifications import services
-from notifications.delivery import DeliveryError
-
-DELIVERY_MAX_RETRIES = 4
+from notifications import contacts, deliveries, services
 
 
 @shared_task(acks_late=True)
@@ -16,18 +13,31 @@ def notify_opened(incident_ids: list[str]) -> None:
     services.notify_opened_incidents(incident_ids)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=DELIVERY_MAX_RETRIES)
-def deliver(self, incident_id: str, user_id: str, channel_id: str, reason: str) -> None:
-    try:
-        services.deliver(
-            incident_id,
-            user_id,
-            channel_id,
-            reason,
-            final_attempt=self.request.retries >= self.max_retries,
-        )
-    except (DeliveryError, OSError) as exc:
-        raise self.retry(exc=exc, countdown=min(2**self.request.retries * 5, 300)) from None
+@shared_task(acks_late=True)
+def page(incident_id: str, user_id: str, reason: str, step_label: str) -> int:
+    return services.create_page(incident_id, user_id, reason, step_label)
+
+
+@shared_task(acks_late=True)
+def post_to_chat(incident_id: str, channel_id: str, reason: str, step_label: str, note: str):
+    services.create_chat_post(incident_id, channel_id, reason, step_label, note)
+
+
+@shared_task(acks_late=True)
+def send_delivery(delivery_id: str) -> None:
+    """Retries are not Celery's: a failed delivery is due again later (``send_due_deliveries``),
+    so a retry never waits inside a worker, nor inside a request in the embedded default."""
+    deliveries.send(delivery_id)
+
+
+@shared_task(acks_late=True)
+def send_due_deliveries() -> int:
+    return deliveries.send_due()
+
+
+@shared_task(acks_late=True)
+def send_verification_code(contact_method_id: str, code: str) -> None:
+    contacts.send_verification_code(contact_method_id, code)
 
 
 @shared_task(acks_late=True)

@@ -157,6 +157,8 @@ EVALUATION_HANDOFF_MS = env_int("EVALUATION_HANDOFF_MS", 100, minimum=1)
 
 # Outgoing notification webhooks may reach loopback/private addresses only when allowed.
 NOTIFY_ALLOW_PRIVATE_ADDRESSES = env_bool("NOTIFY_ALLOW_PRIVATE_ADDRESSES", False)
+# A delivery (page, chat post, message) is attempted this many times, with backoff, at most.
+DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 5, minimum=1)
 # Escalation: how many times a still-triggered incident is re-notified.
 ESCALATION_MAX_STEPS = env_int("ESCALATION_MAX_STEPS", 3, minimum=0)
 
@@ -201,7 +203,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "AssigneeTypeEnum": "incidents.models.AssigneeType",
-        "ChannelTypeEnum": "notifications.models.ChannelType",
+        "ContactMethodTypeEnum": "notifications.models.ContactMethodType",
         "UrgencyEnum": "incidents.models.Urgency",
     },
     "POSTPROCESSING_HOOKS": [
@@ -252,6 +254,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "rulesets.tasks.purge_dedup_states",
         "schedule": 3600.0,
     },
+    "send-due-deliveries": {
+        "task": "notifications.tasks.send_due_deliveries",
+        "schedule": float(env_int("DELIVERY_SWEEP_INTERVAL_SECONDS", 15, minimum=1)),
+    },
     "escalate-due-incidents": {
         "task": "notifications.tasks.escalate_due",
         "schedule": float(env_int("ESCALATION_INTERVAL_SECONDS", 15, minimum=1)),
@@ -263,4 +269,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Apprise's debug lines carry the URLs it posts to, tokens and all: never below warnings.
+    "loggers": {"apprise": {"level": "WARNING"}},
 }

@@ -49,6 +49,24 @@ api = [
     path("team/<str:team_id>/rotation", schedule_rotations.TeamRotationsView.as_view()),
     path("team/<str:team_id>/rotations", schedule_rotations.TeamRotationsView.as_view()),
     path("rotation/<str:rotation_id>", schedule_rotations.RotationView.as_view()),
+    path("user/contact-methods", notifications.ContactMethodListView.as_view()),
+    path("user/contact-method", notifications.ContactMethodCreateView.as_view()),
+    path("user/contact-method/<str:contact_method_id>", notifications.ContactMethodView.as_view()),
+    path(
+        "user/contact-method/<str:contact_method_id>/verify",
+        notifications.ContactMethodVerifyView.as_view(),
+    ),
+    path(
+        "user/contact-method/<str:contact_method_id>/verification",
+        notifications.ContactMethodCodeView.as_view(),
+    ),
+    path("user/notification-rules", notifications.NotificationRulesView.as_view()),
+    path("user/test-page", notifications.TestPageView.as_view()),
+    path("user/deliveries", notifications.UserDeliveriesView.as_view()),
+    path("team/<str:team_id>/deliveries", notifications.TeamDeliveriesView.as_view()),
+    path("team/<str:team_id>/chat-channel", notifications.TeamChatChannelsView.as_view()),
+    path("team/<str:team_id>/chat-channels", notifications.TeamChatChannelsView.as_view()),
+    path("chat-channel/<str:chat_channel_id>", notifications.ChatChannelView.as_view()),
     path("notification-channels", notifications.ChannelListView.as_view()),
     path("notification-channel", notifications.ChannelCreateView.as_view()),
     path("notification-channel/<str:channel_id>", notifications.ChannelView.as_view()),
@@ -73,6 +91,7 @@ urlpatterns = [
     path("", include("webhooks.urls")),
     path("", include("statuspages.urls")),
     path("", include("accounts.urls")),
+    path("", include("notifications.urls")),
 ]
 
 handler404 = "pinghome.api.not_found"

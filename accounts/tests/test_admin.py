@@ -12,7 +12,7 @@ from django.urls import reverse
 from accounts.models import ApiToken, Organization, Team, TeamMember, User, hash_token
 from incidents.models import IncidentEvent, TimelineEntry
 from incidents.tests.builders import make_incident_action, open_incident
-from notifications.models import NotificationChannel
+from notifications.models import ChatChannel, ContactMethod, Delivery, NotificationRule
 from rulesets.models import DedupState
 from rulesets.tests.builders import make_action, make_ruleset
 from schedules.models import CalendarFeed, Override, ScheduleEntry
@@ -76,6 +76,9 @@ def populate(persona) -> dict:
     action = make_action(ruleset, [alert_setting(component)])
     incident = open_incident(team, user, name=f"{org.name} incident")
     start = datetime(2024, 1, 1, tzinfo=UTC)
+    method = ContactMethod.objects.create(
+        user=user, type="email", target=f"pager@{org.name.lower()}.test"
+    )
     return {
         Organization: org,
         User: user,
@@ -103,8 +106,20 @@ def populate(persona) -> dict:
             team=team, team_member=member, start=start, end=start + timedelta(hours=8)
         ),
         CalendarFeed: CalendarFeed.objects.create(team=team),
-        NotificationChannel: NotificationChannel.objects.create(
-            user=user, type="email", target=f"pager@{org.name.lower()}.test"
+        ContactMethod: method,
+        NotificationRule: NotificationRule.objects.create(
+            user=user, urgency="high", contact_method=method
+        ),
+        ChatChannel: ChatChannel.objects.create(team=team, target="slack://TokenA/TokenB/TokenC"),
+        Delivery: Delivery.objects.create(
+            key=f"test:{org.pk}",
+            organization=org,
+            team=team,
+            incident=incident,
+            user=user,
+            method="email",
+            target=user.email,
+            reason="opened",
         ),
     }
 

@@ -1,15 +1,15 @@
-"""Notification channels in the admin: targets checked as the API checks them."""
+"""Contact methods in the admin: targets checked as the API checks them."""
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
-from notifications.models import NotificationChannel
+from notifications.models import ContactMethod
 
 pytestmark = pytest.mark.django_db
 
-ADD = reverse("admin:notifications_notificationchannel_add")
+ADD = reverse("admin:notifications_contactmethod_add")
 
 
 @pytest.fixture
@@ -33,17 +33,17 @@ def test_a_bad_target_is_a_form_error(staff, owner, kind, target):
     )
     assert response.status_code == 200
     assert "target" in response.context["adminform"].form.errors
-    assert not NotificationChannel.objects.exists()
+    assert not ContactMethod.objects.exists()
 
 
-def test_a_channel_is_saved_and_its_secret_never_shown(staff, owner):
+def test_a_contact_method_is_saved_and_its_secret_never_shown(staff, owner):
     response = staff.post(
         ADD,
-        {"user": owner.user.pk, "type": "webhook", "target": "https://example.com/hook"},
+        {"user": owner.user.pk, "type": "webhook", "target": "https://93.184.216.34/hook"},
     )
     assert response.status_code == 302, response.context and response.context["errors"]
-    channel = NotificationChannel.objects.get()
-    page = staff.get(reverse("admin:notifications_notificationchannel_change", args=[channel.pk]))
+    channel = ContactMethod.objects.get()
+    page = staff.get(reverse("admin:notifications_contactmethod_change", args=[channel.pk]))
     assert page.status_code == 200
     assert channel.secret not in page.content.decode()
 
@@ -54,4 +54,4 @@ def test_another_organizations_user_cannot_be_chosen(staff, outsider):
     )
     assert response.status_code == 200
     assert "user" in response.context["adminform"].form.errors
-    assert not NotificationChannel.objects.exists()
+    assert not ContactMethod.objects.exists()

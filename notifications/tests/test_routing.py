@@ -3,18 +3,19 @@
 import hashlib
 import hmac
 import json
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from django.db import OperationalError, connection
+from django.db.models import F
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from incidents.models import Incident
 from notifications import services
+from notifications.models import Delivery
+from notifications.tasks import send_due_deliveries
 from pinghome.testing import make_persona
 from rulesets.evaluation import evaluate_events
 from rulesets.tests.pipeline import create_ruleset, create_webhook, send
@@ -45,34 +46,37 @@ def timeline(persona, incident_id, kind=None):
     return [e for e in entries if kind is None or e["kind"] == kind]
 
 
-class Receiver:
-    """A local HTTP endpoint recording what it is sent; answers with queued status codes."""
-
-    def __init__(self):
-        self.requests, self.statuses = [], []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append((dict(self.headers), body))
-                self.send_response(receiver.statuses.pop(0) if receiver.statuses else 200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+def add_verified_webhook(persona, receiver) -> dict:
+    """A webhook contact method, verified with the code it was sent, paging at every urgency;
+    ``{"id", "secret"}``."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        created = persona.api.post(
+            "/v1/user/contact-method", {"type": "webhook", "target": receiver.url}
+        ).json()
+    code = json.loads(receiver.requests.pop()[1])["code"]
+    response = persona.api.post(f"/v1/user/contact-method/{created['id']}/verify", {"code": code})
+    assert response.status_code == 200, response.content
+    page_me_by(persona, created["id"])
+    return created
 
 
-@pytest.fixture
-def receiver(settings):
-    settings.NOTIFY_ALLOW_PRIVATE_ADDRESSES = True
-    receiver = Receiver()
-    yield receiver
-    receiver.server.shutdown()
+def page_me_by(persona, contact_method_id: str, delay_minutes: int = 0) -> None:
+    """One rule per urgency: this contact method after ``delay_minutes``."""
+    rules = [
+        {"urgency": u, "contact_method_id": contact_method_id, "delay_minutes": delay_minutes}
+        for u in ("low", "medium", "high", "critical")
+    ]
+    response = persona.api.put("/v1/user/notification-rules", {"rules": rules})
+    assert response.status_code == 200, response.content
+
+
+def run_due_deliveries(minutes_later: int = 60) -> int:
+    """Move time forward for pending deliveries, then run the periodic sweep."""
+    Delivery.objects.filter(state="pending").update(
+        due_at=F("due_at") - timedelta(minutes=minutes_later), enqueued_at=None
+    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return send_due_deliveries.delay().get()
 
 
 def test_a_team_incident_emails_the_members_on_call_only(owner, teammate, mailoutbox):
@@ -80,15 +84,21 @@ def test_a_team_incident_emails_the_members_on_call_only(owner, teammate, mailou
     incident_id = open_incident(owner, assignees=[{"type": "team", "id": str(owner.team.id)}])
 
     assert [m.to for m in mailoutbox] == [["mate@acme.test"]]
-    assert mailoutbox[0].subject == "[high] DB down"
+    assert mailoutbox[0].subject == "[high] DB down (Ops)"
     assert incident_id in mailoutbox[0].body
     [entry] = timeline(owner, incident_id, "notified")
-    assert entry["data"] == {
-        "user_id": str(teammate.user.id),
-        "channel": "email",
-        "target": "mate@acme.test",
-        "reason": "opened",
-    }
+    assert (
+        entry["data"]
+        | {
+            "user_id": str(teammate.user.id),
+            "channel": "email",
+            "target": "mate@acme.test",
+            "reason": "opened",
+            "attempt": 1,
+        }
+        == entry["data"]
+    )
+    assert entry["message"] == "Page mate@acme.test by email (mate@acme.test): sent"
 
 
 def test_an_unassigned_incident_goes_to_its_teams_on_call(owner, teammate, mailoutbox):
@@ -153,9 +163,9 @@ def test_incidents_opened_together_by_rules_each_reach_the_on_call(owner, teamma
     with TestCase.captureOnCommitCallbacks(execute=True):
         evaluate_events([str(event.pk) for event in events])  # one chunk, one routing
     assert sorted(m.subject for m in mailoutbox) == [
-        "[high] api down",
-        "[high] db down",
-        "[high] web down",
+        "[high] api down (Ops)",
+        "[high] db down (Ops)",
+        "[high] web down (Ops)",
     ]
 
 
@@ -258,10 +268,8 @@ def test_new_assignees_are_notified_when_assignees_change(owner, teammate, mailo
     assert [m.to for m in mailoutbox] == [["mate@acme.test"]]
 
 
-def test_a_webhook_channel_gets_a_signed_json_post(owner, receiver, mailoutbox):
-    created = owner.api.post(
-        "/v1/notification-channel", {"type": "webhook", "target": receiver.url}
-    ).json()
+def test_a_webhook_contact_method_gets_a_signed_json_post_with_links(owner, receiver, mailoutbox):
+    created = add_verified_webhook(owner, receiver)
     incident_id = open_incident(
         owner, assignees=[{"type": "team_member", "id": str(owner.member.id)}]
     )
@@ -269,36 +277,67 @@ def test_a_webhook_channel_gets_a_signed_json_post(owner, receiver, mailoutbox):
     [(headers, body)] = receiver.requests
     payload = json.loads(body)
     assert payload["event"] == "incident.opened"
-    assert payload["incident"]["id"] == incident_id
+    assert payload["incident"]["id"] == payload["incident_id"] == incident_id
+    assert f"/respond/{incident_id}/" in payload["acknowledge_url"]
+    assert f"/respond/{incident_id}/" in payload["resolve_url"]
     timestamp, signature = (
         part.split("=", 1)[1] for part in headers["X-Pinghome-Signature"].split(",")
     )
     expected = hmac.new(created["secret"].encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
     assert signature == expected.hexdigest()
-    assert mailoutbox == [], "a configured channel replaces the default e-mail"
+    assert mailoutbox == [], "a rule on a verified method replaces the default e-mail"
     [entry] = timeline(owner, incident_id, "notified")
     assert entry["data"]["channel"] == "webhook"
 
 
-def test_webhook_failures_are_retried_then_recorded(owner, receiver):
+def test_webhook_failures_are_retried_with_backoff_then_given_up(owner, receiver):
+    add_verified_webhook(owner, receiver)
     receiver.statuses.extend([503, 503, 503, 503, 503])
-    owner.api.post("/v1/notification-channel", {"type": "webhook", "target": receiver.url})
     incident_id = open_incident(
         owner, assignees=[{"type": "team_member", "id": str(owner.member.id)}]
     )
+    assert len(receiver.requests) == 1, "a retry waits: never inside the request"
+    [delivery] = Delivery.objects.all()
+    assert delivery.state == "pending"
+    assert delivery.due_at - timezone.now() == pytest.approx(
+        timedelta(seconds=15), abs=timedelta(seconds=5)
+    )
+    assert run_due_deliveries(minutes_later=1) == 1
+    assert run_due_deliveries() == 1
+    assert run_due_deliveries() == 1
+    assert run_due_deliveries() == 1
+    assert run_due_deliveries() == 0, "five attempts at most"
     assert len(receiver.requests) == 5
-    [entry] = timeline(owner, incident_id, "notification-failed")
-    assert "HTTP 503" in entry["message"]
+    entries = timeline(owner, incident_id, "notification-failed")
+    assert [e["data"]["attempt"] for e in entries] == [1, 2, 3, 4, 5]
+    assert all("HTTP 503" in e["message"] for e in entries)
+    assert "retrying at" in entries[0]["message"]
+    assert "giving up" in entries[-1]["message"]
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.error) == ("failed", "HTTP 503")
+
+
+def test_a_retry_that_succeeds_is_recorded_as_sent(owner, receiver):
+    add_verified_webhook(owner, receiver)
+    receiver.statuses.append(503)
+    incident_id = open_incident(
+        owner, assignees=[{"type": "team_member", "id": str(owner.member.id)}]
+    )
+    run_due_deliveries()
+    assert len(receiver.requests) == 2
+    assert [e["data"]["attempt"] for e in timeline(owner, incident_id, "notified")] == [2]
 
 
 def test_a_4xx_from_the_receiver_is_not_retried(owner, receiver):
+    add_verified_webhook(owner, receiver)
     receiver.statuses.append(410)
-    owner.api.post("/v1/notification-channel", {"type": "webhook", "target": receiver.url})
     incident_id = open_incident(
         owner, assignees=[{"type": "team_member", "id": str(owner.member.id)}]
     )
+    assert run_due_deliveries() == 0
     assert len(receiver.requests) == 1
-    assert timeline(owner, incident_id, "notification-failed")
+    [entry] = timeline(owner, incident_id, "notification-failed")
+    assert "not retried" in entry["message"]
 
 
 @pytest.mark.parametrize(
@@ -311,15 +350,23 @@ def test_a_4xx_from_the_receiver_is_not_retried(owner, receiver):
     ],
 )
 def test_private_destinations_are_refused_by_default(owner, url):
-    owner.api.post("/v1/notification-channel", {"type": "webhook", "target": url})
+    response = owner.api.post("/v1/user/contact-method", {"type": "webhook", "target": url})
+    assert response.status_code == 422
+    assert "non-public address" in response.json()["errors"]["target"][0]
+
+
+def test_a_destination_allowed_when_added_is_checked_again_when_sending(owner, receiver, settings):
+    add_verified_webhook(owner, receiver)
+    settings.NOTIFY_ALLOW_PRIVATE_ADDRESSES = False
     incident_id = open_incident(
         owner, assignees=[{"type": "team_member", "id": str(owner.member.id)}]
     )
     [entry] = timeline(owner, incident_id, "notification-failed")
     assert "non-public address" in entry["message"]
+    assert receiver.requests == []
 
 
-def test_channels_are_personal(owner, outsider):
+def test_the_old_notification_channel_routes_still_work_on_contact_methods(owner, outsider):
     created = owner.api.post(
         "/v1/notification-channel", {"type": "email", "target": "pager@acme.test"}
     ).json()

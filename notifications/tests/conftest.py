@@ -1,0 +1,12 @@
+import pytest
+
+from notifications.tests.receivers import Receiver
+
+
+@pytest.fixture
+def receiver(settings):
+    settings.NOTIFY_ALLOW_PRIVATE_ADDRESSES = True
+    receiver = Receiver()
+    yield receiver
+    receiver.server.shutdown()
+    receiver.server.server_close()
