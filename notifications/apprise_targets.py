@@ -65,9 +65,17 @@ def check(url: str):
     Raises InvalidTarget (or DeliveryError from the address check); returns the plugin.
     """
     plugin = parse(url)
+    unresolved = None
     for host, port in hosts(plugin):
         address = f"[{host}]" if ":" in host else host
-        check_destination(f"https://{address}:{port or 443}/")
+        try:
+            check_destination(f"https://{address}:{port or 443}/")
+        except DeliveryError as exc:
+            if exc.permanent:
+                raise
+            unresolved = exc  # every host is checked for a private address first
+    if unresolved:
+        raise unresolved
     return plugin
 
 

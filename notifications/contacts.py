@@ -48,8 +48,13 @@ def clean_target(kind: str, target: str) -> str:
             apprise_targets.check(target)
     except ValidationError as exc:
         raise ValidationError({"target": exc.messages}) from None
-    except (apprise_targets.InvalidTarget, DeliveryError) as exc:
+    except apprise_targets.InvalidTarget as exc:
         raise ValidationError({"target": [str(exc)]}) from None
+    except DeliveryError as exc:
+        # A private address is refused; a name that does not resolve now may later (and is
+        # checked again before every send).
+        if exc.permanent:
+            raise ValidationError({"target": [str(exc)]}) from None
     return target
 
 

@@ -269,6 +269,32 @@ ROUTES = [
     ),
     Route(
         "POST",
+        "/v1/user/contact-method",
+        lambda ctx: {"type": "email", "target": "pager@acme.test", "label": "Pager"},
+    ),
+    Route(
+        "PUT",
+        "/v1/user/notification-rules",
+        lambda ctx: {
+            "rules": [
+                {
+                    "urgency": "high",
+                    "contact_method_id": ctx["contact_method_id"],
+                    "delay_minutes": 2,
+                }
+            ]
+        },
+    ),
+    Route(
+        "POST",
+        "/v1/team/{team_id}/chat-channel",
+        lambda ctx: {
+            "target": "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ",
+            "label": "#ops",
+        },
+    ),
+    Route(
+        "POST",
         "/v1/token",
         lambda ctx: {"name": "ci", "scopes": ["read"], "expires_at": "2099-01-01T00:00:00Z"},
     ),
@@ -294,6 +320,9 @@ def ctx(owner) -> dict:
     ctx["incident_id"] = create(f"/v1/team/{ctx['team_id']}/incident", incident_body(ctx))["id"]
     entry = create(f"/v1/team/{ctx['team_id']}/schedule", {**schedule_body(ctx), "week_days": [2]})
     ctx["schedule_created_at"] = entry["created_at"]
+    ctx["contact_method_id"] = create(
+        "/v1/user/contact-method", {"type": "email", "target": "me@acme.test"}
+    )["id"]
     return ctx
 
 
