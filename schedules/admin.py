@@ -188,3 +188,22 @@ class RotationAdmin(OrganizationScopedAdmin):
 
     def has_add_permission(self, request):
         return False  # through the API or the on-call page, which validate the participants
+
+
+@admin.register(RotationVersion)
+class RotationVersionAdmin(OrganizationScopedAdmin):
+    """Read only: a version is a rotation's past or present, changed by a new version alone."""
+
+    organization_path = "rotation__team__organization"
+    list_display = ("rotation", "effective_from", "layer", "shift_length", "handoff_time")
+    list_select_related = ("rotation",)
+    uuid_search_fields = ("pk", "rotation_id")
+    ordering = ("rotation", "-effective_from")
+    readonly_fields = ("id", "rotation", *RotationVersionInline.fields)
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -15,7 +15,7 @@ from incidents.tests.builders import make_incident_action, open_incident
 from notifications.models import ChatChannel, ContactMethod, Delivery, NotificationRule
 from rulesets.models import DedupState
 from rulesets.tests.builders import make_action, make_ruleset
-from schedules.models import CalendarFeed, Override, ScheduleEntry
+from schedules.models import CalendarFeed, Override, Rotation, RotationVersion, ScheduleEntry
 from statuspages.models import ComponentHold
 from statuspages.tests.builders import alert_setting, make_component, make_status_page
 from webhooks.models import WebhookEvent
@@ -106,6 +106,15 @@ def populate(persona) -> dict:
             team=team, team_member=member, start=start, end=start + timedelta(hours=8)
         ),
         CalendarFeed: CalendarFeed.objects.create(team=team),
+        Rotation: (rotation := Rotation.objects.create(team=team, name=f"{org.name} rotation")),
+        RotationVersion: RotationVersion.objects.create(
+            rotation=rotation,
+            effective_from=start,
+            participants=[str(member.pk)],
+            shift_length="weekly",
+            handoff_date=start.date(),
+            handoff_time=time(9),
+        ),
         ContactMethod: method,
         NotificationRule: NotificationRule.objects.create(
             user=user, urgency="high", contact_method=method
