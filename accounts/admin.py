@@ -44,8 +44,8 @@ class EmailFormMixin:
     """E-mail addresses are stored lower-case (as ``UserManager`` does) and unique as such."""
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        taken = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
+        email = User.objects.normalize_email(self.cleaned_data["email"])
+        taken = User.objects.with_email(email).exclude(pk=self.instance.pk)
         if taken.exists():
             raise forms.ValidationError("A user with this e-mail address already exists.")
         return email

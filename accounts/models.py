@@ -5,6 +5,7 @@ import uuid
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from schedules.recurrence import parse_time_zone
@@ -29,10 +30,27 @@ class Organization(models.Model):
 
 
 class UserManager(BaseUserManager):
+    """E-mail addresses are stored lower-case and compared case-insensitively everywhere
+    (unique on ``Lower("email")``): ``with_email`` is the one way to find a user by address."""
+
     use_in_migrations = True
 
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        return (email or "").strip().lower()
+
+    def with_email(self, email: str) -> models.QuerySet:
+        """The user whose address is ``email`` whatever its case (by the unique index)."""
+        return self.alias(email_lower=Lower("email")).filter(
+            email_lower=self.normalize_email(email)
+        )
+
+    def get_by_natural_key(self, email: str):
+        # Signing in (ModelBackend) and every other natural-key lookup ignore case.
+        return self.with_email(email).get()
+
     def create_user(self, email: str, password: str | None = None, **fields):
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=self.normalize_email(email), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -69,8 +87,21 @@ class User(AbstractBaseUser, PermissionsMixin):
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_unique_ignoring_case",
+                violation_error_message="A user with this e-mail address already exists.",
+            )
+        ]
+
     def __str__(self) -> str:
         return self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = User.objects.normalize_email(self.email)
 
     # The scopes of the API token this request authenticated with (None: a signed-in session,
     # which has every scope its role allows). Set by ``BearerTokenAuthentication``.

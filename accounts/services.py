@@ -3,7 +3,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -40,8 +40,8 @@ def bootstrap(
     """
     organization, _ = Organization.objects.get_or_create(name=org_name)
     team, _ = Team.objects.get_or_create(organization=organization, name=team_name)
-    email = email.strip().lower()
-    user = User.objects.filter(email=email).first()
+    email = User.objects.normalize_email(email)
+    user = User.objects.with_email(email).first()
     if user is None:
         first = not organization.users.exists()
         user = User.objects.create_user(
@@ -143,3 +143,22 @@ def revoke_token(token: ApiToken, *, by: User | None) -> None:
         if token.revoked_at is None:
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])
+
+
+def join_by_single_sign_on(email: str, *, name: str, organization: Organization, role: str) -> User:
+    """The first single sign-on of an allowed address: a user of ``organization`` with ``role``
+    and no password (the identity provider vouches for them)."""
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email, organization=organization, role=role, name=name[:200]
+            )
+            audit.record(
+                user,
+                AuditAction.CREATED,
+                user,
+                after=audit.snapshot(user, ["email", "name", "organization_id", "role"]),
+            )
+    except IntegrityError:  # the same person's other sign-in, at the same moment, won
+        return User.objects.with_email(email).get()
+    return user

@@ -1,6 +1,7 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import oidc, signin, views
 
 urlpatterns = [
     path("settings/tokens", views.TokenListView.as_view(), name="token-list"),
@@ -8,5 +9,28 @@ urlpatterns = [
         "settings/tokens/<str:token_id>/revoke",
         views.TokenRevokeView.as_view(),
         name="token-revoke",
+    ),
+    path("login", signin.SignInView.as_view(), name="login"),
+    path("logout", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "login/link/<str:uidb64>/<str:token>", signin.SignInLinkView.as_view(), name="signin-link"
+    ),
+    path("login/sso", oidc.SignInStartView.as_view(), name="oidc_authentication_init"),
+    path(
+        "login/sso/callback",
+        oidc.SignInCallbackView.as_view(),
+        name="oidc_authentication_callback",
+    ),
+    path("password-reset", signin.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent", signin.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password-reset/complete",
+        signin.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path(
+        "password-reset/<str:uidb64>/<str:token>",
+        signin.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
     ),
 ]

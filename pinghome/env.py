@@ -56,3 +56,10 @@ def env_rate(name: str, default: str) -> str:
             f"{name} must look like 6000/min (per s, min, h or day), got {raw!r}"
         )
     return raw
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name, "").strip().lower() or default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value

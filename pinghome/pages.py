@@ -3,6 +3,7 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Model, QuerySet
 from django.http import Http404
+from django.shortcuts import render
 
 from pinghome.api import parse_uuid
 
@@ -12,7 +13,8 @@ class OrganizationPageMixin(LoginRequiredMixin):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and request.user.organization_id is None:
-            raise Http404("You do not belong to an organization.")
+            # e.g. made by createsuperuser: say what to do rather than "Not Found".
+            return render(request, "no_organization.html", status=403)
         return super().dispatch(request, *args, **kwargs)
 
     @property

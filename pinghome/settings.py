@@ -5,11 +5,13 @@ Celery tasks executed in-process after commit.
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
-from pinghome.env import env_bool, env_int, env_list, env_rate, env_str
+from pinghome.env import env_bool, env_choice, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "data")))
@@ -46,6 +48,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "pinghome",
     "accounts",
     "audit",
@@ -66,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into its answer
 ]
 
 ROOT_URLCONF = "pinghome.urls"
@@ -127,6 +131,66 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "static")))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in (README "Dashboard"): passwords, single sign-on by OpenID Connect, lockout.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out account or address
+    "accounts.backends.PasswordBackend",
+    "accounts.oidc.OrganizationOIDCBackend",
+]
+OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_ENABLED = bool(OIDC_CLIENT_ID)
+# Who may sign in with a password: everyone, admins only (the fallback when single sign-on is
+# on), or no one.
+PASSWORD_SIGNIN = env_choice(
+    "PASSWORD_SIGNIN", "admins" if OIDC_ENABLED else "all", ("all", "admins", "off")
+)
+if PASSWORD_SIGNIN == "off" and not OIDC_ENABLED:
+    raise ImproperlyConfigured("PASSWORD_SIGNIN=off needs single sign-on (OIDC_CLIENT_ID)")
+OIDC_ISSUER = env_str("OIDC_ISSUER").rstrip("/")
+OIDC_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+# Endpoints: discovered from the issuer, unless given here.
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_USERINFO_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_JWKS_URI")
+if (
+    OIDC_ENABLED
+    and not OIDC_ISSUER
+    and not all((OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_TOKEN_ENDPOINT, OIDC_OP_USER_ENDPOINT))
+):
+    raise ImproperlyConfigured("OIDC_CLIENT_ID needs OIDC_ISSUER (or every OIDC_*_ENDPOINT)")
+OIDC_ALLOWED_DOMAINS = [domain.lower() for domain in env_list("OIDC_ALLOWED_DOMAINS")]
+OIDC_DEFAULT_ROLE = env_choice("OIDC_DEFAULT_ROLE", "member", ("member", "admin"))
+OIDC_ORGANIZATION = env_str("OIDC_ORGANIZATION")
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "single sign-on")
+# mozilla-django-oidc: the authorization-code flow with a nonce and PKCE.
+OIDC_RP_CLIENT_ID = OIDC_CLIENT_ID
+OIDC_RP_CLIENT_SECRET = OIDC_CLIENT_SECRET
+OIDC_RP_SIGN_ALGO = env_str("OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("OIDC_SCOPES", "openid email profile")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+LOGIN_REDIRECT_URL_FAILURE = "/login"
+
+# Failed password sign-ins (django-axes, in the database): SIGNIN_FAILURE_LIMIT failures for one
+# account, or from one address, lock it for SIGNIN_LOCKOUT_MINUTES after the last failure.
+AXES_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGNIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.lockout.attempted_email"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.attempt_address"
+AXES_WHITELIST_CALLABLE = "accounts.lockout.not_a_password_attempt"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # locked for the time said, not longer
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins: User.last_login is enough
+AXES_VERBOSE = False
+
+# Password reset links are valid this long (seconds), and once; one-time sign-in links
+# (manage.py signin_link) too, and no longer than password reset links.
+PASSWORD_RESET_TIMEOUT = 3600
+SIGNIN_LINK_MAX_AGE = 30 * 60
 
 # Behind a reverse proxy: the addresses (IPs or CIDRs) whose X-Forwarded-For is believed.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -81,8 +80,6 @@ api = [
 urlpatterns = [
     path("v1/", include(api)),
     path("admin/", admin.site.urls),
-    path("login", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout", auth_views.LogoutView.as_view(), name="logout"),
     # Pages: each app adds its own urls.py here.
     path("", include("incidents.urls")),
     path("", include("rulesets.urls")),
@@ -90,7 +87,7 @@ urlpatterns = [
     path("", include("incidents.reports_urls")),
     path("", include("webhooks.urls")),
     path("", include("statuspages.urls")),
-    path("", include("accounts.urls")),
+    path("", include("accounts.urls")),  # tokens; sign-in, single sign-on, password reset
     path("", include("notifications.urls")),
 ]
 
