@@ -149,8 +149,8 @@ class TeamMemberInline(ScopedInline, admin.TabularInline):
 
 @admin.register(Team)
 class TeamAdmin(OrganizationScopedAdmin):
-    list_display = ("name", "organization", "time_zone", "renotify_after_minutes", "fallback_team")
-    list_select_related = ("organization", "fallback_team")
+    list_display = ("name", "organization", "time_zone")
+    list_select_related = ("organization",)
     search_fields = ("name",)
     uuid_search_fields = ("pk",)
     ordering = ("name",)
@@ -159,8 +159,6 @@ class TeamAdmin(OrganizationScopedAdmin):
         "organization",
         "name",
         "time_zone",
-        "renotify_after_minutes",
-        "fallback_team",
         "created_at",
     )
     readonly_fields = ("id", "created_at")

@@ -121,17 +121,6 @@ class Team(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
     name = models.CharField(max_length=200)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
-    renotify_after_minutes = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Re-notify on call while an incident stays triggered."
-    )
-    fallback_team = models.ForeignKey(
-        "self",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text="Also notified when an incident escalates.",
-    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

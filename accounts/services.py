@@ -67,15 +67,18 @@ def bootstrap(
 
 @transaction.atomic
 def update_team_settings(team: Team, *, by: User, **changes) -> Team:
-    """Time zone, re-notify delay and fallback team; the team's managers and organization
-    admins."""
+    """Time zone and default escalation policy (``escalation_policy_id``: a policy of the
+    team); the team's managers and organization admins."""
+    from escalation.services import make_default
+
     ensure_team_manager(by, team)
-    if "fallback_team_id" in changes:
-        changes["fallback_team"] = changes.pop("fallback_team_id")
+    policy = changes.pop("escalation_policy_id", None)
     with audit.recorded(by, team):
         for field, value in changes.items():
             setattr(team, field, value)
         team.save(update_fields=list(changes) or None)
+    if policy is not None:
+        make_default(policy, by=by)
     return team
 
 

@@ -26,6 +26,14 @@ class IncidentStatus(models.TextChoices):
     RESOLVED = "resolved"
 
 
+class EscalationState(models.TextChoices):
+    NONE = "none"  # follows no policy
+    RUNNING = "running"  # a next step is due at ``next_escalation_at``
+    PAUSED = "paused"  # acknowledged
+    FINISHED = "finished"  # every step ran, repeats included
+    STOPPED = "stopped"  # resolved
+
+
 # "Not resolved" written into the statement rather than passed as a parameter: the generic plan
 # of a prepared statement can then use the partial unique index, whose condition this states.
 NOT_RESOLVED = RawSQL(
@@ -75,11 +83,23 @@ class Incident(models.Model):
         related_name="+",
         db_index=False,
     )
-    # Escalation while triggered: the periodic task acts only while the token is unchanged;
-    # acknowledging or resolving clears it. Indexed where set ("incident_escalation_due").
-    escalation_token = models.UUIDField(null=True, blank=True)
-    next_escalation_at = models.DateTimeField(null=True, blank=True)
+    # The escalation policy it follows (its own, else its ruleset's, else its team's default)
+    # and where it is in the chain (``escalation.chain``): the last step run in ``cycle``, and
+    # when the next one is due. Acknowledging or resolving clears ``next_escalation_at``,
+    # indexed where set ("incident_escalation_due"). No index on the policy: deleting one reads
+    # the organization's open incidents ("incident_org_recent").
+    escalation_policy = models.ForeignKey(
+        "escalation.EscalationPolicy",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    escalation_cycle = models.PositiveIntegerField(default=0)
     escalation_step = models.PositiveIntegerField(default=0)
+    escalation_repeats_left = models.PositiveSmallIntegerField(default=0)
+    next_escalation_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -114,6 +134,18 @@ class Incident(models.Model):
     @property
     def is_resolved(self) -> bool:
         return self.status == IncidentStatus.RESOLVED
+
+    @property
+    def escalation_state(self) -> str:
+        if self.escalation_policy_id is None:
+            return EscalationState.NONE
+        if self.status == IncidentStatus.RESOLVED:
+            return EscalationState.STOPPED
+        if self.status == IncidentStatus.ACKNOWLEDGED:
+            return EscalationState.PAUSED
+        if self.next_escalation_at is not None:
+            return EscalationState.RUNNING
+        return EscalationState.FINISHED
 
 
 class IncidentEvent(models.Model):

@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.models import Team, User
+from escalation import services as escalation
 from incidents.actions import ActionFailed, action_type
 from incidents.models import (
     NOT_RESOLVED,
@@ -32,6 +33,7 @@ from pinghome.rows import insert_each
 from webhooks.models import WebhookEvent
 
 if TYPE_CHECKING:
+    from escalation.models import EscalationPolicy
     from rulesets.models import Ruleset
 
 
@@ -87,8 +89,10 @@ def create_incident(
     urgency: str,
     assignees: list[dict[str, str]] | None = None,
     actions: list[dict[str, Any]] | None = None,
+    escalation_policy: EscalationPolicy | None = None,
 ) -> Incident:
-    """A person opens an incident by hand."""
+    """A person opens an incident by hand; it follows ``escalation_policy``, else the team's
+    default."""
     incident = Incident.objects.create(
         organization_id=team.organization_id,
         team=team,
@@ -97,11 +101,13 @@ def create_incident(
         urgency=urgency,
         assignees=assignees or [],
         created_by=by,
-        **notifications.escalation_start(team),
+        **escalation.opening_state(
+            team.pk, policy_id=escalation_policy.pk if escalation_policy else None
+        ),
     )
     start_actions(save_actions(incident.actions, actions or [], delete_missing=False))
     record(incident, TimelineKind.CREATED, by=by, message=f"Opened by {by.email}")
-    notifications.notify_opened([incident])
+    TimelineEntry.objects.bulk_create(escalation.opened_now([incident]))
     return incident
 
 
@@ -117,10 +123,16 @@ def update_incident(
     actions: list[dict[str, Any]] | None = None,
     status: str | None = None,
 ) -> Incident:
-    """Edit fields, upsert actions and optionally move the status, each change on the timeline."""
+    """Edit fields, upsert actions, change the escalation policy (``changes["escalation_policy"]``)
+    and optionally move the status, each change on the timeline."""
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if status and incident.is_resolved and status != IncidentStatus.RESOLVED:
         raise TransitionError("a resolved incident stays resolved")
+    policy = changes.get("escalation_policy")
+    if policy is not None and policy.pk != incident.escalation_policy_id:
+        if incident.is_resolved:
+            raise TransitionError("a resolved incident follows no escalation policy any more")
+        escalation.follow_policy(incident, policy, by=by)
     edited = {
         field: {"from": getattr(incident, field), "to": changes[field]}
         for field in EDITABLE_FIELDS
@@ -171,8 +183,7 @@ def _transition(
         moved = Incident.objects.filter(pk=incident.pk, status__in=allowed_from).update(
             status=to,
             updated_at=now,
-            escalation_token=None,
-            next_escalation_at=None,
+            next_escalation_at=None,  # acknowledging pauses escalation, resolving stops it
             **{stamp: now},
         )
         if moved:
@@ -376,7 +387,7 @@ class RuleIncidents:
             event_count=1,
             first_event_at=event.received_at,
             last_event_at=event.received_at,
-            **notifications.escalation_start(ruleset.team),
+            **escalation.opening_state(ruleset.team_id, policy_id=ruleset.escalation_policy_id),
         )
         staged = self._staged
         staged.incidents.append(incident)
@@ -424,12 +435,12 @@ class RuleIncidents:
         self._staged = _Changes()
 
     def flush(self) -> None:
-        """Route the new incidents, then write what the kept applications staged.
+        """Page for the new incidents, then write what the kept applications staged.
 
         Last in the chunk's transaction: what is stamped at writing commits right after.
         """
         opened = [i for i in (*self._opened, *self._kept.incidents) if not i.is_resolved]
-        self._kept.entries += notifications.notify_opened_now(opened)
+        self._kept.entries += escalation.opened_now(opened)
         self._write()
 
     def _write(self) -> None:

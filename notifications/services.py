@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from accounts.models import Team, TeamMember, User
 from incidents.models import AssigneeType, Incident, IncidentStatus, TimelineEntry, TimelineKind
-from incidents.timeline import record
 from notifications import deliveries
 from notifications.models import (
     ChatChannel,
@@ -33,42 +32,11 @@ from schedules.models import Override, Rotation, RotationVersion, ScheduleEntry
 logger = logging.getLogger(__name__)
 
 
-def escalation_start(team: Team) -> dict[str, Any]:
-    """Escalation fields of an incident the team opens: armed if the team asks for it."""
-    delay = team.renotify_after_minutes
-    if not delay:
-        return {}
-    return {
-        "escalation_token": uuid.uuid4(),
-        "next_escalation_at": timezone.now() + timedelta(minutes=delay),
-        "escalation_step": 0,
-    }
-
-
 def notify_opened(incidents: list[Incident]) -> None:
     """Notify the assignees of new incidents after commit: one task for all of them."""
     ids = [str(incident.pk) for incident in incidents]
     if ids:
         transaction.on_commit(partial(_enqueue_opened, ids))
-
-
-def notify_opened_now(incidents: list[Incident]) -> list[TimelineEntry]:
-    """Route incidents opened in the current transaction within it, in a savepoint.
-
-    For code already running in a worker (evaluation): this saves a task, a transaction and
-    reading the incidents again. Returns the timeline entries routing records, for the caller
-    to write with its own. Should routing fail, it leaves nothing behind and the
-    ``notify_opened`` task routes the incidents after commit instead.
-    """
-    if not incidents:
-        return []
-    try:
-        with transaction.atomic():
-            return route_opened(incidents)
-    except Exception:  # noqa: BLE001 - routing must never cost the incidents themselves
-        logger.exception("could not route new incidents in process; handing them to a task")
-        notify_opened(incidents)
-        return []
 
 
 def _enqueue_opened(incident_ids: list[str]) -> None:
@@ -123,7 +91,7 @@ def _chat_channel_ids(team_id: Any) -> list[str]:
     ]
 
 
-class _Routing:
+class Routing:
     """Who to notify for one or many incidents; the "no one on call" timeline entries of every
     incident are collected to be written together."""
 
@@ -155,12 +123,10 @@ class _Routing:
         return _users_of.get(key, partial(_users, *key))
 
     def notify(
-        self, incident: Incident, assignees: list[dict[str, str]] | None, reason: str, step: str
+        self, incident: Incident, assignees: list[dict[str, str]], reason: str, step: str
     ) -> int:
-        """Page each person the incident reaches; its team's on-call if unassigned."""
-        if assignees is None:
-            team = {"type": AssigneeType.TEAM, "id": str(incident.team_id)}
-            assignees = incident.assignees or [team]
+        """Page each person the assignees reach (whom escalation policies page is the
+        ``escalation`` app's)."""
         users = self.recipients(incident, assignees)
         for user in users:
             page_user(incident, user, reason=reason, step_label=step)
@@ -168,13 +134,13 @@ class _Routing:
 
 
 def notify_assignees(
-    incident_id: str, assignees: list[dict[str, str]] | None, reason: str, step: str = ""
+    incident_id: str, assignees: list[dict[str, str]], reason: str, step: str = ""
 ) -> int:
-    """Page the people an incident reaches (its team's on-call if unassigned), once each."""
+    """Page the people the assignees of an incident reach, once each."""
     incident = Incident.objects.filter(pk=incident_id).select_related("team").first()
     if incident is None or incident.is_resolved:
         return 0
-    routing = _Routing()
+    routing = Routing()
     count = routing.notify(incident, assignees, reason, step or reason)
     TimelineEntry.objects.bulk_create(routing.no_one_on_call)
     return count
@@ -182,7 +148,8 @@ def notify_assignees(
 
 @transaction.atomic
 def notify_opened_incidents(incident_ids: list[str]) -> None:
-    """``notify_assignees`` for many new incidents at once (those still unresolved)."""
+    """``notify_assignees`` of their assignees for many new incidents at once (those still
+    unresolved): when paging in process (``escalation.services.opened_now``) failed."""
     TimelineEntry.objects.bulk_create(
         route_opened(
             Incident.objects.filter(pk__in=incident_ids)
@@ -194,11 +161,11 @@ def notify_opened_incidents(incident_ids: list[str]) -> None:
 
 
 def route_opened(incidents: Iterable[Incident]) -> list[TimelineEntry]:
-    """Enqueue the deliveries of new incidents; the timeline entries to write ("no one on
-    call"), unsaved."""
-    routing = _Routing()
+    """Page the assignees of new incidents and tell their teams' chat channels; the timeline
+    entries to write ("no one on call"), unsaved."""
+    routing = Routing()
     for incident in incidents:
-        routing.notify(incident, None, "opened", "opened")
+        routing.notify(incident, incident.assignees, "opened", "opened")
         announce(incident, "opened")
     return routing.no_one_on_call
 
@@ -366,57 +333,3 @@ def announce(incident: Incident, reason: str, note: str = "") -> None:
     team_id = incident.team_id
     for channel_id in _chat_channels_of.get(team_id, partial(_chat_channel_ids, team_id)):
         post_to_chat_channel(incident, channel_id, reason=reason, note=note)
-
-
-def escalate_due(now=None) -> int:
-    """Escalate every incident still triggered past its next escalation time."""
-    from notifications.tasks import escalate
-
-    now = now or timezone.now()
-    due = Incident.objects.filter(
-        status=IncidentStatus.TRIGGERED, next_escalation_at__lte=now, escalation_token__isnull=False
-    ).values_list("pk", "escalation_token")[:1000]
-    for incident_id, token in due:
-        escalate.delay(str(incident_id), str(token))
-    return len(due)
-
-
-def escalate(incident_id: str, token: str) -> bool:
-    """One escalation step, only if the token still stands (acknowledging clears it)."""
-    with transaction.atomic():
-        incident = (
-            Incident.objects.select_for_update(of=("self",))
-            .select_related("team__fallback_team")
-            .filter(pk=incident_id, escalation_token=token, status=IncidentStatus.TRIGGERED)
-            .first()
-        )
-        if incident is None:
-            return False
-        team = incident.team
-        incident.escalation_step += 1
-        more = (
-            team.renotify_after_minutes and incident.escalation_step < settings.ESCALATION_MAX_STEPS
-        )
-        incident.escalation_token = uuid.uuid4() if more else None
-        incident.next_escalation_at = (
-            timezone.now() + timedelta(minutes=team.renotify_after_minutes) if more else None
-        )
-        incident.save(update_fields=["escalation_step", "escalation_token", "next_escalation_at"])
-        targets = incident.assignees or [{"type": AssigneeType.TEAM, "id": str(team.pk)}]
-        if team.fallback_team_id:
-            targets = [*targets, {"type": AssigneeType.TEAM, "id": str(team.fallback_team_id)}]
-        fallback = f" and fallback team {team.fallback_team.name}" if team.fallback_team_id else ""
-        message = (
-            f"Still triggered: escalation step {incident.escalation_step}, re-notifying "
-            f"on-call{fallback}"
-        )
-        record(
-            incident,
-            TimelineKind.ESCALATED,
-            message=message,
-            data={"step": incident.escalation_step},
-        )
-        step = f"escalation step {incident.escalation_step}"
-        notify_assignees(str(incident.pk), targets, "escalated", step)
-        announce(incident, "escalated", f"Escalated (step {incident.escalation_step})")
-    return True

@@ -4,7 +4,7 @@ from notifications import contacts, deliveries, services
 
 
 @shared_task(acks_late=True)
-def notify_assignees(incident_id: str, assignees: list[dict] | None, reason: str) -> int:
+def notify_assignees(incident_id: str, assignees: list[dict], reason: str) -> int:
     return services.notify_assignees(incident_id, assignees, reason)
 
 
@@ -38,13 +38,3 @@ def send_due_deliveries() -> int:
 @shared_task(acks_late=True)
 def send_verification_code(contact_method_id: str, code: str) -> None:
     contacts.send_verification_code(contact_method_id, code)
-
-
-@shared_task(acks_late=True)
-def escalate_due() -> int:
-    return services.escalate_due()
-
-
-@shared_task(acks_late=True)
-def escalate(incident_id: str, token: str) -> bool:
-    return services.escalate(incident_id, token)

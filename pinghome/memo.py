@@ -1,7 +1,7 @@
 """Reads that a storm repeats, kept a short while in each process."""
 
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 
@@ -24,6 +24,26 @@ class ShortLived:
         if cached is None or cached[0] < now:
             cached = self._values[key] = (now + self.seconds, compute())
         return cached[1]
+
+    def get_many(
+        self, keys: Iterable[Hashable], compute: Callable[[list[Hashable]], dict[Hashable, Any]]
+    ) -> dict[Hashable, Any]:
+        """The values of ``keys``; those missing or expired computed together by ``compute``
+        (which returns a value for each key it is given)."""
+        now = time.monotonic()
+        found, missing = {}, []
+        for key in dict.fromkeys(keys):
+            cached = self._values.get(key)
+            if cached is None or cached[0] < now:
+                missing.append(key)
+            else:
+                found[key] = cached[1]
+        if missing:
+            computed = compute(missing)
+            for key in missing:
+                found[key] = computed[key]
+                self._values[key] = (now + self.seconds, computed[key])
+        return found
 
     def clear(self, **signal_kwargs: Any) -> None:
         self._values.clear()

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "statuspages",
     "schedules",
     "notifications",
+    "escalation",
 ]
 
 MIDDLEWARE = [
@@ -223,8 +224,6 @@ EVALUATION_HANDOFF_MS = env_int("EVALUATION_HANDOFF_MS", 100, minimum=1)
 NOTIFY_ALLOW_PRIVATE_ADDRESSES = env_bool("NOTIFY_ALLOW_PRIVATE_ADDRESSES", False)
 # A delivery (page, chat post, message) is attempted this many times, with backoff, at most.
 DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 5, minimum=1)
-# Escalation: how many times a still-triggered incident is re-notified.
-ESCALATION_MAX_STEPS = env_int("ESCALATION_MAX_STEPS", 3, minimum=0)
 
 # Email (console in the embedded default)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -305,6 +304,7 @@ CELERY_TASK_ROUTES = {
     "rulesets.tasks.*": {"queue": "evaluation"},
     "incidents.tasks.*": {"queue": "actions"},
     "notifications.tasks.*": {"queue": "notifications"},
+    "escalation.tasks.*": {"queue": "notifications"},
     "webhooks.tasks.*": {"queue": "default"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -323,7 +323,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(env_int("DELIVERY_SWEEP_INTERVAL_SECONDS", 15, minimum=1)),
     },
     "escalate-due-incidents": {
-        "task": "notifications.tasks.escalate_due",
+        "task": "escalation.tasks.escalate_due",
         "schedule": float(env_int("ESCALATION_INTERVAL_SECONDS", 15, minimum=1)),
     },
 }

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import views as accounts
+from escalation.api import views as escalation
 from incidents.api import views as incidents
 from notifications.api import views as notifications
 from rulesets.api import views as rulesets
@@ -34,6 +35,7 @@ api = [
     path("incident/<str:incident_id>", incidents.IncidentView.as_view()),
     path("incident/<str:incident_id>/actions", incidents.IncidentActionsView.as_view()),
     path("incident/<str:incident_id>/timeline", incidents.IncidentTimelineView.as_view()),
+    path("incident/<str:incident_id>/escalate", incidents.IncidentEscalateView.as_view()),
     path("customer/<str:organization_id>/schedule", schedules.CustomerScheduleView.as_view()),
     path("team/<str:team_id>/schedule", schedules.TeamScheduleView.as_view()),
     path("team/<str:team_id>/oncall", oncall.OnCallView.as_view()),
@@ -66,6 +68,9 @@ api = [
     path("team/<str:team_id>/chat-channel", notifications.TeamChatChannelsView.as_view()),
     path("team/<str:team_id>/chat-channels", notifications.TeamChatChannelsView.as_view()),
     path("chat-channel/<str:chat_channel_id>", notifications.ChatChannelView.as_view()),
+    path("team/<str:team_id>/escalation-policy", escalation.TeamPoliciesView.as_view()),
+    path("team/<str:team_id>/escalation-policies", escalation.TeamPoliciesView.as_view()),
+    path("escalation-policy/<str:policy_id>", escalation.PolicyView.as_view()),
     path("notification-channels", notifications.ChannelListView.as_view()),
     path("notification-channel", notifications.ChannelCreateView.as_view()),
     path("notification-channel/<str:channel_id>", notifications.ChannelView.as_view()),

@@ -43,6 +43,14 @@ class Ruleset(models.Model):
     dedup_key = models.CharField(max_length=500, blank=True)
     incident_name = models.CharField(max_length=500, blank=True)
     enabled = models.BooleanField(default=True)
+    escalation_policy = models.ForeignKey(
+        "escalation.EscalationPolicy",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rulesets",
+        help_text="Followed by its incidents; none: the team's default policy.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(

@@ -26,6 +26,8 @@ def _apply(ruleset: Ruleset, data: dict[str, Any]) -> None:
     webhook_ids = data.pop("webhook_ids", None)
     for field, value in data.items():
         setattr(ruleset, field, value)
+    if ruleset.escalation_policy_id and ruleset.escalation_policy.team_id != ruleset.team_id:
+        ruleset.escalation_policy = None  # its former team's: now its new team's default
     ruleset.updated_at = timezone.now()
     ruleset.save()
     if webhook_ids is not None:

@@ -1,23 +1,19 @@
 from rest_framework import serializers
 
 from accounts.models import ApiToken, Team, TeamMember, TokenScope
+from escalation.models import EscalationPolicy
 from pinghome.fields import StrictCharField
 from schedules.recurrence import parse_time_zone
 
 
 class TeamSerializer(serializers.ModelSerializer):
-    fallback_team_id = serializers.UUIDField(read_only=True, allow_null=True)
+    escalation_policy_id = serializers.UUIDField(
+        read_only=True, allow_null=True, help_text="Extension: the team's default policy."
+    )
 
     class Meta:
         model = Team
-        fields = [
-            "id",
-            "name",
-            "time_zone",
-            "renotify_after_minutes",
-            "fallback_team_id",
-            "created_at",
-        ]
+        fields = ["id", "name", "time_zone", "escalation_policy_id", "created_at"]
         read_only_fields = fields
 
 
@@ -25,15 +21,10 @@ class TeamSettingsSerializer(serializers.Serializer):
     """Extension: the on-call settings of a team (omitted fields keep their value)."""
 
     time_zone = StrictCharField(required=False, max_length=64, help_text="IANA name")
-    renotify_after_minutes = serializers.IntegerField(
+    escalation_policy_id = serializers.UUIDField(
         required=False,
-        allow_null=True,
-        min_value=1,
-        max_value=10080,
-        help_text="Re-notify on call while an incident stays triggered; null: never.",
-    )
-    fallback_team_id = serializers.UUIDField(
-        required=False, allow_null=True, help_text="Also notified when an incident escalates."
+        help_text="The default escalation policy: one of the team's, followed by its incidents "
+        "that name no other.",
     )
 
     def validate_time_zone(self, value):
@@ -43,16 +34,11 @@ class TeamSettingsSerializer(serializers.Serializer):
             raise serializers.ValidationError(f"unknown time zone {value[:64]!r}") from None
         return value
 
-    def validate_fallback_team_id(self, value):
-        if value is None:
-            return None
-        team = self.context["team"]
-        fallback = Team.objects.filter(organization_id=team.organization_id, pk=value).first()
-        if fallback is None:
-            raise serializers.ValidationError("no such team in your organization")
-        if fallback.pk == team.pk:
-            raise serializers.ValidationError("a team cannot be its own fallback")
-        return fallback
+    def validate_escalation_policy_id(self, value):
+        policy = EscalationPolicy.objects.filter(team=self.context["team"], pk=value).first()
+        if policy is None:
+            raise serializers.ValidationError("no such escalation policy in this team")
+        return policy
 
 
 class TeamMemberSerializer(serializers.ModelSerializer):

@@ -14,6 +14,7 @@ from accounts.api.serializers import (
     TokenWriteSerializer,
 )
 from accounts.models import Team
+from escalation.services import with_default_policy
 from pinghome.api import OrganizationAPIView, keyset_page, ok, parse_uuid
 from pinghome.openapi import ERRORS, KEYSET_PARAMETERS, MESSAGE
 
@@ -38,7 +39,8 @@ class TeamListView(OrganizationAPIView):
         responses={200: TeamSerializer(many=True), **ERRORS},
     )
     def get(self, request):
-        return Response(TeamSerializer(self.organization.teams.all(), many=True).data)
+        teams = with_default_policy(self.organization.teams.all())
+        return Response(TeamSerializer(teams, many=True).data)
 
 
 class TeamMemberListView(OrganizationAPIView):
@@ -55,11 +57,12 @@ class TeamMemberListView(OrganizationAPIView):
 class TeamView(OrganizationAPIView):
     @extend_schema(summary="One team (extension)", responses={200: TeamSerializer, **ERRORS})
     def get(self, request, team_id):
-        return Response(TeamSerializer(self.get_in_organization(Team.objects, team_id)).data)
+        team = self.get_in_organization(with_default_policy(Team.objects), team_id)
+        return Response(TeamSerializer(team).data)
 
     @extend_schema(
         summary="Change a team's on-call settings (extension)",
-        description="Organization admins only. Omitted fields keep their value.",
+        description="The team's managers and organization admins. Omitted fields keep their value.",
         request=TeamSettingsSerializer,
         responses={200: MESSAGE, **ERRORS},
     )

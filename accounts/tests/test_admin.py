@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import ApiToken, Organization, Team, TeamMember, User, hash_token
+from escalation.models import EscalationPolicy, EscalationStep, PagedUser
 from incidents.models import IncidentEvent, TimelineEntry
 from incidents.tests.builders import make_incident_action, open_incident
 from notifications.models import ChatChannel, ContactMethod, Delivery, NotificationRule
@@ -31,6 +32,7 @@ APPS = (
     "statuspages",
     "schedules",
     "notifications",
+    "escalation",
 )
 
 
@@ -130,6 +132,9 @@ def populate(persona) -> dict:
             target=user.email,
             reason="opened",
         ),
+        EscalationPolicy: EscalationPolicy.objects.get(team=team),
+        EscalationStep: EscalationStep.objects.get(policy__team=team),
+        PagedUser: PagedUser.objects.create(incident=incident, cycle=1, step=1, user=user),
     }
 
 
@@ -178,24 +183,6 @@ def test_a_staff_user_without_an_organization_sees_nothing(owner):
     response = client.get(changelist_url(Team))
     assert response.status_code == 200
     assert change_url(owner.team) not in response.content.decode()
-
-
-def test_a_staff_user_cannot_give_another_organizations_team_as_fallback(owner, outsider):
-    client = staff_client(owner.user)
-    response = client.post(
-        reverse("admin:accounts_team_add"),
-        {
-            "organization": owner.organization.pk,
-            "name": "Night shift",
-            "time_zone": "UTC",
-            "fallback_team": outsider.team.pk,
-            "members-TOTAL_FORMS": "0",
-            "members-INITIAL_FORMS": "0",
-        },
-    )
-    assert response.status_code == 200
-    assert "fallback_team" in response.context["adminform"].form.errors
-    assert not Team.objects.filter(name="Night shift").exists()
 
 
 def test_a_staff_user_cannot_create_in_another_organization(owner, outsider):

@@ -1,37 +1,50 @@
-"""PUT /v1/team/{id}: time zone, re-notify delay and fallback team (extension)."""
+"""PUT /v1/team/{id}: time zone and default escalation policy (extension)."""
 
 import pytest
 
-from pinghome.testing import make_persona
+from accounts.models import Team
+from audit.models import AuditRecord
+from escalation.models import EscalationPolicy
 
 pytestmark = pytest.mark.django_db
 
 
-def test_an_admin_sets_escalation_and_reads_it_back(owner):
-    fallback = make_persona("Acme", "DBA", "dba@acme.test")
-    response = owner.api.put(
+def another_policy(persona, name="Lead after 10 min") -> str:
+    response = persona.api.post(
+        f"/v1/team/{persona.team.id}/escalation-policy",
+        {"name": name, "steps": [{"delay_minutes": 0, "targets": []}]},
+    )
+    assert response.status_code == 201, response.json()
+    return response.json()["id"]
+
+
+def test_a_team_reads_its_time_zone_and_default_policy(owner):
+    default = EscalationPolicy.objects.get(team=owner.team, is_team_default=True)
+    team = owner.api.get(f"/v1/team/{owner.team.id}").json()
+    assert (team["time_zone"], team["escalation_policy_id"]) == ("UTC", str(default.id))
+    assert default.name == "On-call now", "every new team pages its on-call at once"
+
+
+def test_a_manager_sets_the_time_zone_and_default_policy_and_reads_them_back(owner, manager):
+    policy_id = another_policy(owner)
+    response = manager.api.put(
         f"/v1/team/{owner.team.id}",
-        {
-            "time_zone": "Europe/Berlin",
-            "renotify_after_minutes": 15,
-            "fallback_team_id": str(fallback.team.id),
-        },
+        {"time_zone": "Europe/Berlin", "escalation_policy_id": policy_id},
     )
     assert response.status_code == 200
     team = owner.api.get(f"/v1/team/{owner.team.id}").json()
-    assert (team["time_zone"], team["renotify_after_minutes"], team["fallback_team_id"]) == (
-        "Europe/Berlin",
-        15,
-        str(fallback.team.id),
-    )
+    assert (team["time_zone"], team["escalation_policy_id"]) == ("Europe/Berlin", policy_id)
+    assert EscalationPolicy.objects.filter(team=owner.team, is_team_default=True).count() == 1
+    changes = AuditRecord.objects.filter(object_type="escalationpolicy", action="updated")
+    assert sorted(record.after["is_team_default"] for record in changes) == [False, True]
 
 
-def test_omitted_fields_keep_their_value_and_null_clears(owner):
-    owner.api.put(f"/v1/team/{owner.team.id}", {"renotify_after_minutes": 15})
+def test_omitted_fields_keep_their_value(owner):
+    policy_id = another_policy(owner)
+    owner.api.put(f"/v1/team/{owner.team.id}", {"escalation_policy_id": policy_id})
     owner.api.put(f"/v1/team/{owner.team.id}", {"time_zone": "Asia/Kolkata"})
-    assert owner.api.get(f"/v1/team/{owner.team.id}").json()["renotify_after_minutes"] == 15
-    owner.api.put(f"/v1/team/{owner.team.id}", {"renotify_after_minutes": None})
-    assert owner.api.get(f"/v1/team/{owner.team.id}").json()["renotify_after_minutes"] is None
+    team = owner.api.get(f"/v1/team/{owner.team.id}").json()
+    assert (team["time_zone"], team["escalation_policy_id"]) == ("Asia/Kolkata", policy_id)
 
 
 @pytest.mark.parametrize(
@@ -39,9 +52,8 @@ def test_omitted_fields_keep_their_value_and_null_clears(owner):
     [
         ({"time_zone": "Mars/Base"}, "time_zone"),
         ({"time_zone": 5}, "time_zone"),
-        ({"renotify_after_minutes": 0}, "renotify_after_minutes"),
-        ({"renotify_after_minutes": "ten"}, "renotify_after_minutes"),
-        ({"fallback_team_id": "nope"}, "fallback_team_id"),
+        ({"escalation_policy_id": "nope"}, "escalation_policy_id"),
+        ({"escalation_policy_id": None}, "escalation_policy_id"),
     ],
 )
 def test_bad_settings_are_422_naming_the_field(owner, body, field):
@@ -50,15 +62,19 @@ def test_bad_settings_are_422_naming_the_field(owner, body, field):
     assert field in response.json()["errors"]
 
 
-def test_a_team_cannot_fall_back_to_itself_or_another_orgs_team(owner, outsider):
-    for team_id in (owner.team.id, outsider.team.id):
-        response = owner.api.put(f"/v1/team/{owner.team.id}", {"fallback_team_id": str(team_id)})
+def test_the_default_policy_is_one_of_the_teams_own(owner, outsider):
+    dev = Team.objects.create(organization=owner.organization, name="Dev")
+    for team in (dev, outsider.team):
+        policy_id = EscalationPolicy.objects.get(team=team).id
+        response = owner.api.put(
+            f"/v1/team/{owner.team.id}", {"escalation_policy_id": str(policy_id)}
+        )
         assert response.status_code == 422
-        assert "fallback_team_id" in response.json()["errors"]
+        assert "escalation_policy_id" in response.json()["errors"]
 
 
-def test_plain_members_cannot_change_team_settings(owner, teammate):
-    response = teammate.api.put(f"/v1/team/{owner.team.id}", {"renotify_after_minutes": 5})
+def test_responders_cannot_change_team_settings(owner, teammate):
+    response = teammate.api.put(f"/v1/team/{owner.team.id}", {"time_zone": "Europe/Paris"})
     assert response.status_code == 403
 
 

@@ -3,6 +3,7 @@
 import pytest
 
 from accounts.models import Team, TeamMember, User
+from escalation.models import EscalationPolicy
 from pinghome.testing import make_persona
 
 pytestmark = pytest.mark.django_db
@@ -45,20 +46,22 @@ def test_teams_of_the_organization_are_listed_by_name(owner):
     assert response.status_code == 200
     dev = Team.objects.get(organization=owner.organization, name="Dev")
     owner.team.refresh_from_db()
-    no_escalation = {"renotify_after_minutes": None, "fallback_team_id": None}
+    policies = dict(
+        EscalationPolicy.objects.filter(is_team_default=True).values_list("team_id", "pk")
+    )
     assert response.json() == [
         {
             "id": str(dev.id),
             "name": "Dev",
             "time_zone": "UTC",
-            **no_escalation,
+            "escalation_policy_id": str(policies[dev.id]),
             "created_at": iso(dev.created_at),
         },
         {
             "id": str(owner.team.id),
             "name": "Ops",
             "time_zone": "Europe/Paris",
-            **no_escalation,
+            "escalation_policy_id": str(policies[owner.team.id]),
             "created_at": iso(owner.team.created_at),
         },
     ]

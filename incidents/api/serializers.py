@@ -7,6 +7,7 @@ from incidents.actions import REGISTRY, action_type
 from incidents.assignees import check_assignees
 from incidents.models import (
     AssigneeType,
+    EscalationState,
     Incident,
     IncidentAction,
     IncidentStatus,
@@ -114,12 +115,34 @@ class ActionsField(serializers.ListField):
         return actions
 
 
+class EscalationPolicyIdField(serializers.UUIDField):
+    """An escalation policy of ``context["team"]`` (the incidents' team), given by id."""
+
+    def to_internal_value(self, data):
+        from escalation.models import EscalationPolicy
+
+        policy = EscalationPolicy.objects.filter(
+            team=self.context["team"], pk=super().to_internal_value(data)
+        ).first()
+        if policy is None:
+            raise serializers.ValidationError(
+                f"no such escalation policy in team {self.context['team'].name}"
+            )
+        return policy
+
+
 class IncidentWriteSerializer(serializers.Serializer):
     name = StrictCharField(max_length=500)
     description = StrictCharField(allow_blank=True, max_length=20000)
     urgency = serializers.ChoiceField(choices=Urgency.choices)
     assignees = AssigneesField(required=False)
     actions = ActionsField(required=False)
+    escalation_policy_id = EscalationPolicyIdField(
+        required=False,
+        source="escalation_policy",
+        help_text="Extension: the escalation policy it follows, one of its team's (default: "
+        "its ruleset's, else the team's default). Changing it restarts the chain at step 1.",
+    )
 
 
 class IncidentUpdateSerializer(IncidentWriteSerializer):
@@ -130,9 +153,34 @@ class IncidentUpdateSerializer(IncidentWriteSerializer):
     )
 
 
+class IncidentEscalationSerializer(serializers.Serializer):
+    policy_id = serializers.UUIDField(source="escalation_policy_id", allow_null=True)
+    state = serializers.ChoiceField(
+        source="escalation_state",
+        choices=EscalationState.choices,
+        help_text="running: a next step is due; paused: acknowledged; finished: every step "
+        "ran; stopped: resolved; none: no policy.",
+    )
+    cycle = serializers.IntegerField(
+        source="escalation_cycle",
+        help_text="Passes through the chain so far (each repeat and each restart is one more).",
+    )
+    step = serializers.IntegerField(
+        source="escalation_step", help_text="The last step run in this cycle (0: none yet)."
+    )
+    repeats_left = serializers.IntegerField(source="escalation_repeats_left")
+    next_step_at = serializers.DateTimeField(
+        source="next_escalation_at", allow_null=True, help_text="When the next step is due."
+    )
+
+
 class IncidentSerializer(serializers.ModelSerializer):
     team_id = serializers.UUIDField(read_only=True)
     ruleset_id = serializers.UUIDField(read_only=True, allow_null=True)
+    escalation_policy_id = serializers.UUIDField(read_only=True, allow_null=True)
+    escalation = IncidentEscalationSerializer(
+        source="*", read_only=True, help_text="Extension: where the escalation chain is."
+    )
 
     class Meta:
         model = Incident
@@ -153,6 +201,8 @@ class IncidentSerializer(serializers.ModelSerializer):
             "updated_at",
             "acknowledged_at",
             "resolved_at",
+            "escalation_policy_id",
+            "escalation",
         ]
         read_only_fields = fields
 

@@ -4,6 +4,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts.models import Team
+from escalation import services as escalation
 from incidents import services
 from incidents.api.serializers import (
     IncidentActionSerializer,
@@ -22,7 +23,7 @@ from pinghome.api import (
     keyset_page,
     ok,
 )
-from pinghome.openapi import CREATED, ERRORS, KEYSET_PARAMETERS, MESSAGE
+from pinghome.openapi import CONFLICT, CREATED, ERRORS, KEYSET_PARAMETERS, MESSAGE
 
 
 class TeamIncidentsView(OrganizationAPIView):
@@ -59,7 +60,7 @@ class TeamIncidentCreateView(OrganizationAPIView):
     def post(self, request, team_id):
         team = self.get_in_organization(Team.objects, team_id)
         body = IncidentWriteSerializer(
-            data=request.data, context={"organization": team.organization}
+            data=request.data, context={"organization": team.organization, "team": team}
         )
         body.is_valid(raise_exception=True)
         incident = services.create_incident(team, by=request.user, **body.validated_data)
@@ -79,15 +80,16 @@ class IncidentView(OrganizationAPIView):
         description=(
             "Edits name, description, urgency and assignees; `actions` are upserted by `id` "
             "(empty id: a new action). Extension: `status` acknowledges or resolves; a resolved "
-            "incident answers 409 to any other status."
+            "incident answers 409 to any other status. Extension: `escalation_policy_id` "
+            "(one of its team's) restarts its escalation from step 1 with that policy."
         ),
         request=IncidentUpdateSerializer,
         responses={200: MESSAGE, **ERRORS},
     )
     def put(self, request, incident_id):
-        incident = self.get_in_organization(Incident.objects, incident_id)
+        incident = self.get_in_organization(Incident.objects.select_related("team"), incident_id)
         body = IncidentUpdateSerializer(
-            data=request.data, context={"organization": self.organization}
+            data=request.data, context={"organization": self.organization, "team": incident.team}
         )
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
@@ -99,6 +101,23 @@ class IncidentView(OrganizationAPIView):
         except services.TransitionError as exc:
             raise Conflict(str(exc)) from None
         return ok("Incident updated.")
+
+
+class IncidentEscalateView(OrganizationAPIView):
+    @extend_schema(
+        summary="Run the next escalation step now (extension)",
+        description="Pages the targets of the incident's next step at once; the one after is "
+        "due its delay later. 409 when the incident is not triggered or no step is left.",
+        request=None,
+        responses={200: MESSAGE, **ERRORS, **CONFLICT},
+    )
+    def post(self, request, incident_id):
+        incident = self.get_in_organization(Incident.objects, incident_id)
+        try:
+            escalation.escalate_now(incident, by=request.user)
+        except escalation.CannotEscalate as exc:
+            raise Conflict(str(exc)) from None
+        return ok("Escalated.")
 
 
 class IncidentActionsView(OrganizationAPIView):

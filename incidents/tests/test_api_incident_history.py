@@ -131,13 +131,14 @@ def test_timeline_lists_every_change_oldest_first_with_its_actor(owner, teammate
     body = response.json()
     assert [(e["kind"], e["actor"]) for e in body] == [
         ("created", "owner@acme.test"),
+        ("escalated", "system"),  # step 1 of the team's default policy, when it opened
         ("edited", "owner@acme.test"),
         ("acknowledged", "mate@acme.test"),
         ("resolved", "ruleset:CPU"),
     ]
     assert set(body[0]) == {"id", "created_at", "kind", "actor", "message", "data"}
     assert body[0]["message"] == "Opened by owner@acme.test"
-    assert body[1]["data"] == {"name": {"from": "Checkout", "to": "Checkout EU"}}
+    assert body[2]["data"] == {"name": {"from": "Checkout", "to": "Checkout EU"}}
     times = [parse_datetime(e["created_at"]) for e in body]
     assert times == sorted(times)
     assert body[0]["created_at"].endswith("Z")
@@ -146,7 +147,8 @@ def test_timeline_lists_every_change_oldest_first_with_its_actor(owner, teammate
 def test_timeline_shows_only_the_incidents_own_entries(owner):
     incident = open_incident(owner.team, owner.user, name="Mine")
     open_incident(owner.team, owner.user, name="Other")
-    assert [e["kind"] for e in owner.api.get(timeline_path(incident)).json()] == ["created"]
+    kinds = [e["kind"] for e in owner.api.get(timeline_path(incident)).json()]
+    assert kinds == ["created", "escalated"]
 
 
 def test_timeline_orders_entries_by_time_not_by_insertion(owner):
@@ -161,7 +163,8 @@ def test_timeline_orders_entries_by_time_not_by_insertion(owner):
 
 def test_a_plain_member_reads_an_incidents_timeline(owner, teammate):
     incident = open_incident(owner.team, owner.user)
-    assert [e["kind"] for e in teammate.api.get(timeline_path(incident)).json()] == ["created"]
+    kinds = [e["kind"] for e in teammate.api.get(timeline_path(incident)).json()]
+    assert kinds == ["created", "escalated"]
 
 
 def test_timeline_runs_a_bounded_number_of_queries(owner, django_assert_max_num_queries):

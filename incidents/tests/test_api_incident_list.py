@@ -36,6 +36,8 @@ INCIDENT_FIELDS = {
     "updated_at",
     "acknowledged_at",
     "resolved_at",
+    "escalation_policy_id",
+    "escalation",
 }
 
 

@@ -89,7 +89,7 @@ def test_create_answers_201_and_opens_a_triggered_incident(owner, teammate):
 
 def test_create_records_who_opened_the_incident_on_its_timeline(owner):
     incident_id = owner.api.post(create_path(owner.team), incident_body()).json()["id"]
-    [entry] = TimelineEntry.objects.filter(incident_id=incident_id)
+    [entry] = TimelineEntry.objects.filter(incident_id=incident_id, kind="created")
     assert (entry.kind, entry.actor, entry.actor_user) == ("created", "owner@acme.test", owner.user)
 
 

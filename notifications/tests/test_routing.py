@@ -6,14 +6,12 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import connection
 from django.db.models import F
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from incidents.models import Incident
-from notifications import services
 from notifications.models import Delivery
 from notifications.tasks import send_due_deliveries
 from pinghome.testing import make_persona
@@ -193,57 +191,11 @@ def test_evaluating_many_new_incidents_routes_them_with_the_queries_of_two(
 
     assert counts[1] == counts[2]
     assert len(mailoutbox) == (15 if on_call else 0)
-    gaps = [timeline(owner, incident_id, "no-one-on-call") for incident_id in opened]
-    assert [len(entries) for entries in gaps] == [0 if on_call else 1] * 15
-
-
-def test_a_rule_incident_is_still_notified_when_routing_in_process_fails(
-    owner, teammate, mailoutbox, monkeypatch, caplog
-):
-    on_call_always(owner, teammate.member)
-    webhook = create_webhook(owner)
-    create_ruleset(owner)
-    route = services.route_opened
-    calls = []
-
-    def fail_first(incidents):
-        calls.append([incident.pk for incident in incidents])
-        if len(calls) == 1:
-            route(incidents)  # what it wrote is rolled back with its savepoint
-            raise OperationalError("connection lost")
-        return route(incidents)
-
-    monkeypatch.setattr(services, "route_opened", fail_first)
-    send(webhook, {"anything": True})
-
-    assert len(calls) == 2  # in the evaluation's transaction, then the task
-    assert [m.to for m in mailoutbox] == [["mate@acme.test"]]
-    assert "handing them to a task" in caplog.text
-    [incident] = Incident.objects.all()
-    assert incident.event_count == 1
-
-
-def test_a_team_with_no_one_on_call_is_recorded_once_when_routing_in_process_fails(
-    owner, monkeypatch
-):
-    webhook = create_webhook(owner)
-    create_ruleset(owner)
-    route = services.route_opened
-    calls = []
-
-    def fail_first(incidents):
-        calls.append(1)
-        entries = route(incidents)
-        if len(calls) == 1:
-            raise RuntimeError("routing bug")
-        return entries
-
-    monkeypatch.setattr(services, "route_opened", fail_first)
-    send(webhook, {"anything": True})
-
-    [incident] = Incident.objects.all()
-    assert len(calls) == 2
-    assert incident.timeline.filter(kind="no-one-on-call").count() == 1
+    steps = [timeline(owner, incident_id, "escalated") for incident_id in opened]
+    nobody = [] if on_call else [str(owner.team.id)]
+    assert [[e["data"]["no_one_on_call_team_ids"] for e in entries] for entries in steps] == [
+        [nobody]
+    ] * 15
 
 
 def test_new_assignees_are_notified_when_assignees_change(owner, teammate, mailoutbox):

@@ -203,6 +203,7 @@ def incident_body(ctx: dict) -> dict:
         "urgency": "high",
         "assignees": [{"type": "team_member", "id": ctx["member_id"]}],
         "actions": actions(ctx),
+        "escalation_policy_id": ctx["policy_id"],
     }
 
 
@@ -217,6 +218,18 @@ def schedule_body(ctx: dict) -> dict:
         "start_time": "00:00:00",
         "end_time": "23:59:59",
         "time_zone": "Europe/Paris",
+    }
+
+
+def policy_body(ctx: dict) -> dict:
+    on_call = {"type": "oncall", "id": ctx["team_id"]}
+    return {
+        "name": "Lead after 10 minutes",
+        "repeat": 2,
+        "steps": [
+            {"delay_minutes": 0, "targets": [on_call]},
+            {"delay_minutes": 10, "targets": [{"type": "user", "id": ctx["user_id"]}, on_call]},
+        ],
     }
 
 
@@ -246,7 +259,7 @@ ROUTES = [
     Route(
         "PUT",
         "/v1/team/{team_id}",
-        lambda ctx: {"time_zone": "Europe/Berlin", "renotify_after_minutes": 15},
+        lambda ctx: {"time_zone": "Europe/Berlin", "escalation_policy_id": ctx["policy_id"]},
     ),
     Route(
         "POST",
@@ -262,6 +275,8 @@ ROUTES = [
         "/v1/team/{team_id}/calendar-feed",
         lambda ctx: {"team_member_id": ctx["member_id"]},
     ),
+    Route("POST", "/v1/team/{team_id}/escalation-policy", lambda ctx: policy_body(ctx)),
+    Route("PUT", "/v1/escalation-policy/{policy_id}", lambda ctx: policy_body(ctx)),
     Route(
         "POST",
         "/v1/notification-channel",
@@ -310,7 +325,14 @@ def ctx(owner) -> dict:
         assert response.status_code == 201, (path, response.json())
         return response.json()
 
-    ctx = {"team_id": str(owner.team.id), "member_id": str(owner.member.id)}
+    ctx = {
+        "team_id": str(owner.team.id),
+        "member_id": str(owner.member.id),
+        "user_id": str(owner.user.id),
+    }
+    ctx["policy_id"] = create(f"/v1/team/{ctx['team_id']}/escalation-policy", policy_body(ctx))[
+        "id"
+    ]
     ctx["webhook_id"] = create("/v1/webhook", {"name": "Alarms"})["id"]
     ctx["status_page_id"] = create("/v1/status-page", {"name": "Public"})["id"]
     ctx["component_id"] = create(

@@ -1,11 +1,11 @@
 """pinghome.rows on PostgreSQL: what ``insert_each`` stores (through COPY) and what it raises."""
 
-import uuid
 from datetime import UTC, datetime
 
 import pytest
 from django.db import DatabaseError, IntegrityError, transaction
 
+from escalation.models import EscalationPolicy
 from incidents.models import Incident, IncidentEvent, IncidentStatus, TimelineEntry, TimelineKind
 from pinghome.rows import insert_each
 from webhooks.models import WebhookEvent
@@ -86,9 +86,11 @@ def test_every_field_reads_back_as_written_whether_copied_as_is_or_converted(own
         last_event_at=datetime(2026, 3, 1, 12, 30),  # naive: UTC, as Django makes it aware
         acknowledged_at=at,
         created_by=owner.user,
-        escalation_token=uuid.uuid4(),
-        next_escalation_at=at,
+        escalation_policy_id=EscalationPolicy.objects.get(team=owner.team).pk,
+        escalation_cycle=2,
         escalation_step=3,
+        escalation_repeats_left=1,
+        next_escalation_at=at,
     )
     entry = TimelineEntry(
         incident_id=incident.pk, kind=TimelineKind.CREATED, actor_user=owner.user, actor="x"

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from accounts.models import Team
+from escalation.models import EscalationPolicy
 from incidents.api.serializers import ActionsField, AssigneesField
 from incidents.models import Urgency
 from pinghome.fields import StrictBooleanField, StrictCharField
@@ -67,6 +68,12 @@ class RulesetWriteSerializer(serializers.Serializer):
         max_length=500,
         help_text="Extension: incident name template with {{ key.path }} placeholders.",
     )
+    escalation_policy_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="Extension: the escalation policy its incidents follow, one of its team's; "
+        "null: the team's default.",
+    )
 
     def validate_team_id(self, value):
         team = Team.objects.filter(organization=self.context["organization"], pk=value).first()
@@ -95,6 +102,18 @@ class RulesetWriteSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         attrs["team"] = attrs.pop("team_id")
+        if "escalation_policy_id" in attrs:
+            policy_id = attrs.pop("escalation_policy_id")
+            policy = (
+                EscalationPolicy.objects.filter(team=attrs["team"], pk=policy_id).first()
+                if policy_id
+                else None
+            )
+            if policy_id and policy is None:
+                raise serializers.ValidationError(
+                    {"escalation_policy_id": [f"no such escalation policy in team {attrs['team']}"]}
+                )
+            attrs["escalation_policy"] = policy
         return attrs
 
 
@@ -111,6 +130,7 @@ class RulesetActionSerializer(serializers.ModelSerializer):
 
 class RulesetSerializer(serializers.ModelSerializer):
     team_id = serializers.UUIDField(read_only=True)
+    escalation_policy_id = serializers.UUIDField(read_only=True, allow_null=True)
     webhook_ids = serializers.SerializerMethodField()
 
     class Meta:
@@ -130,6 +150,7 @@ class RulesetSerializer(serializers.ModelSerializer):
             "resolve_conditions",
             "enabled",
             "incident_name",
+            "escalation_policy_id",
             "created_at",
             "updated_at",
         ]

@@ -41,6 +41,7 @@ RULESET_FIELDS = {
     "resolve_conditions",
     "enabled",
     "incident_name",
+    "escalation_policy_id",
     "created_at",
     "updated_at",
 }

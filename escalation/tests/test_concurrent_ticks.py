@@ -1,0 +1,65 @@
+"""Two beat processes ticking at once page each person once per step."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from escalation import services
+from escalation.models import PagedUser
+from escalation.tests.builders import create_policy
+from incidents import services as incidents
+from incidents.models import TimelineEntry
+from notifications import services as notifications
+from notifications.tests.test_routing import on_call_always
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_two_concurrent_ticks_notify_each_person_once(owner, teammate, clock, monkeypatch):
+    on_call_always(owner, teammate.member)
+    policy_id = create_policy(owner, (0, []), (1, [("oncall", owner.team.id)]))
+    policy = services.EscalationPolicy.objects.get(pk=policy_id)
+    opened = [
+        incidents.create_incident(
+            owner.team,
+            by=owner.user,
+            name=f"Disk {n}",
+            description="",
+            urgency="high",
+            escalation_policy=policy,
+        ).pk
+        for n in range(30)
+    ]
+    pages, lock = [], threading.Lock()
+
+    def page_user(incident, user, *, reason, step_label):
+        with lock:
+            pages.append((incident.pk, user.pk, step_label))
+
+    monkeypatch.setattr(notifications, "page_user", page_user)
+    monkeypatch.setattr(services, "BATCH_SIZE", 4)  # the ticks interleave their batches
+    clock.advance(minutes=1)
+    start, ran, errors = threading.Barrier(2), [], []
+
+    def beat():
+        try:
+            start.wait()
+            ran.append(services.escalate_due())
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=beat) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sum(ran) == 30, ran
+    assert sorted(pages) == sorted((pk, teammate.user.pk, "step 2 of Chain") for pk in opened)
+    assert PagedUser.objects.filter(step=2).count() == 30
+    steps = TimelineEntry.objects.filter(kind="escalated", data__step=2)
+    assert sorted(steps.values_list("incident_id", flat=True)) == sorted(opened)
