@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import astuple, dataclass, field, replace
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -198,6 +199,10 @@ def _load_plans(policy_ids: list[Any]) -> dict[Any, chain.Plan | None]:
     return plans
 
 
+def _load_plan(policy_id: Any) -> chain.Plan | None:
+    return _load_plans([policy_id])[policy_id]
+
+
 def plans_of(policy_ids) -> dict[Any, chain.Plan | None]:
     return _plans.get_many([pk for pk in policy_ids if pk is not None], _load_plans)
 
@@ -238,16 +243,24 @@ def _set_state(incident: Incident, state: chain.State) -> None:
     )
 
 
-def opening_state(team_id: Any, *, policy_id: Any = None, at=None) -> dict[str, Any]:
+def opening_state(team_id: Any, *, policy_id: Any = None) -> dict[str, Any]:
     """Escalation fields of an incident opening now: the policy it follows (``policy_id``, its
-    own or its ruleset's, else the team's default) with step 1 due after its delay."""
+    own or its ruleset's, else the team's default) with step 1 due after its delay.
+
+    For each incident evaluation opens: two lookups in per-process caches.
+    """
     policy_id = policy_id or default_policy_id(team_id)
-    plan = plans_of([policy_id]).get(policy_id)
+    plan = _plans.get(policy_id, partial(_load_plan, policy_id)) if policy_id else None
     if plan is None:
         return {"escalation_policy_id": None}
-    state = chain.start(plan, at or timezone.now())
-    values = (state.cycle, state.step, state.repeats_left, state.next_at)
-    return {"escalation_policy_id": policy_id, **dict(zip(STATE_FIELDS, values, strict=True))}
+    state = chain.start(plan, timezone.now())
+    return {
+        "escalation_policy_id": policy_id,
+        "escalation_cycle": state.cycle,
+        "escalation_step": state.step,
+        "escalation_repeats_left": state.repeats_left,
+        "next_escalation_at": state.next_at,
+    }
 
 
 # --- running steps -----------------------------------------------------------------------------
@@ -257,13 +270,17 @@ Due = tuple[Incident, chain.Plan, tuple[int, int, int]]  # the step to run: (cyc
 
 @dataclass
 class _Pages:
-    """Pages and chat posts, sent once the transaction that decided them commits."""
+    """What steps decided to send, sent once the transaction that decided it commits: pages
+    (``[incident, user, reason, step label]``), chat posts of ``channel`` targets
+    (``[incident, channel id, reason, step label]``) and what the incidents' teams' chat
+    channels are told (``[incident, reason, note]``)."""
 
-    users: list[tuple[Incident, User, str, str]] = field(default_factory=list)
-    channels: list[tuple[Incident, str, str]] = field(default_factory=list)
+    users: list[list[Any]] = field(default_factory=list)
+    channels: list[list[Any]] = field(default_factory=list)
+    announcements: list[list[Any]] = field(default_factory=list)
 
     def send_after_commit(self) -> None:
-        if self.users or self.channels:
+        if self.users or self.channels or self.announcements:
             transaction.on_commit(self.send)
 
     def hand_over_after_commit(self) -> None:
@@ -271,12 +288,13 @@ class _Pages:
         not one per page."""
         from escalation.tasks import send_pages as send_pages_task
 
-        if self.users or self.channels:
-            enqueue_on_commit(
-                send_pages_task,
-                [[str(i.pk), str(u.pk), reason, label] for i, u, reason, label in self.users],
-                [[str(i.pk), str(channel), reason] for i, channel, reason in self.channels],
-            )
+        if self.users or self.channels or self.announcements:
+            ids = [self._ids(rows) for rows in (self.users, self.channels, self.announcements)]
+            enqueue_on_commit(send_pages_task, *ids)
+
+    @staticmethod
+    def _ids(rows: list[list[Any]]) -> list[list[str]]:
+        return [[str(getattr(value, "pk", value)) for value in row] for row in rows]
 
     def send(self) -> None:
         for incident, user, reason, label in self.users:
@@ -284,30 +302,38 @@ class _Pages:
                 notifications.page_user(incident, user, reason=reason, step_label=label)
             except Exception:  # noqa: BLE001 - one page failing must not hold the others back
                 logger.exception("could not page %s about incident %s", user.pk, incident.pk)
-        for incident, channel_id, reason in self.channels:
+        for incident, channel_id, reason, label in self.channels:
             try:
-                notifications.post_to_chat_channel(incident, channel_id, reason=reason)
+                notifications.post_to_chat_channel(
+                    incident, channel_id, reason=reason, step_label=label
+                )
             except Exception:  # noqa: BLE001
                 logger.exception("could not post incident %s to %s", incident.pk, channel_id)
+        for incident, reason, note in self.announcements:
+            try:
+                notifications.announce(incident, reason, note)
+            except Exception:  # noqa: BLE001
+                logger.exception("could not announce incident %s", incident.pk)
 
 
-def send_pages(users: list[list[str]], channels: list[list[str]]) -> None:
-    """Page ``[incident id, user id, reason, step label]`` and post ``[incident id, channel id,
-    reason]``, as a tick decided (``_Pages.hand_over_after_commit``)."""
+def send_pages(
+    users: list[list[str]], channels: list[list[str]], announcements: list[list[str]]
+) -> None:
+    """Send what a tick decided (``_Pages.hand_over_after_commit``), the incidents and users
+    read in two queries."""
     incidents = {
         str(incident.pk): incident
         for incident in Incident.objects.select_related("team").filter(
-            pk__in={row[0] for row in [*users, *channels]}
+            pk__in={row[0] for row in [*users, *channels, *announcements]}
         )
     }
     people = {str(user.pk): user for user in User.objects.filter(pk__in={row[1] for row in users})}
     pages = _Pages()
-    for incident_id, user_id, reason, label in users:
+    for incident_id, user_id, *rest in users:
         if incident_id in incidents and user_id in people:
-            pages.users.append((incidents[incident_id], people[user_id], reason, label))
-    for incident_id, channel_id, reason in channels:
-        if incident_id in incidents:
-            pages.channels.append((incidents[incident_id], channel_id, reason))
+            pages.users.append([incidents[incident_id], people[user_id], *rest])
+    for rows, kept in ((channels, pages.channels), (announcements, pages.announcements)):
+        kept += [[incidents[row[0]], *row[1:]] for row in rows if row[0] in incidents]
     pages.send()
 
 
@@ -365,7 +391,7 @@ def _entry(
     return TimelineEntry(
         incident_id=incident.pk,  # by id, as evaluation stages its rows
         kind=TimelineKind.ESCALATED,
-        actor_user=by,
+        actor_user_id=by.pk if by else None,  # by id: the related descriptor costs more
         actor=by.email if by else "system",
         message=f"Escalation policy {plan.name}, {where}: " + "; ".join(done),
         data={
@@ -379,8 +405,10 @@ def _entry(
     )
 
 
-def _label(plan: chain.Plan, step: int) -> str:
-    return f"step {step} of {plan.name}"
+def _label(plan: chain.Plan, cycle: int, step: int) -> str:
+    """Why a person is paged (their notifications say it), unique per cycle and step: pages
+    are delivered once per label."""
+    return f"step {step} of escalation policy {plan.name} (cycle {cycle})"
 
 
 def opened_now(incidents: list[Incident]) -> list[TimelineEntry]:
@@ -417,14 +445,18 @@ def _open(incidents: list[Incident], now) -> list[TimelineEntry]:
                 due.append((incident, plan, step))
     ran = _run(due, now)
     routing, pages = notifications.Routing(), _Pages()
-    labels = {incident.pk: _label(plan, step) for incident, plan, (_, step, _) in due}
+    labels = {incident.pk: _label(plan, cycle, step) for incident, plan, (cycle, step, _) in due}
     for incident in incidents:
         assigned = routing.recipients(incident, incident.assignees) if incident.assignees else []
-        people = {user.pk: (user, "assignee") for user in assigned}
+        # As incident routing labels the pages of assignees (its task pages them on failure).
+        people = {user.pk: (user, "opened") for user in assigned}
         reach = ran.reached.get(incident.pk, Reach())
-        people.update((user.pk, (user, labels.get(incident.pk))) for user in reach.users)
-        pages.users += [(incident, user, "opened", label) for user, label in people.values()]
-        pages.channels += [(incident, channel, "opened") for channel in reach.channel_ids]
+        people.update((user.pk, (user, labels[incident.pk])) for user in reach.users)
+        pages.users += [[incident, user, "opened", label] for user, label in people.values()]
+        pages.channels += [
+            [incident, channel, "opened", labels[incident.pk]] for channel in reach.channel_ids
+        ]
+        pages.announcements.append([incident, "opened", ""])
     insert_each(ran.paged)
     for incident, _, _ in due:
         _set_state(incident, ran.states[incident.pk])
@@ -484,14 +516,17 @@ def _run_due(
     paged = _insert_once([row for row in ran.paged if row.incident_id in moved])
     insert_each([entry for entry in ran.entries if entry.incident_id in moved])
     pages = _Pages()
-    for incident, plan, (_, step, _) in due:
-        reach = ran.reached[incident.pk]
+    for incident, plan, (cycle, step, _) in due:
+        reach, label = ran.reached[incident.pk], _label(plan, cycle, step)
         pages.users += [
-            (incident, user, "escalated", _label(plan, step))
+            [incident, user, "escalated", label]
             for user in reach.users
             if (incident.pk, user.pk) in paged
         ]
-        pages.channels += [(incident, c, "escalated") for c in reach.channel_ids]
+        pages.channels += [[incident, c, "escalated", label] for c in reach.channel_ids]
+        pages.announcements.append(
+            [incident, "escalated", f"Escalated to step {step} of {plan.name}"]
+        )
     for incident, _, new in moves:
         if incident.pk in moved:
             _set_state(incident, new)

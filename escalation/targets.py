@@ -5,7 +5,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Count, Q
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
@@ -13,18 +12,11 @@ from django.utils import timezone
 from accounts.models import Team, TeamMember, User
 from escalation.chain import Target
 from escalation.models import TargetType
+from notifications.models import ChatChannel
 from pinghome.api import parse_uuid
 from pinghome.memo import ShortLived
 from schedules import oncall
-from schedules.models import Override, ScheduleEntry
-
-
-def chat_channel_model():
-    """``notifications.ChatChannel`` (a team's chat channel), once it exists; None before."""
-    try:
-        return apps.get_model("notifications", "ChatChannel")
-    except LookupError:
-        return None
+from schedules.models import Override, Rotation, RotationVersion, ScheduleEntry
 
 
 def check_steps(steps: list[dict[str, Any]], organization_id: Any) -> dict[str, list[str]]:
@@ -40,26 +32,19 @@ def check_steps(steps: list[dict[str, Any]], organization_id: Any) -> dict[str, 
         "user": _ids(
             User.objects.filter(organization_id=organization_id, pk__in=wanted[TargetType.USER])
         ),
-    }
-    channels = chat_channel_model()
-    if channels is not None:
-        known["channel"] = _ids(
-            channels.objects.filter(
+        "chat channel": _ids(
+            ChatChannel.objects.filter(
                 team__organization_id=organization_id, pk__in=wanted[TargetType.CHANNEL]
             )
-        )
-    errors = {}
-    for n, step in enumerate(steps):
-        for m, target in enumerate(step.get("targets", [])):
-            kind = "team" if target["type"] == TargetType.ONCALL else target["type"]
-            if kind == "channel" and channels is None:
-                problem = "chat channels are not available yet"
-            elif target["id"] not in known[kind]:
-                problem = f"no such {kind} in your organization"
-            else:
-                continue
-            errors[f"steps.{n}.targets.{m}.id"] = [problem]
-    return errors
+        ),
+    }
+    kinds = {TargetType.ONCALL: "team", TargetType.CHANNEL: "chat channel"}
+    return {
+        f"steps.{n}.targets.{m}.id": [f"no such {kind} in your organization"]
+        for n, step in enumerate(steps)
+        for m, target in enumerate(step.get("targets", []))
+        if target["id"] not in known[kind := kinds.get(target["type"], target["type"])]
+    }
 
 
 def _ids(queryset) -> set[str]:
@@ -74,7 +59,7 @@ def _ids(queryset) -> set[str]:
 _on_call_now = ShortLived(seconds=1.0)
 _members_of = ShortLived(seconds=1.0)
 _user = ShortLived(seconds=1.0)
-for _model in (Team, TeamMember, User, ScheduleEntry, Override):
+for _model in (Team, TeamMember, User, ScheduleEntry, Override, Rotation, RotationVersion):
     for _cache in (_on_call_now, _members_of, _user):
         post_save.connect(_cache.clear, sender=_model, weak=False)
         post_delete.connect(_cache.clear, sender=_model, weak=False)
@@ -180,11 +165,11 @@ NO_ONE = "No step reaches a person: incidents that follow this policy page no on
 
 
 def warnings_of(policies: list[Any]) -> dict[Any, list[str]]:
-    """What is wrong with each policy (its ``steps`` prefetched), in five queries for all.
+    """What is wrong with each policy (its ``steps`` prefetched), in six queries for all.
 
     A policy whose steps reach no person gets ``NO_ONE`` first: no step, no target, only chat
     channels, teams without members, users no longer active, or teams for which no schedule
-    entry or override says anyone is ever on call from now on.
+    entry, rotation or override says anyone is ever on call from now on.
     """
     now = timezone.now()
     team_ids, user_ids = set(), set()
@@ -198,18 +183,31 @@ def warnings_of(policies: list[Any]) -> dict[Any, list[str]]:
         str(team.pk): team
         for team in Team.objects.filter(pk__in=team_ids).annotate(member_count=Count("members"))
     }
-    scheduled = {
-        str(pk)
-        for pk in ScheduleEntry.objects.filter(team_id__in=team_ids)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=now))
-        .values_list("team_id", flat=True)
-        .distinct()
-    } | {
-        str(pk)
-        for pk in Override.objects.filter(team_id__in=team_ids, end__gt=now)
-        .values_list("team_id", flat=True)
-        .distinct()
-    }
+    scheduled = (
+        {
+            str(pk)
+            for pk in ScheduleEntry.objects.filter(team_id__in=team_ids)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=now))
+            .values_list("team_id", flat=True)
+            .distinct()
+        }
+        | {
+            str(pk)
+            for pk in Override.objects.filter(team_id__in=team_ids, end__gt=now)
+            .values_list("team_id", flat=True)
+            .distinct()
+        }
+        | {
+            str(pk)
+            for pk in RotationVersion.objects.filter(
+                rotation__team_id__in=team_ids, rotation__deleted_at__isnull=True
+            )
+            .filter(Q(end__isnull=True) | Q(end__gt=now))
+            .exclude(participants=[])
+            .values_list("rotation__team_id", flat=True)
+            .distinct()
+        }
+    )
     users = {str(user.pk): user for user in User.objects.filter(pk__in=user_ids)}
     result = {}
     for policy in policies:
@@ -245,5 +243,5 @@ def _problem(target: dict, organization_id: Any, teams, scheduled, users) -> str
     if team.member_count == 0:
         return f"team {team.name} has no members"
     if kind == TargetType.ONCALL and target_id not in scheduled:
-        return f"no one is ever on call for team {team.name} (no current schedule entry)"
+        return f"no one is ever on call for team {team.name} (no current schedule or rotation)"
     return ""

@@ -9,5 +9,7 @@ def escalate_due() -> int:
 
 
 @shared_task(acks_late=True)
-def send_pages(users: list[list[str]], channels: list[list[str]]) -> None:
-    services.send_pages(users, channels)
+def send_pages(
+    users: list[list[str]], channels: list[list[str]], announcements: list[list[str]]
+) -> None:
+    services.send_pages(users, channels, announcements)

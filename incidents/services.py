@@ -358,6 +358,8 @@ class RuleIncidents:
         )
         self._kept, self._staged = _Changes(), _Changes()
         self._opened: list[Incident] = []
+        # The escalation fields of the incidents each ruleset opens: the same within a chunk.
+        self._escalation: dict[Any, dict[str, Any]] = {}
 
     def attach(self, ruleset: Ruleset, *, dedup_key: str, event: WebhookEvent) -> Incident | None:
         """Attach the event to the ruleset's unresolved incident for this key, if there is one."""
@@ -387,7 +389,7 @@ class RuleIncidents:
             event_count=1,
             first_event_at=event.received_at,
             last_event_at=event.received_at,
-            **escalation.opening_state(ruleset.team_id, policy_id=ruleset.escalation_policy_id),
+            **self._opening_escalation(ruleset),
         )
         staged = self._staged
         staged.incidents.append(incident)
@@ -408,6 +410,14 @@ class RuleIncidents:
         )
         staged.opened[(ruleset.pk, dedup_key)] = incident
         return incident, True
+
+    def _opening_escalation(self, ruleset: Ruleset) -> dict[str, Any]:
+        fields = self._escalation.get(ruleset.pk)
+        if fields is None:
+            fields = self._escalation[ruleset.pk] = escalation.opening_state(
+                ruleset.team_id, policy_id=ruleset.escalation_policy_id
+            )
+        return fields
 
     def resolve(self, ruleset: Ruleset, *, dedup_key: str, event: WebhookEvent) -> Incident | None:
         """Resolve the ruleset's unresolved incident for this key; None when there is none."""

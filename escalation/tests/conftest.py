@@ -1,8 +1,19 @@
 import pytest
 
 from escalation.tests.builders import install_clock
+from notifications.tests.receivers import Receiver
 
 
 @pytest.fixture
 def clock(monkeypatch):
     return install_clock(monkeypatch)
+
+
+@pytest.fixture
+def receiver(settings):
+    """A local HTTP endpoint (chat channels post to it with Apprise's ``json://``)."""
+    settings.NOTIFY_ALLOW_PRIVATE_ADDRESSES = True
+    receiver = Receiver()
+    yield receiver
+    receiver.server.shutdown()
+    receiver.server.server_close()

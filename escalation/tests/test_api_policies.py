@@ -240,7 +240,7 @@ def test_a_policy_that_reaches_no_one_says_why(owner, teammate):
         ],
         "never on call": [
             NO_ONE,
-            "Step 1: no one is ever on call for team Ops (no current schedule entry).",
+            "Step 1: no one is ever on call for team Ops (no current schedule or rotation).",
         ],
         "deactivated": [NO_ONE, "Step 1: mate@acme.test is deactivated."],
     }

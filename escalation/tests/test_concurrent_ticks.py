@@ -59,7 +59,9 @@ def test_two_concurrent_ticks_notify_each_person_once(owner, teammate, clock, mo
 
     assert errors == []
     assert sum(ran) == 30, ran
-    assert sorted(pages) == sorted((pk, teammate.user.pk, "step 2 of Chain") for pk in opened)
+    assert sorted(pages) == sorted(
+        (pk, teammate.user.pk, "step 2 of escalation policy Chain (cycle 1)") for pk in opened
+    )
     assert PagedUser.objects.filter(step=2).count() == 30
     steps = TimelineEntry.objects.filter(kind="escalated", data__step=2)
     assert sorted(steps.values_list("incident_id", flat=True)) == sorted(opened)

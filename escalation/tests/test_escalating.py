@@ -310,4 +310,28 @@ def test_a_tick_runs_a_bounded_number_of_statements_whatever_the_number_due(owne
         with CaptureQueriesContext(connection) as queries:
             assert services.escalate_due() == n
         counts.append(len(queries))
-    assert counts[1] <= counts[0] <= 9  # the second reads the policy and on-call cached
+    # Cold: policy, steps, team, schedule entries, rotations, overrides, members; then warm.
+    assert counts[1] <= counts[0] <= 10
+
+
+def test_a_chat_channel_target_is_posted_to_once_per_step(owner, teammate, clock, receiver):
+    channel = owner.api.post(
+        f"/v1/team/{owner.team.id}/chat-channel",
+        {"target": f"json://{receiver.address}/chat", "label": "#ops"},
+    )
+    assert channel.status_code == 201, channel.json()
+    policy_id = create_policy(
+        owner, (0, [("user", teammate.user.id)]), (5, [("channel", channel.json()["id"])])
+    )
+    incident_id = open_incident(owner, escalation_policy_id=policy_id)
+    receiver.requests.clear()
+    clock.advance(minutes=5)
+    assert tick() == 1
+    titles = sorted(receiver.json(i)["title"] for i in range(len(receiver.requests)))
+    assert titles == [
+        "Escalated to step 2 of Chain: [high] DB down (Ops)",  # the team's news
+        "Escalated: [high] DB down (Ops)",  # the step's target
+    ]
+    [entry] = [e for e in timeline(owner, incident_id, "escalated") if e["data"]["step"] == 2]
+    assert entry["data"]["channel_ids"] == [channel.json()["id"]]
+    assert "posted to 1 chat channel(s); no one paged" in entry["message"]
