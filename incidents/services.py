@@ -211,8 +211,13 @@ def acknowledge(incident: Incident, *, by: User | None, actor: str = "system") -
     )
 
 
-def resolve(incident: Incident, *, by: User | None, actor: str = "system") -> bool:
-    """Resolve an unresolved incident, then undo its actions; False when already resolved."""
+def resolve(
+    incident: Incident, *, by: User | None, actor: str = "system", message: str = ""
+) -> bool:
+    """Resolve an unresolved incident, then undo its actions; False when already resolved.
+
+    ``message`` (default "Resolved by ...") is the timeline entry's.
+    """
     from incidents.tasks import undo_actions as undo_actions_task
 
     moved = _transition(
@@ -223,7 +228,7 @@ def resolve(incident: Incident, *, by: User | None, actor: str = "system") -> bo
         kind=TimelineKind.RESOLVED,
         by=by,
         actor=actor,
-        message=f"Resolved by {by.email if by else actor}",
+        message=message or f"Resolved by {by.email if by else actor}",
     )
     if moved:
         enqueue_on_commit(undo_actions_task, str(incident.pk))
@@ -371,12 +376,26 @@ class RuleIncidents:
         return incident
 
     def open_or_attach(
-        self, ruleset: Ruleset, *, dedup_key: str, event: WebhookEvent, name: str
+        self,
+        ruleset: Ruleset,
+        *,
+        dedup_key: str,
+        event: WebhookEvent | None,
+        name: str,
+        message: str = "",
+        data: dict[str, str] | None = None,
     ) -> tuple[Incident, bool]:
-        """Open the ruleset's incident for this dedup key, or attach the event to the open one."""
-        incident = self.attach(ruleset, dedup_key=dedup_key, event=event)
+        """Open the ruleset's incident for this dedup key, or attach the event to the open one.
+
+        Without an event (a heartbeat missed) the incident opens with none, and an open one is
+        left as it is. ``message`` and ``data`` go on the timeline entry of the opening.
+        """
+        incident = self._open.get((ruleset.pk, dedup_key))
         if incident is not None:
+            if event is not None:
+                self.attach(ruleset, dedup_key=dedup_key, event=event)
             return incident, False
+        received_at = event.received_at if event is not None else None
         incident = Incident(
             organization_id=ruleset.organization_id,
             team=ruleset.team,
@@ -386,9 +405,9 @@ class RuleIncidents:
             assignees=ruleset.assignees,
             ruleset=ruleset,
             dedup_key=dedup_key,
-            event_count=1,
-            first_event_at=event.received_at,
-            last_event_at=event.received_at,
+            event_count=1 if event is not None else 0,
+            first_event_at=received_at,
+            last_event_at=received_at,
             **self._opening_escalation(ruleset),
         )
         staged = self._staged
@@ -397,15 +416,17 @@ class RuleIncidents:
             IncidentAction(incident=incident, type=a.type, settings=a.settings, position=n)
             for n, a in enumerate(ruleset.actions.all())
         ]
-        staged.links.append(IncidentEvent(incident_id=incident.pk, event_id=event.pk))
+        if event is not None:
+            staged.links.append(IncidentEvent(incident_id=incident.pk, event_id=event.pk))
         staged.entries.append(
             _entry(
                 incident,
                 ruleset,
-                f"Opened by ruleset {ruleset.name}",
+                message or f"Opened by ruleset {ruleset.name}",
                 event,
                 kind=TimelineKind.CREATED,
                 dedup_key=dedup_key,
+                **(data or {}),
             )
         )
         staged.opened[(ruleset.pk, dedup_key)] = incident
@@ -490,7 +511,7 @@ def _entry(
     incident: Incident,
     ruleset: Ruleset,
     message: str,
-    event: WebhookEvent,
+    event: WebhookEvent | None,
     *,
     kind: str = TimelineKind.EVENT_ATTACHED,
     **data: str,
@@ -506,5 +527,5 @@ def _entry(
         kind=kind,
         actor=f"ruleset:{ruleset.name}",
         message=message,
-        data={"event_id": str(event.id), **data},
+        data={"event_id": str(event.id), **data} if event is not None else data,
     )

@@ -322,6 +322,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.send_due_deliveries",
         "schedule": float(env_int("DELIVERY_SWEEP_INTERVAL_SECONDS", 15, minimum=1)),
     },
+    "check-heartbeats": {
+        "task": "rulesets.tasks.check_heartbeats",
+        "schedule": float(env_int("HEARTBEAT_CHECK_INTERVAL_SECONDS", 10, minimum=1)),
+    },
     "escalate-due-incidents": {
         "task": "escalation.tasks.escalate_due",
         "schedule": float(env_int("ESCALATION_INTERVAL_SECONDS", 15, minimum=1)),

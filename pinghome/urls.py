@@ -28,6 +28,7 @@ api = [
     path("ruleset/<str:ruleset_id>/actions", rulesets.RulesetActionsView.as_view()),
     path("webhooks", webhooks.WebhookListView.as_view()),
     path("webhook", webhooks.WebhookCreateView.as_view()),
+    path("webhook/<str:webhook_id>", webhooks.WebhookView.as_view()),
     path("webhook/<str:webhook_id>/events", webhooks.WebhookEventsView.as_view()),
     path("incident/webhook/<str:webhook_id>", ingest.ingest, name="ingest"),
     path("team/<str:team_id>/incidents", incidents.TeamIncidentsView.as_view()),

@@ -14,9 +14,10 @@ limit recorded as ``error``.
 
 import hashlib
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import zip_longest
 from typing import Any, Literal, TypedDict
 
@@ -124,6 +125,8 @@ def decide(
     Every user-supplied part (conditions, dedup key, incident name) runs within ``budget`` (a
     new ``evaluation_budget()`` when not given): beyond it, ``LimitExceeded``.
     """
+    if ruleset.rule_type == RuleType.HEARTBEAT:  # any event of its webhook: the source lives
+        return Decision("resolve", str(event.webhook_id))
     budget = evaluation_budget() if budget is None else budget
     conditions, resolve_conditions = _compiled(ruleset)
     matches = all_hold(conditions, view, budget)
@@ -540,6 +543,36 @@ def _apply_locked(
             result.update(outcome="resolved", incident_id=str(incident.pk))
     state.last_received_at, state.last_event_id = position
     return result
+
+
+# The position of what the system decides without an event (a heartbeat missed): before any
+# event received at the same instant.
+SYSTEM_EVENT_ID = uuid.UUID(int=0)
+
+
+def open_without_event(
+    ruleset: Ruleset, *, dedup_key: str, at: datetime, message: str, data: dict[str, str]
+) -> tuple[Incident, bool]:
+    """Open the ruleset's incident for this key with no event (or find the open one), in the
+    caller's transaction, under the key's lock as evaluation takes it; routed as any incident.
+
+    The key's position moves to ``at``: an event received before it but evaluated later is
+    stale and does not resolve what this opened.
+    """
+    key = (ruleset.pk, dedup_key)
+    position = (at, SYSTEM_EVENT_ID)
+    states, created = _locked_states({key: position})
+    book = incidents.RuleIncidents({key} - created)
+    incident, opened = book.open_or_attach(
+        ruleset, dedup_key=dedup_key, event=None, name=ruleset.name, message=message, data=data
+    )
+    book.keep()
+    state = states[key]
+    if key not in created and (state.last_received_at is None or _cursor(state) < position):
+        state.last_received_at, state.last_event_id = position
+        state.save(update_fields=list(CURSOR_FIELDS))
+    book.flush()
+    return incident, opened
 
 
 PURGE_BATCH = 5000

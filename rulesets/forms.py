@@ -281,7 +281,12 @@ class RulesetForm:
             "status_page__name", "name"
         )
         return {
-            "rule_types": RuleType.choices,
+            # A heartbeat ruleset is a webhook's (made with its heartbeat) and stays one.
+            "rule_types": [
+                (value, label)
+                for value, label in RuleType.choices
+                if (value == RuleType.HEARTBEAT) == (self.body["rule_type"] == RuleType.HEARTBEAT)
+            ],
             "levels": Level.choices,
             "urgencies": Urgency.choices,
             "condition_types": CONDITION_TYPES,

@@ -11,6 +11,9 @@ from incidents.models import Urgency
 class RuleType(models.TextChoices):
     WEBHOOK = "webhook"
     STATE_CHANGE = "state-change"
+    # A webhook's heartbeat: opened by the periodic check when the webhook is silent, resolved
+    # by its next event. Made and removed with the webhook's ``expect_every_seconds``.
+    HEARTBEAT = "heartbeat"
 
 
 class Level(models.TextChoices):
@@ -50,6 +53,15 @@ class Ruleset(models.Model):
         blank=True,
         related_name="rulesets",
         help_text="Followed by its incidents; none: the team's default policy.",
+    )
+    # Set on the heartbeat ruleset of a webhook (``rule_type`` heartbeat) only.
+    heartbeat_of = models.OneToOneField(
+        "webhooks.Webhook",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="heartbeat_ruleset",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)

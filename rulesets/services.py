@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -10,7 +11,8 @@ from accounts.permissions import Forbidden, ensure_team_manager
 from audit import services as audit
 from audit.models import AuditAction
 from incidents.services import save_actions
-from rulesets.models import Level, Ruleset
+from pinghome.api import Conflict
+from rulesets.models import Level, Ruleset, RuleType
 
 
 def ensure_can_manage(user: User, *, level: str, team: Team) -> None:
@@ -46,9 +48,39 @@ def _audited_actions(ruleset: Ruleset) -> dict[str, Any]:
     return {"actions": [{"type": a.type, "settings": a.settings} for a in ruleset.actions.all()]}
 
 
+HEARTBEAT_MADE_BY_WEBHOOK = "a heartbeat ruleset comes with a webhook's expect_every_seconds"
+
+
+def _check_heartbeat(ruleset: Ruleset | None, data: dict[str, Any]) -> None:
+    """A heartbeat ruleset is made and removed with its webhook's heartbeat: it stays one, and
+    what makes it a heartbeat (no conditions, no dedup key, its webhook alone) stays as is."""
+    is_heartbeat = ruleset is not None and ruleset.rule_type == RuleType.HEARTBEAT
+    if (data["rule_type"] == RuleType.HEARTBEAT) != is_heartbeat:
+        reason = "a heartbeat ruleset stays one" if is_heartbeat else HEARTBEAT_MADE_BY_WEBHOOK
+        raise ValidationError({"rule_type": [reason]})
+    if not is_heartbeat:
+        return
+    fixed = {
+        "conditions": [],
+        "resolve_conditions": None,
+        "dedup_key": "",
+        "webhook_ids": [ruleset.heartbeat_of_id],
+    }
+    errors = {
+        field: ["fixed for a heartbeat ruleset"]
+        for field, value in fixed.items()
+        if field in data and data[field] != value
+    }
+    if errors:
+        raise ValidationError(errors)
+    for field in fixed:
+        data.pop(field, None)
+
+
 @transaction.atomic
 def create_ruleset(organization: Organization, *, by: User, data: dict[str, Any]) -> Ruleset:
     data = dict(data)
+    _check_heartbeat(None, data)
     ensure_can_manage(by, level=data["level"], team=data["team"])
     ruleset = Ruleset(organization=organization, created_by=by)
     _apply(ruleset, data)
@@ -65,6 +97,7 @@ def update_ruleset(ruleset: Ruleset, *, by: User, data: dict[str, Any]) -> Rules
     ruleset = Ruleset.objects.select_for_update().get(pk=ruleset.pk)
     ensure_can_manage(by, level=ruleset.level, team=ruleset.team)
     data = {"assignees": [], **data}
+    _check_heartbeat(ruleset, data)
     ensure_can_manage(by, level=data["level"], team=data["team"])
     before = _audited(ruleset)
     _apply(ruleset, data)
@@ -75,6 +108,11 @@ def update_ruleset(ruleset: Ruleset, *, by: User, data: dict[str, Any]) -> Rules
 @transaction.atomic
 def delete_ruleset(ruleset: Ruleset, *, by: User) -> None:
     ensure_can_manage(by, level=ruleset.level, team=ruleset.team)
+    if ruleset.heartbeat_of_id is not None:
+        raise Conflict(
+            "This ruleset is a webhook's heartbeat: switch the heartbeat off on the webhook "
+            "(expect_every_seconds null) instead."
+        )
     audit.record(by, AuditAction.DELETED, ruleset, before=_audited(ruleset))
     ruleset.delete()
 

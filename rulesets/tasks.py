@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from rulesets import evaluation
+from rulesets import evaluation, heartbeats
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5)
@@ -27,3 +27,9 @@ def redrive_pending_events() -> int:
 def purge_dedup_states() -> int:
     """Delete the dedup states of keys idle for the retention period (see the service)."""
     return evaluation.purge_dedup_states()
+
+
+@shared_task(acks_late=True)
+def check_heartbeats() -> int:
+    """Open the incident of each heartbeat overdue (claimed once whoever else runs it)."""
+    return heartbeats.check()

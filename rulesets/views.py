@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 from rest_framework.exceptions import PermissionDenied
 
 from accounts.models import Team
+from pinghome.api import Conflict
 from pinghome.pages import OrganizationPageMixin
 from rulesets import services
 from rulesets.evaluation import decide, evaluation_budget, event_view
@@ -147,10 +148,12 @@ class RulesetDeleteView(OrganizationPageMixin, View):
         ruleset = self.get_in_organization(Ruleset.objects.select_related("team"), ruleset_id)
         try:
             services.delete_ruleset(ruleset, by=request.user)
-        except PermissionDenied as exc:
+        except (PermissionDenied, Conflict) as exc:
             messages.error(request, str(exc.detail))
             context = {"nav": "rulesets", "ruleset": ruleset, "denied": str(exc.detail)}
-            return render(request, "rulesets/ruleset_confirm_delete.html", context, status=403)
+            return render(
+                request, "rulesets/ruleset_confirm_delete.html", context, status=exc.status_code
+            )
         messages.success(request, f"Ruleset {ruleset.name} deleted.")
         return redirect("ruleset-list")
 

@@ -20,17 +20,28 @@ BODY_DISPLAY_LIMIT = 200_000
 
 @admin.register(Webhook)
 class WebhookAdmin(OrganizationScopedAdmin):
-    list_display = ("__str__", "organization", "team", "created_at", "id")
+    list_display = ("__str__", "organization", "team", "heartbeat_status", "created_at", "id")
     list_select_related = ("organization", "team")
     list_filter = (("team", ScopedRelatedFilter),)
     search_fields = ("name", "description")
     uuid_search_fields = ("pk",)
     ordering = ("-created_at",)
-    readonly_fields = ("id", "ingest_url", "created_at", "events")
+    # The heartbeat is changed through the API or the webhook's page, which keep its ruleset.
+    heartbeat = (
+        "expect_every_seconds",
+        "grace_seconds",
+        "heartbeat_paused",
+        "heartbeat_state",
+        "heartbeat_since",
+        "heartbeat_overdue_at",
+    )
+    readonly_fields = ("id", "ingest_url", "created_at", "events", *heartbeat)
 
     def get_fields(self, request, obj=None):
         editable = ("organization", "team", "name", "description")
-        return ("id", *editable, "ingest_url", "created_at", "events") if obj else editable
+        if obj is None:
+            return editable
+        return ("id", *editable, "ingest_url", "created_at", "events", *self.heartbeat)
 
     @admin.display(description="Events")
     def events(self, webhook: Webhook) -> str:

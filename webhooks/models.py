@@ -11,6 +11,15 @@ from pinghome.jsondata import json_problem, loads_strict
 # Deeper documents are shown as text: rendering them could exhaust the recursion limit.
 MAX_RENDERED_DEPTH = 200
 
+# Heartbeat periods: from 10 seconds (the periodic check runs every 10) to 30 days.
+MIN_HEARTBEAT_SECONDS = 10
+MAX_HEARTBEAT_SECONDS = 30 * 86_400
+
+
+class HeartbeatState(models.TextChoices):
+    OK = "ok"
+    OVERDUE = "overdue"  # claimed by the periodic check: its incident is open; an event re-arms
+
 
 class Webhook(models.Model):
     """An ingest endpoint. Its UUID is the secret part of the public ingest URL."""
@@ -25,12 +34,31 @@ class Webhook(models.Model):
     name = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Heartbeat (dead-man's switch): when no event arrived for ``expect_every_seconds`` plus
+    # ``grace_seconds``, the periodic check opens an incident through the webhook's heartbeat
+    # ruleset (``rulesets.heartbeats``). Ingest writes none of this.
+    expect_every_seconds = models.PositiveIntegerField(null=True, blank=True)
+    grace_seconds = models.PositiveIntegerField(default=0)
+    heartbeat_paused = models.BooleanField(default=False)
+    heartbeat_state = models.CharField(
+        max_length=10, choices=HeartbeatState.choices, default=HeartbeatState.OK, editable=False
+    )
+    # The heartbeat's clock starts here (set, changed or resumed), not at an older event.
+    heartbeat_since = models.DateTimeField(null=True, blank=True, editable=False)
+    heartbeat_overdue_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return self.name or str(self.id)
+
+    @property
+    def heartbeat_status(self) -> str:
+        """off, paused, ok or overdue."""
+        if self.expect_every_seconds is None:
+            return "off"
+        return "paused" if self.heartbeat_paused else self.heartbeat_state
 
     @property
     def ingest_url(self) -> str:

@@ -12,16 +12,18 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import BinaryField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Length, Substr
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.generic import TemplateView
 
 from incidents.models import Incident
 from pinghome.api import parse_instant, parse_uuid
 from pinghome.pages import OrganizationPageMixin
 from webhooks import services
-from webhooks.models import Webhook, WebhookEvent
+from webhooks.models import MAX_HEARTBEAT_SECONDS, MIN_HEARTBEAT_SECONDS, Webhook, WebhookEvent
 
 EVENTS_PER_PAGE = 50
 PREVIEW_BYTES = 16 * 1024
@@ -93,6 +95,17 @@ class WebhookForm(forms.Form):
     )
 
 
+class HeartbeatForm(forms.Form):
+    expect_every_seconds = forms.IntegerField(
+        label="Expect an event every (seconds)",
+        min_value=MIN_HEARTBEAT_SECONDS,
+        max_value=MAX_HEARTBEAT_SECONDS,
+    )
+    grace_seconds = forms.IntegerField(
+        label="Grace (seconds)", min_value=0, max_value=MAX_HEARTBEAT_SECONDS, initial=0
+    )
+
+
 class WebhookListView(OrganizationPageMixin, TemplateView):
     template_name = "webhooks/webhook_list.html"
 
@@ -130,8 +143,17 @@ def _cursor(request) -> tuple[datetime | None, uuid.UUID | None]:
 class WebhookDetailView(OrganizationPageMixin, TemplateView):
     template_name = "webhooks/webhook_detail.html"
 
-    def get_context_data(self, webhook_id, **kwargs):
-        webhook = self.get_in_organization(Webhook.objects, webhook_id)
+    def get_context_data(self, webhook_id, heartbeat_form=None, **kwargs):
+        webhook = self.get_in_organization(
+            Webhook.objects.select_related("heartbeat_ruleset", "team"), webhook_id
+        )
+        if heartbeat_form is None:
+            heartbeat_form = HeartbeatForm(
+                initial={
+                    "expect_every_seconds": webhook.expect_every_seconds or 60,
+                    "grace_seconds": webhook.grace_seconds,
+                }
+            )
         events = webhook.events.all()
         before, before_id = _cursor(self.request)
         if before is not None:
@@ -155,6 +177,7 @@ class WebhookDetailView(OrganizationPageMixin, TemplateView):
         return super().get_context_data(
             nav="webhooks",
             webhook=webhook,
+            heartbeat_form=heartbeat_form,
             events=page,
             older_url=older_url,
             paged=before is not None,
@@ -188,3 +211,38 @@ class WebhookDetailView(OrganizationPageMixin, TemplateView):
                 {**o, "incident_name": names.get(parse_uuid(o.get("incident_id")))}
                 for o in outcomes_of[event.pk]
             ]
+
+
+class HeartbeatView(WebhookDetailView):
+    """POST the heartbeat form: ``action`` save (set or change), pause, resume or off."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, webhook_id):
+        webhook = self.get_in_organization(Webhook.objects, webhook_id)
+        action = request.POST.get("action")
+        form = HeartbeatForm(request.POST)
+        if action == "save":
+            if not form.is_valid():
+                return self._invalid(webhook_id, form)
+            changes = form.cleaned_data
+            done = "Heartbeat saved: an incident opens when no event arrives in time."
+        elif action in ("pause", "resume"):
+            changes = {"heartbeat_paused": action == "pause"}
+            done = f"Heartbeat {'paused' if action == 'pause' else 'resumed'}."
+        elif action == "off":
+            changes = {"expect_every_seconds": None}
+            done = "Heartbeat switched off."
+        else:
+            return redirect("webhook-detail", webhook_id=webhook.pk)
+        try:
+            services.update_webhook(webhook, by=request.user, changes=changes)
+        except ValidationError as exc:  # no team for the heartbeat's incident
+            messages.error(request, " ".join(exc.messages))
+            return self._invalid(webhook_id, form if action == "save" else None)
+        messages.success(request, done)
+        return redirect(f"{reverse('webhook-detail', args=[webhook.pk])}#heartbeat")
+
+    def _invalid(self, webhook_id, form: HeartbeatForm | None):
+        context = self.get_context_data(webhook_id=webhook_id, heartbeat_form=form)
+        return self.render_to_response(context, status=422)

@@ -1,12 +1,18 @@
 import uuid
+from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
-from accounts.models import Organization, Team
+from accounts.models import Organization, Team, User
+from accounts.permissions import ensure_org_admin
+from audit import services as audit
 from pinghome.jobs import BatchingHandoff
+from rulesets import heartbeats
+from rulesets.models import Level
+from rulesets.services import ensure_can_manage
 from rulesets.tasks import evaluate_events
 from webhooks.models import Webhook, WebhookEvent
 
@@ -75,9 +81,53 @@ def _insert(db: BaseDatabaseWrapper, row: tuple) -> None:
 _insert_sql: dict[str, str] = {}
 
 
+@transaction.atomic
 def create_webhook(
-    organization: Organization, *, name: str = "", description: str = "", team: Team | None = None
+    organization: Organization,
+    *,
+    name: str = "",
+    description: str = "",
+    team: Team | None = None,
+    by: User | None = None,
+    **heartbeat: Any,
 ) -> Webhook:
-    return Webhook.objects.create(
-        organization=organization, name=name, description=description, team=team
-    )
+    """A new webhook; with ``expect_every_seconds`` (``heartbeats.FIELDS``), its heartbeat
+    ruleset too, which only who manages its team may create."""
+    webhook = Webhook(organization=organization, name=name, description=description, team=team)
+    heartbeats.configure(webhook, heartbeat)
+    if webhook.expect_every_seconds is not None and by is not None:
+        ensure_can_manage(by, level=Level.TEAM, team=webhook.team)
+    webhook.save()
+    heartbeats.sync_ruleset(webhook, by=by)
+    return webhook
+
+
+def _audited(webhook: Webhook) -> dict[str, Any]:
+    return audit.snapshot(webhook, ["name", "description", "team_id", *heartbeats.FIELDS])
+
+
+def ensure_can_change(user: User, webhook: Webhook) -> None:
+    """A team's webhook is changed by the team's managers, any other by organization admins."""
+    if webhook.team is None:
+        ensure_org_admin(user)
+    else:
+        ensure_can_manage(user, level=Level.TEAM, team=webhook.team)
+
+
+@transaction.atomic
+def update_webhook(webhook: Webhook, *, by: User, changes: dict[str, Any]) -> Webhook:
+    """Change the given fields (the others keep their value), audited: name, description, team,
+    and the heartbeat (set, change, pause, resume, or switch off with ``expect_every_seconds``
+    None)."""
+    webhook = Webhook.objects.select_for_update().get(pk=webhook.pk)
+    ensure_can_change(by, webhook)
+    before = _audited(webhook)
+    for field in ("name", "description", "team"):
+        if field in changes:
+            setattr(webhook, field, changes[field])
+    ensure_can_change(by, webhook)
+    heartbeats.configure(webhook, changes)
+    webhook.save()
+    heartbeats.sync_ruleset(webhook, by=by)
+    audit.record_update(by, webhook, before, _audited(webhook))
+    return webhook

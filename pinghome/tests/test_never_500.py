@@ -248,6 +248,17 @@ ROUTES = [
         "/v1/webhook",
         lambda ctx: {"name": "Alarms", "description": "d", "team_id": ctx["team_id"]},
     ),
+    Route(
+        "PUT",
+        "/v1/webhook/{webhook_id}",
+        lambda ctx: {
+            "name": "Alarms",
+            "team_id": ctx["team_id"],
+            "expect_every_seconds": 60,
+            "grace_seconds": 30,
+            "heartbeat_paused": False,
+        },
+    ),
     Route("POST", "/v1/status-page", lambda ctx: {"name": "Public"}),
     Route("POST", "/v1/status-page/{status_page_id}/component", lambda ctx: {"name": "API"}),
     Route("POST", "/v1/team/{team_id}/schedule", schedule_body),

@@ -386,3 +386,32 @@ def test_the_number_of_events_tested_defaults_to_20_and_is_at_most_200(owner):
     assert event_limit("5000") == 200
     assert event_limit("0") == 1
     assert event_limit("lots") == 20
+
+
+def test_a_heartbeat_ruleset_is_edited_on_its_page_and_stays_a_heartbeat(owner):
+    webhook = owner.api.post(
+        "/v1/webhook",
+        {"name": "Watchdog", "team_id": str(owner.team.pk), "expect_every_seconds": 60},
+        format="json",
+    ).json()["id"]
+    ruleset = Ruleset.objects.get(heartbeat_of=webhook)
+    client = signed_in(owner)
+
+    html = client.get(f"/rulesets/{ruleset.id}").content.decode()
+    assert '<option value="heartbeat" selected>' in html
+    assert '<option value="webhook"' not in html
+    data = {
+        **form_data(owner, rule_type="heartbeat", urgency="critical", webhook_ids=[webhook]),
+        "conditions-type": [],
+        "conditions-key": [],
+        "conditions-operator": [],
+        "conditions-values": [],
+    }
+    assert client.post(f"/rulesets/{ruleset.id}", data).status_code == 302
+    ruleset.refresh_from_db()
+    assert (ruleset.rule_type, ruleset.urgency) == ("heartbeat", "critical")
+
+    response = client.post(f"/rulesets/{ruleset.id}/delete")
+    assert response.status_code == 409
+    assert "switch the heartbeat off on the webhook" in response.content.decode()
+    assert Ruleset.objects.filter(pk=ruleset.pk).exists()

@@ -3,7 +3,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Team
-from webhooks.models import Webhook, WebhookEvent
+from pinghome.fields import StrictBooleanField
+from webhooks.models import MAX_HEARTBEAT_SECONDS, MIN_HEARTBEAT_SECONDS, Webhook, WebhookEvent
 
 
 class WebhookWriteSerializer(serializers.Serializer):
@@ -11,6 +12,29 @@ class WebhookWriteSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     team_id = serializers.UUIDField(
         required=False, allow_null=True, help_text="Extension: the team that owns the webhook."
+    )
+    expect_every_seconds = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=MIN_HEARTBEAT_SECONDS,
+        max_value=MAX_HEARTBEAT_SECONDS,
+        help_text=(
+            "Extension: heartbeat. When no event arrives for this long plus `grace_seconds`, "
+            "an incident opens for the webhook's team (which it then needs) through the "
+            "webhook's heartbeat ruleset; the next event resolves it. `null`: no heartbeat "
+            "(switching it off resolves its open incident)."
+        ),
+    )
+    grace_seconds = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=MAX_HEARTBEAT_SECONDS,
+        help_text="Extension: heartbeat's extra wait; default 0.",
+    )
+    heartbeat_paused = StrictBooleanField(
+        required=False,
+        help_text="Extension: a paused heartbeat opens nothing; resuming restarts its clock.",
     )
 
     def validate_team_id(self, value):
@@ -30,10 +54,34 @@ class WebhookWriteSerializer(serializers.Serializer):
 class WebhookSerializer(serializers.ModelSerializer):
     team_id = serializers.UUIDField(read_only=True, allow_null=True)
     url = serializers.CharField(source="ingest_url", read_only=True)
+    heartbeat_state = serializers.ChoiceField(
+        choices=["off", "paused", "ok", "overdue"],
+        source="heartbeat_status",
+        read_only=True,
+        help_text="Extension: `overdue` while its incident is open, until an event arrives.",
+    )
+    heartbeat_ruleset_id = serializers.UUIDField(
+        read_only=True,
+        allow_null=True,
+        help_text="Extension: the ruleset whose urgency, assignees and actions the heartbeat's "
+        "incident takes.",
+    )
 
     class Meta:
         model = Webhook
-        fields = ["id", "name", "description", "url", "team_id", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "url",
+            "team_id",
+            "created_at",
+            "expect_every_seconds",
+            "grace_seconds",
+            "heartbeat_paused",
+            "heartbeat_state",
+            "heartbeat_ruleset_id",
+        ]
         read_only_fields = fields
 
 

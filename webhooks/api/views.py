@@ -1,8 +1,9 @@
+from django.db.models import F
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from pinghome.api import OrganizationAPIView, created, keyset_page
-from pinghome.openapi import CREATED, ERRORS, KEYSET_PARAMETERS
+from pinghome.api import OrganizationAPIView, created, keyset_page, ok
+from pinghome.openapi import CREATED, ERRORS, KEYSET_PARAMETERS, MESSAGE
 from webhooks import services
 from webhooks.api.serializers import (
     WebhookEventSerializer,
@@ -11,6 +12,8 @@ from webhooks.api.serializers import (
 )
 from webhooks.models import Webhook
 
+WEBHOOKS = Webhook.objects.annotate(heartbeat_ruleset_id=F("heartbeat_ruleset__id"))
+
 
 class WebhookListView(OrganizationAPIView):
     @extend_schema(
@@ -18,7 +21,7 @@ class WebhookListView(OrganizationAPIView):
         responses={200: WebhookSerializer(many=True), **ERRORS},
     )
     def get(self, request):
-        webhooks = Webhook.objects.filter(organization=self.organization)
+        webhooks = WEBHOOKS.filter(organization=self.organization)
         return Response(WebhookSerializer(webhooks, many=True).data)
 
 
@@ -34,8 +37,33 @@ class WebhookCreateView(OrganizationAPIView):
             data=request.data, context={"organization": self.organization}
         )
         body.is_valid(raise_exception=True)
-        webhook = services.create_webhook(self.organization, **body.validated_data)
+        webhook = services.create_webhook(self.organization, by=request.user, **body.validated_data)
         return created(webhook.id)
+
+
+class WebhookView(OrganizationAPIView):
+    @extend_schema(summary="One webhook (extension)", responses={200: WebhookSerializer, **ERRORS})
+    def get(self, request, webhook_id):
+        return Response(WebhookSerializer(self.get_in_organization(WEBHOOKS, webhook_id)).data)
+
+    @extend_schema(
+        summary="Update a webhook (extension)",
+        description=(
+            "Fields left out keep their value. The heartbeat is set, changed, paused, resumed "
+            "or switched off (`expect_every_seconds: null`) here. Managers of the webhook's "
+            "team, or organization admins for a webhook of no team."
+        ),
+        request=WebhookWriteSerializer,
+        responses={200: MESSAGE, **ERRORS},
+    )
+    def put(self, request, webhook_id):
+        webhook = self.get_in_organization(Webhook.objects, webhook_id)
+        body = WebhookWriteSerializer(
+            data=request.data, context={"organization": self.organization}
+        )
+        body.is_valid(raise_exception=True)
+        services.update_webhook(webhook, by=request.user, changes=body.validated_data)
+        return ok("Webhook updated.")
 
 
 class WebhookEventsView(OrganizationAPIView):

@@ -30,6 +30,11 @@ def test_webhooks_of_the_organization_are_listed_with_their_ingest_url(owner, se
             "url": f"https://pinghome.example/v1/incident/webhook/{webhook.id}",
             "team_id": None,
             "created_at": webhook.created_at.isoformat().replace("+00:00", "Z"),
+            "expect_every_seconds": None,
+            "grace_seconds": 0,
+            "heartbeat_paused": False,
+            "heartbeat_state": "off",
+            "heartbeat_ruleset_id": None,
         }
     ]
 

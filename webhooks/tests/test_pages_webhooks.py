@@ -239,3 +239,82 @@ def test_bodies_that_are_not_json_or_are_large_are_shown_safely(client, owner):
     assert "<script>alert(1)</script>" not in html
     assert "Showing the first 16.0\xa0KB" in html
     assert "Empty body." in html
+
+
+# --------------------------------------------------------------------------- heartbeat
+
+
+def test_a_manager_switches_a_heartbeat_on_pauses_resumes_and_switches_it_off(client, owner):
+    webhook = create_webhook(owner.organization, name="Watchdog", team=owner.team)
+    client.force_login(owner.user)
+    url = f"{detail(webhook)}/heartbeat"
+
+    assert "Switch heartbeat on" in client.get(detail(webhook)).content.decode()
+    response = client.post(url, {"action": "save", "expect_every_seconds": 60, "grace_seconds": 5})
+    assert response.status_code == 302
+    webhook.refresh_from_db()
+    assert (webhook.expect_every_seconds, webhook.grace_seconds) == (60, 5)
+    html = client.get(detail(webhook)).content.decode()
+    assert "when no event arrives for\n      60 s (+ 5 s of grace)" in html
+    assert "No heartbeat from Watchdog" in html  # its ruleset, linked
+
+    client.post(url, {"action": "pause"})
+    webhook.refresh_from_db()
+    assert webhook.heartbeat_paused
+    client.post(url, {"action": "resume"})
+    webhook.refresh_from_db()
+    assert not webhook.heartbeat_paused
+    client.post(url, {"action": "off"})
+    webhook.refresh_from_db()
+    assert webhook.expect_every_seconds is None
+
+
+def test_a_heartbeat_period_below_ten_seconds_is_shown_next_to_its_field(client, owner):
+    webhook = create_webhook(owner.organization, name="Watchdog", team=owner.team)
+    client.force_login(owner.user)
+
+    response = client.post(
+        f"{detail(webhook)}/heartbeat",
+        {"action": "save", "expect_every_seconds": 5, "grace_seconds": 0},
+    )
+
+    assert response.status_code == 422
+    assert "greater than or equal to 10" in response.content.decode()
+    webhook.refresh_from_db()
+    assert webhook.expect_every_seconds is None
+
+
+def test_a_heartbeat_on_a_webhook_of_no_team_says_it_needs_one(client, owner):
+    webhook = create_webhook(owner.organization, name="Watchdog")
+    client.force_login(owner.user)
+
+    response = client.post(
+        f"{detail(webhook)}/heartbeat",
+        {"action": "save", "expect_every_seconds": 60, "grace_seconds": 0},
+    )
+
+    assert response.status_code == 422
+    assert "a heartbeat needs the team its incident is for" in response.content.decode()
+
+
+def test_a_responder_cannot_change_a_heartbeat_from_the_page(client, owner, teammate):
+    webhook = create_webhook(owner.organization, name="Watchdog", team=owner.team)
+    client.force_login(teammate.user)
+
+    response = client.post(
+        f"{detail(webhook)}/heartbeat",
+        {"action": "save", "expect_every_seconds": 60, "grace_seconds": 0},
+    )
+
+    assert response.status_code == 403
+    webhook.refresh_from_db()
+    assert webhook.expect_every_seconds is None
+
+
+def test_another_organizations_heartbeat_form_is_not_found(client, owner, outsider):
+    webhook = create_webhook(owner.organization, name="Watchdog", team=owner.team)
+    client.force_login(outsider.user)
+
+    response = client.post(f"{detail(webhook)}/heartbeat", {"action": "off"})
+
+    assert response.status_code == 404

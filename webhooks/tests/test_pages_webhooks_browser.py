@@ -60,3 +60,28 @@ def test_a_new_webhook_shows_its_ingest_url_and_what_evaluation_did_with_an_aler
     screenshot(page, "webhook_list")
     page.go_back()
     assert page.get_by_role("heading", name="checkout is down").is_visible()
+
+
+def test_a_heartbeat_is_switched_on_and_paused_from_the_webhook_page_at_390px(owner, browser_page):
+    from pinghome.testing import assert_fits
+    from webhooks.services import create_webhook
+
+    page = browser_page
+    webhook = create_webhook(owner.organization, name="Watchdog", team=owner.team)
+    sign_in(page, owner)
+    page.goto(f"/webhooks/{webhook.pk}")
+
+    page.get_by_label("Expect an event every (seconds)").fill("120")
+    page.get_by_role("button", name="Switch heartbeat on").click()
+    page.wait_for_url("**#heartbeat")
+    assert "Heartbeat saved" in page.locator(".messages").inner_text()
+    assert page.locator("#heartbeat .badge").inner_text() == "ok"
+    page.get_by_role("button", name="Pause").click()
+    page.wait_for_url("**#heartbeat")
+    assert page.locator("#heartbeat .badge").inner_text() == "paused"
+    page.get_by_role("button", name="Resume").focus()
+    assert page.evaluate("document.activeElement.textContent") == "Resume"
+    assert_fits(page, 390)
+    screenshot(page, "webhook-heartbeat-390")
+    webhook.refresh_from_db()
+    assert (webhook.expect_every_seconds, webhook.heartbeat_paused) == (120, True)
