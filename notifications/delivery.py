@@ -43,6 +43,10 @@ def check_destination(url: str) -> None:
         return
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except UnicodeError:  # not a host name at all: it never will resolve
+        raise DeliveryError(
+            f"{parts.hostname!r} is not a valid host name", permanent=True
+        ) from None
     except socket.gaierror as exc:
         raise DeliveryError(f"cannot resolve {parts.hostname}: {exc}") from None
     for info in infos:

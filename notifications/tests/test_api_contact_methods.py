@@ -192,3 +192,13 @@ def test_a_test_page_reaches_every_verified_method_else_email(owner, mailoutbox)
     with TestCase.captureOnCommitCallbacks(execute=True):
         owner.api.post("/v1/user/test-page")
     assert [m.to for m in mailoutbox] == [["pager@acme.test"]]
+
+
+def test_a_host_name_that_is_not_valid_idna_is_a_422_not_a_500(owner):
+    response = owner.api.post(
+        "/v1/user/contact-method",
+        {"type": "webhook", "target": "https://a\u202eb.example/hook", "label": "x"},
+    )
+
+    assert response.status_code == 422
+    assert "target" in response.json()["errors"]
