@@ -9,13 +9,18 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts import services
-from accounts.admin_base import OrganizationScopedAdmin, ScopedInline, ScopedRelatedFilter
-from accounts.models import ApiToken, Organization, Team, TeamMember, TokenScope, User
+from accounts.admin_base import (
+    OrganizationScopedAdmin,
+    ReadOnlyAdminMixin,
+    ScopedInline,
+    ScopedRelatedFilter,
+)
+from accounts.models import ApiToken, Invitation, Organization, Team, TeamMember, TokenScope, User
 from accounts.permissions import grantable_scopes
 
 # --------------------------------------------------------------------------- organizations
@@ -138,7 +143,7 @@ class UserAdmin(OrganizationScopedAdmin, DjangoUserAdmin):
 class TeamMemberInline(ScopedInline, admin.TabularInline):
     model = TeamMember
     organization_path = "team__organization"
-    fields = ("user", "created_at")
+    fields = ("user", "role", "created_at")
     readonly_fields = ("created_at",)
     autocomplete_fields = ("user",)
     extra = 0
@@ -169,15 +174,67 @@ class TeamAdmin(OrganizationScopedAdmin):
 class TeamMemberAdmin(OrganizationScopedAdmin):
     organization_path = "team__organization"
     str_select_related = ("user", "team")
-    list_display = ("user", "team", "created_at")
+    list_display = ("user", "team", "role", "created_at")
     list_select_related = ("user", "team")
-    list_filter = (("team", ScopedRelatedFilter),)
+    list_filter = ("role", ("team", ScopedRelatedFilter))
     search_fields = ("user__email", "user__name", "team__name")
     uuid_search_fields = ("pk", "user_id", "team_id")
     ordering = ("team__name", "user__email")
     autocomplete_fields = ("user", "team")
-    fields = ("id", "team", "user", "created_at")
+    fields = ("id", "team", "user", "role", "created_at")
     readonly_fields = ("id", "created_at")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdminMixin, OrganizationScopedAdmin):
+    """Invitations are made by adding a member (the API or the team's page); here they are
+    followed, resent or withdrawn (through the same services: audited, by managers and admins)."""
+
+    organization_path = "team_member__team__organization"
+    list_display = ("email", "team", "invited_by", "sent_at", "expires_at", "accepted_at")
+    list_select_related = ("team_member__team", "invited_by")
+    search_fields = ("email",)
+    uuid_search_fields = ("pk", "team_member_id")
+    ordering = ("-created_at",)
+    fields = (
+        "id",
+        "email",
+        "team_member",
+        "invited_by",
+        "created_at",
+        "sent_at",
+        "expires_at",
+        "accepted_at",
+    )
+    readonly_fields = fields
+    actions = ("resend_selected", "withdraw_selected")
+
+    @admin.display(description="team")
+    def team(self, invitation: Invitation) -> Team:
+        return invitation.team_member.team
+
+    def has_change_permission(self, request, obj=None):
+        # Read-only pages; the actions need the permission to change invitations.
+        return obj is None and request.user.has_perm("accounts.change_invitation")
+
+    def _each(self, request, queryset, service, done: str) -> None:
+        count = 0
+        for invitation in queryset.select_related("team_member__team", "team_member__user"):
+            try:
+                service(invitation, by=request.user)
+            except (ValidationError, PermissionDenied) as exc:
+                messages.error(request, f"{invitation.email}: {exc}")
+            else:
+                count += 1
+        messages.success(request, f"{done} {count} invitation(s).")
+
+    @admin.action(description="Resend selected invitations (a new link)", permissions=["change"])
+    def resend_selected(self, request, queryset):
+        self._each(request, queryset, services.resend_invitation, "Resent")
+
+    @admin.action(description="Withdraw selected invitations", permissions=["change"])
+    def withdraw_selected(self, request, queryset):
+        self._each(request, queryset, services.revoke_invitation, "Withdrew")
 
 
 # --------------------------------------------------------------------------- API tokens

@@ -3,9 +3,12 @@
 from datetime import timedelta
 
 from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.models import TokenScope, User
+from accounts.models import Team, TeamMember, TokenScope, User, validate_time_zone
+from escalation.models import EscalationPolicy
 from accounts.permissions import grantable_scopes
 
 SCOPE_HELP = {
@@ -42,3 +45,72 @@ class TokenForm(forms.Form):
             "scopes": self.cleaned_data["scopes"],
             "expires_at": timezone.now() + timedelta(days=days) if days else None,
         }
+
+
+class TeamCreateForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    time_zone = forms.CharField(max_length=64, initial="UTC", validators=[validate_time_zone])
+
+
+class TeamSettingsForm(forms.Form):
+    """What ``PUT /v1/team/{id}`` changes, for the team's page."""
+
+    name = forms.CharField(max_length=200)
+    time_zone = forms.CharField(max_length=64, validators=[validate_time_zone])
+    escalation_policy_id = forms.ModelChoiceField(
+        label="Default escalation policy",
+        queryset=EscalationPolicy.objects.none(),
+        empty_label=None,
+        help_text="Followed by the team's incidents that name no other.",
+    )
+
+    def __init__(self, *args, team: Team, **kwargs):
+        policies = EscalationPolicy.objects.filter(team=team)
+        default = next((p.pk for p in policies if p.is_team_default), None)
+        kwargs.setdefault(
+            "initial",
+            {"name": team.name, "time_zone": team.time_zone, "escalation_policy_id": default},
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["escalation_policy_id"].queryset = policies
+
+
+class MemberForm(forms.Form):
+    email = forms.EmailField(
+        label="E-mail", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
+    role = forms.ChoiceField(choices=TeamMember.Role.choices, initial=TeamMember.Role.RESPONDER)
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=TeamMember.Role.choices)
+
+
+class UserRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=User.Role.choices)
+
+
+class InvitationAcceptForm(forms.Form):
+    name = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    password1 = forms.CharField(
+        label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords differ.")
+        elif first:
+            try:
+                validate_password(first, self.user)
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return data

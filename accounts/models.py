@@ -1,6 +1,7 @@
 import hashlib
 import secrets
 import uuid
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -153,6 +154,40 @@ class TeamMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team}"
+
+
+class Invitation(models.Model):
+    """A single-use link, valid 7 days, for a new person to set their name and password.
+
+    The membership exists from the start (its user inactive, without a password) so that its id
+    can be answered at once and scheduled; accepting activates the user.
+    """
+
+    VALID_FOR = timedelta(days=7)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    team_member = models.OneToOneField(
+        TeamMember, on_delete=models.CASCADE, related_name="invitation"
+    )
+    email = models.EmailField()
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(default=timezone.now, help_text="Last (re)sent.")
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.email}"
+
+    @property
+    def pending(self) -> bool:
+        return self.accepted_at is None and self.expires_at > timezone.now()
 
 
 def hash_token(raw: str) -> str:

@@ -33,4 +33,24 @@ urlpatterns = [
         signin.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
+    path("settings/teams", views.TeamListView.as_view(), name="team-list"),
+    path("settings/teams/<str:team_id>", views.TeamDetailView.as_view(), name="team-detail"),
+    path("settings/teams/<str:team_id>/delete", views.TeamDeleteView.as_view(), name="team-delete"),
+    path(
+        "settings/teams/<str:team_id>/members",
+        views.MemberAddView.as_view(),
+        name="team-member-add",
+    ),
+    path(
+        "settings/teams/<str:team_id>/members/<str:team_member_id>/<str:action>",
+        views.MemberActionView.as_view(),
+        name="team-member-action",
+    ),
+    path(
+        "settings/teams/<str:team_id>/invitations/<str:invitation_id>/<str:action>",
+        views.InvitationActionView.as_view(),
+        name="invitation-action",
+    ),
+    path("settings/users/<str:user_id>/role", views.UserRoleView.as_view(), name="user-role"),
+    path("invitation/<str:token>", views.InvitationAcceptView.as_view(), name="invitation-accept"),
 ]

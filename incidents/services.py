@@ -37,6 +37,19 @@ if TYPE_CHECKING:
     from rulesets.models import Ruleset
 
 
+def open_incidents_of(team: Team) -> tuple[str, list[str]]:
+    """What keeps the team from being deleted (``accounts.services.delete_team``): its
+    unresolved incidents."""
+    from accounts.services import named
+
+    incidents = (
+        Incident.objects.filter(team=team)
+        .exclude(status=IncidentStatus.RESOLVED)
+        .order_by("-created_at")
+    )
+    return "incidents", named(incidents, lambda incident: f"{incident.name} ({incident.pk})")
+
+
 class TransitionError(Exception):
     """The incident cannot move to that status (e.g. it is already resolved)."""
 

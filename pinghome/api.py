@@ -18,8 +18,14 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 
 class Conflict(exceptions.APIException):
+    """409; ``errors`` (optional) names what conflicts, in the 422's shape."""
+
     status_code = status.HTTP_409_CONFLICT
     default_detail = "Conflict."
+
+    def __init__(self, detail=None, code=None, *, errors: Mapping[str, list[str]] | None = None):
+        super().__init__(detail, code)
+        self.errors = dict(errors or {})
 
 
 def invalid(
@@ -71,6 +77,8 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.APIException):
         response.data = {"message": _message(exc.detail)}
+        if getattr(exc, "errors", None):
+            response.data["errors"] = exc.errors
     return response
 
 

@@ -22,6 +22,9 @@ ERRORS = {
     422: OpenApiResponse(ERROR, description="Invalid body or query; every invalid field named."),
 }
 CONFLICT = {409: OpenApiResponse(ERROR, description="Conflict.")}
+FORBIDDEN = {
+    403: OpenApiResponse(ERROR, description="Your role, or your token's scopes, may not do this.")
+}
 
 
 def KEYSET_PARAMETERS(time_field: str) -> list[OpenApiParameter]:  # noqa: N802 - reads as a constant

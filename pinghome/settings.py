@@ -268,6 +268,8 @@ SPECTACULAR_SETTINGS = {
         "AssigneeTypeEnum": "incidents.models.AssigneeType",
         "ContactMethodTypeEnum": "notifications.models.ContactMethodType",
         "UrgencyEnum": "incidents.models.Urgency",
+        "TeamRoleEnum": "accounts.models.TeamMember.Role",
+        "OrganizationRoleEnum": "accounts.models.User.Role",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -15,6 +15,15 @@ from pinghome.api import Conflict
 from rulesets.models import Level, Ruleset, RuleType
 
 
+def rulesets_of(team: Team) -> tuple[str, list[str]]:
+    """What keeps the team from being deleted (``accounts.services.delete_team``): the rulesets
+    whose incidents it receives."""
+    from accounts.services import named
+
+    rulesets = Ruleset.objects.filter(team=team).order_by("name")
+    return "rulesets", named(rulesets, lambda ruleset: f"{ruleset.name} ({ruleset.pk})")
+
+
 def ensure_can_manage(user: User, *, level: str, team: Team) -> None:
     """Team rulesets are managed by the team's managers, organization rulesets by admins."""
     if user.is_org_admin:

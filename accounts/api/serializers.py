@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
-from accounts.models import ApiToken, Team, TeamMember, TokenScope
+from accounts.models import ApiToken, Team, TeamMember, TokenScope, User
+from accounts.services import pending
 from escalation.models import EscalationPolicy
 from pinghome.fields import StrictCharField
 from schedules.recurrence import parse_time_zone
@@ -17,9 +18,26 @@ class TeamSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TeamSettingsSerializer(serializers.Serializer):
-    """Extension: the on-call settings of a team (omitted fields keep their value)."""
+def validate_time_zone(value: str) -> str:
+    try:
+        parse_time_zone(value)
+    except ValueError:
+        raise serializers.ValidationError(f"unknown time zone {value[:64]!r}") from None
+    return value
 
+
+class TeamCreateSerializer(serializers.Serializer):
+    name = StrictCharField(max_length=200)
+    time_zone = StrictCharField(required=False, max_length=64, help_text="IANA name; default UTC.")
+
+    def validate_time_zone(self, value):
+        return validate_time_zone(value)
+
+
+class TeamSettingsSerializer(serializers.Serializer):
+    """Extension: the name and on-call settings of a team (omitted fields keep their value)."""
+
+    name = StrictCharField(required=False, max_length=200)
     time_zone = StrictCharField(required=False, max_length=64, help_text="IANA name")
     escalation_policy_id = serializers.UUIDField(
         required=False,
@@ -28,11 +46,7 @@ class TeamSettingsSerializer(serializers.Serializer):
     )
 
     def validate_time_zone(self, value):
-        try:
-            parse_time_zone(value)
-        except ValueError:
-            raise serializers.ValidationError(f"unknown time zone {value[:64]!r}") from None
-        return value
+        return validate_time_zone(value)
 
     def validate_escalation_policy_id(self, value):
         policy = EscalationPolicy.objects.filter(team=self.context["team"], pk=value).first()
@@ -46,12 +60,82 @@ class TeamMemberSerializer(serializers.ModelSerializer):
     user_id = serializers.UUIDField(read_only=True)
     email = serializers.EmailField(source="user.email", read_only=True)
     name = serializers.CharField(source="user.name", read_only=True)
-    role = serializers.CharField(source="user.role", read_only=True)
+    role = serializers.CharField(
+        read_only=True, help_text="In the team: manager (changes its configuration) or responder."
+    )
+    organization_role = serializers.CharField(
+        source="user.role", read_only=True, help_text="admin or member."
+    )
+    pending = serializers.SerializerMethodField(
+        help_text="Invited, and has not yet set their password."
+    )
 
     class Meta:
         model = TeamMember
-        fields = ["id", "team_id", "user_id", "email", "name", "role", "created_at"]
+        fields = [
+            "id",
+            "team_id",
+            "user_id",
+            "email",
+            "name",
+            "role",
+            "organization_role",
+            "pending",
+            "created_at",
+        ]
         read_only_fields = fields
+
+    def get_pending(self, member) -> bool:
+        return pending(member.user)
+
+
+class MemberWriteSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    role = serializers.ChoiceField(choices=TeamMember.Role.choices, default="responder")
+
+
+class MemberRoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=TeamMember.Role.choices)
+
+
+class UserRoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=User.Role.choices)
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    team_member_id = serializers.UUIDField(source="id", read_only=True)
+    team_id = serializers.UUIDField(read_only=True)
+    team_name = serializers.CharField(source="team.name", read_only=True)
+
+    class Meta:
+        model = TeamMember
+        fields = ["team_member_id", "team_id", "team_name", "role"]
+        read_only_fields = fields
+
+
+class UserSerializer(serializers.ModelSerializer):
+    pending = serializers.SerializerMethodField(
+        help_text="Invited, and has not yet set their password."
+    )
+    teams = MembershipSerializer(source="memberships", many=True, read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "email",
+            "name",
+            "role",
+            "is_active",
+            "pending",
+            "teams",
+            "date_joined",
+            "last_login",
+        ]
+        read_only_fields = fields
+
+    def get_pending(self, user) -> bool:
+        return pending(user)
 
 
 class TokenWriteSerializer(serializers.Serializer):

@@ -7,16 +7,22 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.api.serializers import (
+    MemberRoleSerializer,
+    MemberWriteSerializer,
+    TeamCreateSerializer,
     TeamMemberSerializer,
     TeamSerializer,
     TeamSettingsSerializer,
     TokenSerializer,
     TokenWriteSerializer,
+    UserRoleSerializer,
+    UserSerializer,
 )
-from accounts.models import Team
+from accounts.models import Team, TeamMember, User
+from accounts.permissions import ensure_org_admin
 from escalation.services import with_default_policy
-from pinghome.api import OrganizationAPIView, keyset_page, ok, parse_uuid
-from pinghome.openapi import ERRORS, KEYSET_PARAMETERS, MESSAGE
+from pinghome.api import OrganizationAPIView, created, keyset_page, ok, parse_uuid
+from pinghome.openapi import CONFLICT, CREATED, ERRORS, FORBIDDEN, KEYSET_PARAMETERS, MESSAGE
 
 
 class HealthCheckView(APIView):
@@ -54,6 +60,21 @@ class TeamMemberListView(OrganizationAPIView):
         return Response(TeamMemberSerializer(members, many=True).data)
 
 
+class TeamCreateView(OrganizationAPIView):
+    @extend_schema(
+        summary="Create a team (extension)",
+        description="Organization admins only. A name another team of the organization has "
+        "(ignoring case) is a 422.",
+        request=TeamCreateSerializer,
+        responses={201: CREATED, **FORBIDDEN, **ERRORS},
+    )
+    def post(self, request):
+        body = TeamCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        team = services.create_team(self.organization, by=request.user, **body.validated_data)
+        return created(team.id)
+
+
 class TeamView(OrganizationAPIView):
     @extend_schema(summary="One team (extension)", responses={200: TeamSerializer, **ERRORS})
     def get(self, request, team_id):
@@ -61,10 +82,10 @@ class TeamView(OrganizationAPIView):
         return Response(TeamSerializer(team).data)
 
     @extend_schema(
-        summary="Change a team's on-call settings (extension)",
+        summary="Rename a team or change its on-call settings (extension)",
         description="The team's managers and organization admins. Omitted fields keep their value.",
         request=TeamSettingsSerializer,
-        responses={200: MESSAGE, **ERRORS},
+        responses={200: MESSAGE, **FORBIDDEN, **ERRORS},
     )
     def put(self, request, team_id):
         team = self.get_in_organization(Team.objects, team_id)
@@ -72,6 +93,104 @@ class TeamView(OrganizationAPIView):
         body.is_valid(raise_exception=True)
         services.update_team_settings(team, by=request.user, **body.validated_data)
         return ok("Team updated.")
+
+    @extend_schema(
+        summary="Delete a team (extension)",
+        description="Organization admins only. While unresolved incidents or rulesets (or "
+        "escalation policies) need the team it is a 409 naming them by kind in `errors`. Its "
+        "members, schedule and resolved incidents go with it.",
+        responses={200: MESSAGE, **FORBIDDEN, **CONFLICT, **ERRORS},
+    )
+    def delete(self, request, team_id):
+        team = self.get_in_organization(Team.objects, team_id)
+        services.delete_team(team, by=request.user)
+        return ok("Team deleted.")
+
+
+class TeamMemberCreateView(OrganizationAPIView):
+    @extend_schema(
+        summary="Add a member to a team, or invite them (extension)",
+        description="The team's managers and organization admins. A user of the organization "
+        "is added at once; a new address gets an e-mailed link, valid 7 days, to set their name "
+        "and password, and is a (pending) member from now on. `role` defaults to `responder`. "
+        "An address of another organization is a 422; a member already in the team, a 409.",
+        request=MemberWriteSerializer,
+        responses={201: CREATED, **FORBIDDEN, **CONFLICT, **ERRORS},
+    )
+    def post(self, request, team_id):
+        team = self.get_in_organization(Team.objects, team_id)
+        body = MemberWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        member = services.add_member(team, by=request.user, **body.validated_data)
+        return created(member.id)
+
+
+class TeamMemberView(OrganizationAPIView):
+    def get_member(self, team_id, member_id) -> TeamMember:
+        team = self.get_in_organization(Team.objects, team_id)
+        pk = parse_uuid(member_id)
+        member = (
+            TeamMember.objects.select_related("team", "user").filter(team=team, pk=pk).first()
+            if pk
+            else None
+        )
+        if member is None:
+            raise NotFound("Not found.")
+        return member
+
+    @extend_schema(
+        summary="Change a member's role in the team (extension)",
+        description="The team's managers and organization admins.",
+        request=MemberRoleSerializer,
+        responses={200: MESSAGE, **FORBIDDEN, **ERRORS},
+    )
+    def put(self, request, team_id, team_member_id):
+        member = self.get_member(team_id, team_member_id)
+        body = MemberRoleSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.change_member_role(member, by=request.user, role=body.validated_data["role"])
+        return ok("Member updated.")
+
+    @extend_schema(
+        summary="Remove a member from a team (extension)",
+        description="The team's managers and organization admins. Their schedule entries, "
+        "overrides and calendar feeds of the team go with them: their future shifts become "
+        "gaps. The removal is in the audit log (and on the team's page).",
+        responses={200: MESSAGE, **FORBIDDEN, **ERRORS},
+    )
+    def delete(self, request, team_id, team_member_id):
+        member = self.get_member(team_id, team_member_id)
+        services.remove_member(member, by=request.user)
+        return ok("Member removed.")
+
+
+class UserListView(OrganizationAPIView):
+    @extend_schema(
+        summary="Users of the organization (extension)",
+        description="Organization admins only: each user's organization role and teams, by "
+        "e-mail address.",
+        responses={200: UserSerializer(many=True), **FORBIDDEN, **ERRORS},
+    )
+    def get(self, request):
+        ensure_org_admin(request.user)
+        users = services.organization_users(self.organization)
+        return Response(UserSerializer(users, many=True).data)
+
+
+class UserView(OrganizationAPIView):
+    @extend_schema(
+        summary="Change a user's organization role (extension)",
+        description="Organization admins only. The organization keeps at least one active "
+        "admin (else 409).",
+        request=UserRoleSerializer,
+        responses={200: MESSAGE, **FORBIDDEN, **CONFLICT, **ERRORS},
+    )
+    def put(self, request, user_id):
+        user = self.get_in_organization(User.objects, user_id)
+        body = UserRoleSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.change_user_role(user, by=request.user, role=body.validated_data["role"])
+        return ok("User updated.")
 
 
 class TokenListView(OrganizationAPIView):

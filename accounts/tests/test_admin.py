@@ -9,7 +9,15 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import ApiToken, Organization, Team, TeamMember, User, hash_token
+from accounts.models import (
+    ApiToken,
+    Invitation,
+    Organization,
+    Team,
+    TeamMember,
+    User,
+    hash_token,
+)
 from escalation.models import EscalationPolicy, EscalationStep, PagedUser
 from incidents.models import IncidentEvent, TimelineEntry
 from incidents.tests.builders import make_incident_action, open_incident
@@ -87,6 +95,9 @@ def populate(persona) -> dict:
         Team: team,
         TeamMember: member,
         ApiToken: ApiToken.objects.filter(user=user).first(),
+        Invitation: Invitation.objects.create(
+            team_member=member, email=user.email, token_hash=f"{org.name}-hash", expires_at=start
+        ),
         type(webhook): webhook,
         WebhookEvent: event,
         type(ruleset): ruleset,

@@ -56,3 +56,42 @@ def test_revoking_in_the_admin_is_audited(owner):
 
     record = AuditRecord.objects.get(object_id=str(token.pk), action="updated")
     assert record.before == {"revoked_at": None}
+
+
+def test_invitations_are_followed_and_resent_in_the_admin(
+    owner, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from accounts.models import Invitation
+
+    owner.api.post(f"/v1/team/{owner.team.id}/member", {"email": "new@acme.test"})
+    invitation = Invitation.objects.get()
+    client = staff_client(owner.user)
+
+    listing = client.get(changelist_url(Invitation)).content.decode()
+    assert "new@acme.test" in listing
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            changelist_url(Invitation),
+            {"action": "resend_selected", "_selected_action": [invitation.pk]},
+        )
+
+    assert len(mail.outbox) == 1
+    assert AuditRecord.objects.filter(object_type="invitation", action="updated").exists()
+    assert client.get(reverse("admin:accounts_invitation_add")).status_code == 403
+
+
+def test_a_members_team_role_is_shown_and_set_in_the_admin(owner, teammate):
+    from accounts.models import TeamMember
+
+    client = staff_client(owner.user)
+    url = reverse("admin:accounts_teammember_change", args=[teammate.member.pk])
+
+    assert "responder" in client.get(changelist_url(TeamMember)).content.decode()
+    response = client.post(
+        url, {"team": owner.team.pk, "user": teammate.user.pk, "role": "manager"}
+    )
+
+    assert response.status_code == 302
+    assert TeamMember.objects.get(pk=teammate.member.pk).role == "manager"

@@ -108,7 +108,9 @@ def test_members_of_a_team_are_listed_oldest_first(owner, teammate):
             "user_id": str(owner.user.id),
             "email": "owner@acme.test",
             "name": "",
-            "role": "admin",
+            "role": "manager",
+            "organization_role": "admin",
+            "pending": False,
             "created_at": iso(owner.member.created_at),
         },
         {
@@ -117,7 +119,9 @@ def test_members_of_a_team_are_listed_oldest_first(owner, teammate):
             "user_id": str(teammate.user.id),
             "email": "mate@acme.test",
             "name": "",
-            "role": "member",
+            "role": "responder",
+            "organization_role": "member",
+            "pending": False,
             "created_at": iso(teammate.member.created_at),
         },
     ]

@@ -293,6 +293,14 @@ ROUTES = [
         "/v1/notification-channel",
         lambda ctx: {"type": "webhook", "target": "https://hooks.example.com/x"},
     ),
+    Route("POST", "/v1/team", lambda ctx: {"name": "Payments", "time_zone": "Europe/Paris"}),
+    Route(
+        "POST",
+        "/v1/team/{team_id}/member",
+        lambda ctx: {"email": "new@acme.test", "role": "responder"},
+    ),
+    Route("PUT", "/v1/team/{team_id}/member/{member_id}", lambda ctx: {"role": "manager"}),
+    Route("PUT", "/v1/user/{user_id}", lambda ctx: {"role": "admin"}),
     Route(
         "POST",
         "/v1/user/contact-method",
