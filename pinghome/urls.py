@@ -23,7 +23,6 @@ api = [
     path("team/<str:team_id>/member", accounts.TeamMemberCreateView.as_view()),
     path("team/<str:team_id>/member/<str:team_member_id>", accounts.TeamMemberView.as_view()),
     path("users", accounts.UserListView.as_view()),
-    path("user/<str:user_id>", accounts.UserView.as_view()),
     path("tokens", accounts.TokenListView.as_view()),
     path("token", accounts.TokenCreateView.as_view()),
     path("token/<str:token_id>", accounts.TokenView.as_view()),
@@ -84,6 +83,8 @@ api = [
     path("status-page", statuspages.StatusPageCreateView.as_view()),
     path("status-page/<str:status_page_id>", statuspages.StatusPageView.as_view()),
     path("status-page/<str:status_page_id>/component", statuspages.ComponentCreateView.as_view()),
+    # After every fixed "user/..." route: a user id never looks like one.
+    path("user/<str:user_id>", accounts.UserView.as_view()),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]
