@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import Team, TeamMember, TokenScope, User, validate_time_zone
-from escalation.models import EscalationPolicy
 from accounts.permissions import grantable_scopes
+from escalation.models import EscalationPolicy
 
 SCOPE_HELP = {
     TokenScope.READ: "read: GET requests",

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0005_email_unique_ignoring_case'),
+        ('accounts', '0006_merge_escalation_and_sign_in'),
     ]
 
     operations = [
