@@ -172,7 +172,6 @@ OIDC_RP_SIGN_ALGO = env_str("OIDC_SIGN_ALGO", "RS256")
 OIDC_RP_SCOPES = env_str("OIDC_SCOPES", "openid email profile")
 OIDC_USE_PKCE = True
 OIDC_TIMEOUT = 10
-LOGIN_REDIRECT_URL_FAILURE = "/login"
 
 # Failed password sign-ins (django-axes, in the database): SIGNIN_FAILURE_LIMIT failures for one
 # account, or from one address, lock it for SIGNIN_LOCKOUT_MINUTES after the last failure.
