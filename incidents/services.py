@@ -201,7 +201,7 @@ def _transition(
         )
         if moved:
             record(incident, kind, by=by, actor=actor, message=message)
-            notifications.announce(incident, to, message)
+            notifications.on_status_changed(incident, to, message)
     if moved:
         incident.status, incident.updated_at = to, now
         setattr(incident, stamp, now)

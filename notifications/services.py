@@ -22,6 +22,7 @@ from notifications.models import (
     ContactMethod,
     ContactMethodType,
     Delivery,
+    DeliveryState,
     NotificationRule,
 )
 from pinghome.jobs import enqueue_on_commit, send_task
@@ -325,6 +326,20 @@ def create_chat_post(
             )
         ]
     )
+
+
+def on_status_changed(incident: Incident, status: str, note: str) -> None:
+    """An incident was acknowledged or resolved: pages still to come that it makes moot are
+    cancelled now (visible as such), and the team's chat channels are told."""
+    moot = Delivery.objects.filter(
+        incident=incident, state=DeliveryState.PENDING, user__isnull=False
+    )
+    if status != IncidentStatus.RESOLVED:
+        moot = moot.filter(delay_minutes__gt=0)
+    moot.update(
+        state=DeliveryState.CANCELLED, error=f"the incident was {status}", updated_at=timezone.now()
+    )
+    announce(incident, status, note)
 
 
 def announce(incident: Incident, reason: str, note: str = "") -> None:
