@@ -24,5 +24,10 @@ urlpatterns = [
     path("profile/test-page", views.TestPageView.as_view(), name="profile-test-page"),
     path("profile/time-zone", views.TimeZoneView.as_view(), name="profile-time-zone"),
     path("deliveries", views.TeamDeliveriesView.as_view(), name="team-deliveries"),
+    path(
+        "chat-channels/<str:chat_channel_id>/delete",
+        views.DeleteChatChannelView.as_view(),
+        name="chat-channel-delete",
+    ),
     path("respond/<str:incident_id>/<str:token>", views.LinkView.as_view(), name="link"),
 ]

@@ -9,14 +9,16 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
+from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 
 from accounts.models import validate_time_zone
+from accounts.permissions import is_team_manager
 from audit import services as audit
 from incidents.models import Urgency
 from notifications import contacts, links, services
-from notifications.models import ContactMethod, ContactMethodType, Delivery
+from notifications.models import ChatChannel, ContactMethod, ContactMethodType, Delivery
 from pinghome.api import parse_uuid
 from pinghome.pages import OrganizationPageMixin
 
@@ -230,10 +232,35 @@ class TimeZoneView(_ProfileAction):
         return self.back("#time-zone")
 
 
+class ChatChannelForm(forms.Form):
+    target = forms.CharField(
+        max_length=2000,
+        label="Apprise URL",
+        help_text="slack://..., msteams://..., mmost://..., discord://...",
+    )
+    label = forms.CharField(max_length=100, required=False, help_text="e.g. #ops")
+
+
 class TeamDeliveriesView(OrganizationPageMixin, TemplateView):
-    """Recent deliveries about a team's incidents and to its chat channels, failures first."""
+    """Recent deliveries about a team's incidents and to its chat channels; the team's chat
+    channels, which its managers add and remove here."""
 
     template_name = "notifications/team_deliveries.html"
+
+    def post(self, request):
+        team = self.selected_team()
+        if team is None:
+            raise Http404
+        form = ChatChannelForm(request.POST)
+        if form.is_valid():
+            try:
+                contacts.create_chat_channel(team, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error("target", exc.message_dict["target"])
+            else:
+                messages.success(request, "Chat channel added.")
+                return redirect(f"{request.path}?team={team.pk}#chat-channels")
+        return self.render_to_response(self.get_context_data(channel_form=form), status=422)
 
     def get_context_data(self, **kwargs):
         choice = self.team_choice()
@@ -245,13 +272,27 @@ class TeamDeliveriesView(OrganizationPageMixin, TemplateView):
             if team
             else []
         )
+        kwargs.setdefault("channel_form", ChatChannelForm())
         return super().get_context_data(
             nav="deliveries",
             deliveries=recent,
             chat_channels=team.chat_channels.all() if team else [],
+            manages=bool(team) and is_team_manager(self.request.user, team),
             **choice,
             **kwargs,
         )
+
+
+class DeleteChatChannelView(OrganizationPageMixin, View):
+    def post(self, request, chat_channel_id):
+        channel = self.get_in_organization(
+            ChatChannel.objects.select_related("team"),
+            chat_channel_id,
+            field="team__organization",
+        )
+        contacts.delete_chat_channel(channel, by=request.user)
+        messages.success(request, f"Chat channel {channel} removed.")
+        return redirect(f"/deliveries?team={channel.team_id}#chat-channels")
 
 
 @method_decorator(csrf_exempt, name="dispatch")

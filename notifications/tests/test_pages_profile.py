@@ -107,3 +107,24 @@ def test_a_teams_deliveries_list_failures_with_their_reason(browser, owner):
     assert page.status_code == 200
     content = page.content.decode()
     assert "HTTP 503" in content and "owner@acme.test" in content
+
+
+def test_a_manager_adds_and_removes_a_chat_channel_on_the_deliveries_page(browser, owner):
+    path = f"/deliveries?team={owner.team.id}"
+    response = post(browser, path, {"target": "syslog://", "label": "x"})
+    assert response.status_code == 422
+    response = post(browser, path, {"target": "slack://T1/B2/C3abcdef", "label": "#ops"})
+    assert response.status_code == 302
+    page = browser.get(path).content.decode()
+    assert "#ops" in page and "C3abcdef" not in page
+    [channel] = owner.team.chat_channels.all()
+    assert post(browser, f"/chat-channels/{channel.pk}/delete").status_code == 302
+    assert not owner.team.chat_channels.exists()
+
+
+def test_a_responder_sees_chat_channels_but_may_not_change_them(owner, teammate):
+    client = Client()
+    client.force_login(teammate.user)
+    path = f"/deliveries?team={owner.team.id}"
+    assert "Add a chat channel" not in client.get(path).content.decode()
+    assert post(client, path, {"target": "slack://T1/B2/C3abcdef"}).status_code == 403

@@ -1,6 +1,7 @@
 """page_user: each person paged through their rules and verified contact methods (Apprise
 targets included), delayed rules dropped once the incident is acknowledged, a step paged once."""
 
+import logging
 import re
 from datetime import timedelta
 
@@ -12,7 +13,13 @@ from incidents.models import Incident
 from notifications import services
 from notifications.models import Delivery
 from notifications.tasks import send_due_deliveries
-from notifications.tests.test_routing import open_incident, run_due_deliveries, timeline
+from notifications.tests.test_routing import (
+    on_call_always,
+    open_incident,
+    run_due_deliveries,
+    timeline,
+)
+from rulesets.tests.pipeline import create_ruleset, create_webhook, send
 
 pytestmark = pytest.mark.django_db
 
@@ -228,3 +235,23 @@ def test_two_senders_of_one_delivery_send_it_once(owner, mailoutbox, monkeypatch
     deliveries.send(str(delivery.pk))
     deliveries.send(str(delivery.pk))
     assert len(mailoutbox) == 1
+
+
+def test_a_page_says_which_ruleset_and_webhook_the_incident_came_from(owner, mailoutbox):
+    on_call_always(owner, owner.member)
+    webhook = create_webhook(owner, name="prod alarms")
+    create_ruleset(owner, name="Alertmanager")
+    send(webhook, {"anything": True})
+    [mail] = mailoutbox
+    assert "From: ruleset Alertmanager, webhook prod alarms" in mail.body.splitlines()
+
+
+def test_apprise_secrets_are_never_logged(owner, receiver, caplog):
+    caplog.set_level(logging.DEBUG)
+    target = f"json://pager:s3cretpassword@{receiver.address}/page"
+    method_id = add_verified(owner, "apprise", target, receiver)
+    rules(owner, (method_id, 0))
+    receiver.statuses.append(500)
+    open_incident(owner, assignees=assigned_to(owner))
+    assert "Failed to send JSON" in caplog.text
+    assert "s3cretpassword" not in caplog.text
