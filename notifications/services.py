@@ -50,7 +50,9 @@ def on_assignees_changed(incident: Incident, added: list[dict[str, str]]) -> Non
     from notifications.tasks import notify_assignees
 
     if added:
-        enqueue_on_commit(notify_assignees, str(incident.pk), added, "assigned")
+        # Each change is a step of its own: someone assigned again is paged again.
+        step = f"assigned at {timezone.now():%Y-%m-%d %H:%M:%S.%f}"
+        enqueue_on_commit(notify_assignees, str(incident.pk), added, "assigned", step)
 
 
 # Who is on call for a team, a set of members' users, a team's chat channels: routing a storm of

@@ -4,8 +4,8 @@ from notifications import contacts, deliveries, services
 
 
 @shared_task(acks_late=True)
-def notify_assignees(incident_id: str, assignees: list[dict], reason: str) -> int:
-    return services.notify_assignees(incident_id, assignees, reason)
+def notify_assignees(incident_id: str, assignees: list[dict], reason: str, step: str = "") -> int:
+    return services.notify_assignees(incident_id, assignees, reason, step)
 
 
 @shared_task(acks_late=True)
