@@ -14,6 +14,7 @@ limit recorded as ``error``.
 
 import hashlib
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +24,8 @@ from typing import Any, Literal, TypedDict
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Window
+from django.db.models.functions import RowNumber
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
@@ -298,12 +300,24 @@ class _Chunk:
     deferred: list[str] = field(default_factory=list)  # beyond a limit, attempts left
 
 
+# Webhooks an event of which went beyond a limit in this process lately (id -> until when, on
+# time.monotonic()): their events are decided after the others' in every chunk.
+_slow_webhooks: dict[Any, float] = {}
+SLOW_WEBHOOK_SECONDS = 60.0
+
+
 def _fair_order(events: list[WebhookEvent]) -> list[WebhookEvent]:
-    """Webhooks take turns, each in receive order: a storm on one cannot come first in full."""
+    """Webhooks take turns, each in receive order: a storm on one cannot come first in full,
+    and a webhook whose events went beyond a limit lately comes last."""
+    now = time.monotonic()
+    for webhook_id, until in list(_slow_webhooks.items()):
+        if until < now:
+            del _slow_webhooks[webhook_id]
     by_webhook: dict[Any, list[WebhookEvent]] = {}
     for event in events:
         by_webhook.setdefault(event.webhook_id, []).append(event)
-    return [event for turn in zip_longest(*by_webhook.values()) for event in turn if event]
+    groups = sorted(by_webhook.values(), key=lambda group: group[0].webhook_id in _slow_webhooks)
+    return [event for turn in zip_longest(*groups) for event in turn if event]
 
 
 def _evaluate_chunk(event_ids: list[str], *, fill: bool, alone: bool = False) -> _Chunk:
@@ -344,6 +358,7 @@ def _evaluate_chunk(event_ids: list[str], *, fill: bool, alone: bool = False) ->
                 continue
             plan = _plan(event, alone=alone)
             if plan.beyond_limit:
+                _slow_webhooks[event.webhook_id] = time.monotonic() + SLOW_WEBHOOK_SECONDS
                 if not alone:
                     done.apart.append(str(event.pk))
                     stopped = True
@@ -600,11 +615,15 @@ def purge_dedup_states(*, idle_for: timedelta | None = None) -> int:
 
 
 def pending_events(older_than_seconds: int, limit: int):
-    """Events stored but not evaluated for at least ``older_than_seconds``, oldest first."""
+    """Events stored but not evaluated for at least ``older_than_seconds``: webhooks take turns
+    (the oldest of each, then the second oldest of each, ...), so that the backlog of one does
+    not come before everyone else's."""
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    turn = Window(RowNumber(), partition_by=[F("webhook_id")], order_by=F("received_at").asc())
     return (
         WebhookEvent.objects.filter(evaluated_at__isnull=True, received_at__lte=cutoff)
-        .order_by("received_at")
+        .annotate(turn=turn)
+        .order_by("turn", "received_at")
         .values_list("pk", flat=True)[:limit]
     )
 
