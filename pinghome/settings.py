@@ -301,7 +301,10 @@ CELERY_TASK_IGNORE_RESULT = True
 # connections follow DATABASE_CONN_MAX_AGE instead (pinghome.celery.keep_database_connections).
 CELERY_DB_REUSE_MAX = 10**9
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Evaluation has a queue of its own, consumed by workers of its own (README, "Production
+# layout"; scripts/run): it never waits behind actions, notifications or periodic chores.
 CELERY_TASK_ROUTES = {
+    "rulesets.tasks.purge_dedup_states": {"queue": "default"},  # hourly chore, not evaluation
     "rulesets.tasks.*": {"queue": "evaluation"},
     "incidents.tasks.*": {"queue": "actions"},
     "notifications.tasks.*": {"queue": "notifications"},
@@ -310,6 +313,17 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # scripts/run's broker on one machine, no service: kombu keeps each message in a file of
+    # $DATA_DIR/broker (a message a killed worker took is lost: the re-drive finds its event).
+    _broker_folder = DATA_DIR / "broker"
+    (_broker_folder / "control").mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_folder),
+        "data_folder_out": str(_broker_folder),
+        "control_folder": str(_broker_folder / "control"),
+        "polling_interval": 0.1,
+    }
 CELERY_BEAT_SCHEDULE = {
     "redrive-pending-events": {
         "task": "rulesets.tasks.redrive_pending_events",

@@ -60,3 +60,15 @@ def test_a_quiet_organizations_event_waits_for_at_most_one_event_beyond_a_limit(
         given_up = WebhookEvent.objects.get(pk=event_id).evaluation
         assert given_up["attempts"] == 1
         assert [o["outcome"] for o in given_up["rulesets"]] == ["no-match", "error"]
+
+
+def test_evaluation_has_a_queue_of_its_own_that_no_chore_shares():
+    from pinghome.celery import app
+
+    def queue(task: str) -> str:
+        return app.amqp.router.route({}, task)["queue"].name
+
+    assert queue("rulesets.tasks.evaluate_events") == "evaluation"
+    assert queue("rulesets.tasks.redrive_pending_events") == "evaluation"
+    assert queue("rulesets.tasks.purge_dedup_states") == "default"
+    assert queue("notifications.tasks.deliver") == "notifications"
