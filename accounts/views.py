@@ -25,6 +25,7 @@ from accounts.models import Invitation, Team, TeamMember, User
 from accounts.permissions import is_team_manager
 from audit.models import AuditRecord
 from escalation.models import EscalationPolicy
+from escalation.views import described_policies
 from pinghome.api import Conflict
 from pinghome.pages import OrganizationPageMixin
 
@@ -143,6 +144,7 @@ class TeamDetailView(TeamPageMixin, TemplateView):
             member_form=member_form or MemberForm(),
             changes=_membership_changes(team),
             default_policy=EscalationPolicy.objects.filter(team=team, is_team_default=True).first(),
+            **described_policies(team, self.request.user),
             now=timezone.now(),
             **kwargs,
         )

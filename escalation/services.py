@@ -572,6 +572,23 @@ def _insert_once(rows: list[PagedUser]) -> set[tuple[Any, Any]]:
         return set(map(tuple, cursor.fetchall()))
 
 
+def progress(incident: Incident) -> dict[str, Any]:
+    """Where an incident is in its chain, for its page: the policy it follows, its number of
+    steps, the step due next (at ``next_escalation_at``) and whether one can run now."""
+    plan = plans_of([incident.escalation_policy_id]).get(incident.escalation_policy_id)
+    upcoming = (
+        chain.next_step(plan, _state(incident))
+        if plan is not None and incident.status == IncidentStatus.TRIGGERED
+        else None
+    )
+    return {
+        "policy": plan,
+        "steps": len(plan.steps) if plan else 0,
+        "next_step": upcoming[1] if upcoming and incident.next_escalation_at else None,
+        "can_escalate": upcoming is not None,
+    }
+
+
 @transaction.atomic
 def escalate_now(incident: Incident, *, by: User) -> None:
     """Run the incident's next step now (``POST /v1/incident/{id}/escalate``)."""

@@ -7,6 +7,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.models import Team, TeamMember
+from escalation import services as escalation
 from incidents import services
 from incidents.filters import IncidentFilterSet
 from incidents.forms import IncidentEditForm, assignee_value
@@ -82,19 +83,26 @@ class IncidentListView(OrganizationPageMixin, TemplateView):
 
 
 class IncidentTransitionView(OrganizationPageMixin, View):
-    """POST acknowledge / resolve, then back to where the responder was."""
+    """POST acknowledge / resolve / escalate (its next escalation step now), then back to where
+    the responder was."""
 
     def post(self, request, incident_id, transition):
         incident = self.get_in_organization(Incident.objects, incident_id)
-        action = {"acknowledge": services.acknowledge, "resolve": services.resolve}.get(transition)
+        action = {
+            "acknowledge": services.acknowledge,
+            "resolve": services.resolve,
+            "escalate": escalation.escalate_now,
+        }.get(transition)
         if action is None:
             return redirect("incident-list")
         try:
             moved = action(incident, by=request.user)
-        except services.TransitionError as exc:
+        except (services.TransitionError, escalation.CannotEscalate) as exc:
             messages.error(request, str(exc))
         else:
-            if moved:
+            if transition == "escalate":
+                messages.success(request, f"{incident.name}: escalated.")
+            elif moved:
                 messages.success(request, f"{incident.name}: {incident.status}.")
         target = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -156,6 +164,7 @@ class IncidentDetailView(OrganizationPageMixin, TemplateView):
         return super().get_context_data(
             nav="incidents",
             incident=incident,
+            escalation=escalation.progress(incident),
             form=form,
             assignees=assignees,
             timeline=timeline,

@@ -101,6 +101,7 @@ urlpatterns = [
     path("", include("statuspages.urls")),
     path("", include("accounts.urls")),  # tokens; sign-in, single sign-on, password reset
     path("", include("notifications.urls")),
+    path("", include("escalation.urls")),
 ]
 
 handler404 = "pinghome.api.not_found"
