@@ -47,6 +47,18 @@ def test_set_up_paging_on_my_profile(owner, browser_page, mailoutbox, width):
     assert_fits(page, width)
     screenshot(page, f"my_profile_{width}")
 
+    page.get_by_role("link", name="Deliveries").click()
+    assert "pinghome test page" not in page.content(), "a team's page lists its incidents' pages"
+    page.locator("summary", has_text="Add a chat channel").click()
+    page.get_by_label("Apprise URL").fill("slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ")
+    page.get_by_label("Label").fill("#ops")
+    page.get_by_role("button", name="Add chat channel").click()
+    page.locator(".messages", has_text="Chat channel added").wait_for()
+    assert "#ops" in page.locator("#chat-channels").inner_text()
+    assert "TIiajkdnlazkcOXrIdevi7FQ" not in page.content()
+    assert_fits(page, width)
+    screenshot(page, f"team_deliveries_{width}")
+
 
 def test_acknowledge_from_the_email_on_a_phone(owner, teammate, browser_page, mailoutbox):
     page = browser_page
