@@ -84,6 +84,26 @@ def create_contact_method(user: User, *, type: str, target: str, label: str = ""
 
 
 @transaction.atomic
+def update_contact_method(method: ContactMethod, *, by: User, changes: dict[str, Any]) -> None:
+    """Its ``label``, ``enabled`` (a disabled method pages nobody) or ``target``: a new target is
+    unverified again, and sent a code, until its owner gives it back."""
+    method = ContactMethod.objects.select_for_update().get(pk=method.pk)
+    before = {**_shown(method), "enabled": method.enabled}
+    new_target = "target" in changes and changes["target"].strip() != method.target
+    if new_target:
+        method.target = clean_target(method.type, changes["target"])
+        method.verified_at = None
+    if "label" in changes:
+        method.label = changes["label"].strip()
+    if "enabled" in changes:
+        method.enabled = changes["enabled"]
+    method.save(update_fields=["target", "verified_at", "label", "enabled"])
+    audit.record_update(by, method, before, {**_shown(method), "enabled": method.enabled})
+    if new_target:
+        _send_code(method)
+
+
+@transaction.atomic
 def delete_contact_method(method: ContactMethod, *, by: User) -> None:
     audit.record(by, AuditAction.DELETED, method, before=_shown(method))
     method.delete()

@@ -20,6 +20,11 @@ urlpatterns = [
         views.DeleteContactMethodView.as_view(),
         name="profile-delete-method",
     ),
+    path(
+        "profile/contact-method/<str:contact_method_id>/edit",
+        views.EditContactMethodView.as_view(),
+        name="profile-edit-method",
+    ),
     path("profile/rules/<str:urgency>", views.RulesView.as_view(), name="profile-rules"),
     path("profile/test-page", views.TestPageView.as_view(), name="profile-test-page"),
     path("profile/time-zone", views.TimeZoneView.as_view(), name="profile-time-zone"),

@@ -166,6 +166,20 @@ class ResendCodeView(_ProfileAction):
         return self.back(f"#method-{method.pk}")
 
 
+class EditContactMethodView(_ProfileAction):
+    """Its label, and whether it pages (a checkbox): ``contacts.update_contact_method``."""
+
+    def post(self, request, contact_method_id):
+        method = self.method(contact_method_id)
+        label = request.POST.get("label", "")[:100]
+        enabled = request.POST.get("enabled") == "on"
+        contacts.update_contact_method(
+            method, by=request.user, changes={"label": label, "enabled": enabled}
+        )
+        messages.success(request, f"Saved {method.shown_target}.")
+        return self.back(f"#method-{method.pk}")
+
+
 class DeleteContactMethodView(_ProfileAction):
     def post(self, request, contact_method_id):
         method = self.method(contact_method_id)

@@ -34,6 +34,7 @@ api = [
     path("webhook", webhooks.WebhookCreateView.as_view()),
     path("webhook/<str:webhook_id>", webhooks.WebhookView.as_view()),
     path("webhook/<str:webhook_id>/events", webhooks.WebhookEventsView.as_view()),
+    path("webhook/<str:webhook_id>/rotate", webhooks.WebhookRotateView.as_view()),
     path("incident/webhook/<str:webhook_id>", ingest.ingest, name="ingest"),
     path("team/<str:team_id>/incidents", incidents.TeamIncidentsView.as_view()),
     path("team/<str:team_id>/incident", incidents.TeamIncidentCreateView.as_view()),
@@ -83,6 +84,10 @@ api = [
     path("status-page", statuspages.StatusPageCreateView.as_view()),
     path("status-page/<str:status_page_id>", statuspages.StatusPageView.as_view()),
     path("status-page/<str:status_page_id>/component", statuspages.ComponentCreateView.as_view()),
+    path(
+        "status-page/<str:status_page_id>/component/<str:component_id>",
+        statuspages.ComponentView.as_view(),
+    ),
     # After every fixed "user/..." route: a user id never looks like one.
     path("user/<str:user_id>", accounts.UserView.as_view()),
     path("schema", SpectacularAPIView.as_view(), name="schema"),

@@ -294,7 +294,9 @@ class RulesetForm:
             "teams": [(str(team.pk), team.name) for team in teams],
             "webhooks": [
                 (str(w.pk), w.name or str(w.pk), str(w.pk) in webhooks)
-                for w in Webhook.objects.filter(organization=org).order_by("name", "created_at")
+                for w in Webhook.objects.live()
+                .filter(organization=org)
+                .order_by("name", "created_at")
             ],
             "assignees": [(value, label, value in assignees) for value, label in assignee_options],
             "status_pages": [(str(page.pk), page.name) for page in pages],

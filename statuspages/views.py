@@ -4,14 +4,15 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.views import View
 from django.views.generic import TemplateView
 
 from incidents.models import IncidentStatus
-from pinghome.api import parse_uuid
+from pinghome.api import Conflict, parse_uuid
 from pinghome.pages import OrganizationPageMixin
 from statuspages import services
 from statuspages.forms import NameForm
-from statuspages.models import ComponentHold, ComponentStatus, StatusPage
+from statuspages.models import Component, ComponentHold, ComponentStatus, StatusPage
 
 HEADLINES = {
     ComponentStatus.OPERATIONAL: "All systems operational",
@@ -40,7 +41,9 @@ class StatusPageListView(OrganizationPageMixin, TemplateView):
         form = NameForm(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=422)
-        page = services.create_status_page(self.organization, name=form.cleaned_data["name"])
+        page = services.create_status_page(
+            self.organization, by=request.user, name=form.cleaned_data["name"]
+        )
         messages.success(request, f"Status page {page.name} created; add its components.")
         return redirect(f"{request.path}#page-{page.pk}")
 
@@ -57,9 +60,49 @@ class ComponentCreateView(StatusPageListView):
             return self.render_to_response(
                 self.get_context_data(invalid_component=(page.pk, form)), status=422
             )
-        component = services.add_component(page, name=form.cleaned_data["name"])
+        component = services.add_component(page, by=request.user, name=form.cleaned_data["name"])
         messages.success(request, f"Component {component.name} added to {page.name}.")
         return redirect(reverse("statuspage-list") + f"#page-{page.pk}")
+
+
+class ChangeView(OrganizationPageMixin, View):
+    """POST ``rename`` (with a name) or ``delete`` for a status page, or one of its components
+    (``component_id``); a refusal (a ruleset names the component) is told on the list."""
+
+    def post(self, request, status_page_id, action, component_id=None):
+        page = self.get_in_organization(StatusPage.objects, status_page_id)
+        target = page
+        if component_id is not None:
+            target = self.get_in_organization(
+                Component.objects.filter(status_page=page).select_related("status_page"),
+                component_id,
+                field="status_page__organization",
+            )
+        rename, delete = (
+            (services.rename_status_page, services.delete_status_page)
+            if target is page
+            else (services.rename_component, services.delete_component)
+        )
+        label = target.name
+        if action == "rename":
+            form = NameForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, "A name is needed (at most 200 characters).")
+            else:
+                rename(target, by=request.user, name=form.cleaned_data["name"])
+                messages.success(request, f"{label} renamed {target.name}.")
+        elif action == "delete":
+            try:
+                delete(target, by=request.user)
+            except Conflict as exc:
+                names = ", ".join(exc.errors.get("rulesets", []))
+                messages.error(request, f"{label} not deleted: {exc.detail} ({names})")
+            else:
+                messages.success(request, f"{label} deleted.")
+        else:
+            raise Http404
+        anchor = f"#page-{page.pk}" if action == "rename" or target is not page else ""
+        return redirect(reverse("statuspage-list") + anchor)
 
 
 class PublicStatusPageView(TemplateView):

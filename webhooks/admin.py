@@ -12,17 +12,41 @@ from accounts.admin_base import (
 )
 from accounts.admin_pagination import HighVolumeAdminMixin
 from incidents.models import IncidentEvent
-from webhooks.models import Webhook, WebhookEvent
+from webhooks.models import Webhook, WebhookEvent, WebhookIngestKey
 
 # A body larger than this is shown cut (the ingest limit is 1 MiB by default).
 BODY_DISPLAY_LIMIT = 200_000
 
 
+class DeletedFilter(admin.SimpleListFilter):
+    title = "deleted"
+    parameter_name = "deleted"
+
+    def lookups(self, request, model_admin):
+        return (("no", "Live"), ("yes", "Deleted"))
+
+    def queryset(self, request, queryset):
+        if self.value() in ("no", "yes"):
+            return queryset.filter(deleted_at__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(Webhook)
 class WebhookAdmin(OrganizationScopedAdmin):
-    list_display = ("__str__", "organization", "team", "heartbeat_status", "created_at", "id")
+    """Deleting here removes the webhook and its events from the database; the API and the
+    pages delete softly (ingest stops, events stay)."""
+
+    list_display = (
+        "__str__",
+        "organization",
+        "team",
+        "heartbeat_status",
+        "created_at",
+        "deleted_at",
+        "id",
+    )
     list_select_related = ("organization", "team")
-    list_filter = (("team", ScopedRelatedFilter),)
+    list_filter = (DeletedFilter, ("team", ScopedRelatedFilter))
     search_fields = ("name", "description")
     uuid_search_fields = ("pk",)
     ordering = ("-created_at",)
@@ -35,13 +59,21 @@ class WebhookAdmin(OrganizationScopedAdmin):
         "heartbeat_since",
         "heartbeat_overdue_at",
     )
-    readonly_fields = ("id", "ingest_url", "created_at", "events", *heartbeat)
+    readonly_fields = ("id", "ingest_url", "created_at", "deleted_at", "events", *heartbeat)
 
     def get_fields(self, request, obj=None):
         editable = ("organization", "team", "name", "description")
         if obj is None:
             return editable
-        return ("id", *editable, "ingest_url", "created_at", "events", *self.heartbeat)
+        return (
+            "id",
+            *editable,
+            "ingest_url",
+            "created_at",
+            "deleted_at",
+            "events",
+            *self.heartbeat,
+        )
 
     @admin.display(description="Events")
     def events(self, webhook: Webhook) -> str:
@@ -133,3 +165,17 @@ class WebhookEventAdmin(HighVolumeAdminMixin, ReadOnlyAdminMixin, OrganizationSc
             )
             or "-"
         )
+
+
+@admin.register(WebhookIngestKey)
+class WebhookIngestKeyAdmin(ReadOnlyAdminMixin, OrganizationScopedAdmin):
+    """The keys ingest accepts: the current one (no expiry) and rotated ones in their grace
+    period. Written by the webhook services alone."""
+
+    organization_path = "webhook__organization"
+    list_display = ("webhook", "created_at", "expires_at")
+    list_select_related = ("webhook",)
+    uuid_search_fields = ("webhook_id",)
+    search_help_text = "A webhook id."
+    ordering = ("-created_at",)
+    fields = ("webhook", "created_at", "expires_at")

@@ -21,8 +21,16 @@ class HeartbeatState(models.TextChoices):
     OVERDUE = "overdue"  # claimed by the periodic check: its incident is open; an event re-arms
 
 
+class WebhookQuerySet(models.QuerySet):
+    def live(self):
+        """Not deleted: what lists, pages and rulesets offer."""
+        return self.filter(deleted_at__isnull=True)
+
+
 class Webhook(models.Model):
-    """An ingest endpoint. Its UUID is the secret part of the public ingest URL."""
+    """An ingest endpoint. The secret part of its public ingest URL is its id until the URL is
+    rotated, ``ingest_key`` after (``WebhookIngestKey`` holds every key still accepted: made
+    by ``save``, so a webhook made by ``bulk_create`` accepts nothing)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
@@ -46,12 +54,26 @@ class Webhook(models.Model):
     # The heartbeat's clock starts here (set, changed or resumed), not at an older event.
     heartbeat_since = models.DateTimeField(null=True, blank=True, editable=False)
     heartbeat_overdue_at = models.DateTimeField(null=True, blank=True, editable=False)
+    ingest_key = models.UUIDField(
+        null=True, blank=True, editable=False, help_text="Its ingest URL's key; empty: its id."
+    )
+    # Soft deletion: ingest answers 404 at once, the stored events stay until they are purged.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = WebhookQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return self.name or str(self.id)
+
+    def save(self, *args, **kwargs):
+        """A new webhook's first ingest key is its id, accepted from the start."""
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:
+            WebhookIngestKey.objects.create(key=self.ingest_key or self.id, webhook=self)
 
     @property
     def heartbeat_status(self) -> str:
@@ -62,7 +84,21 @@ class Webhook(models.Model):
 
     @property
     def ingest_url(self) -> str:
-        return f"{settings.SITE_URL}/v1/incident/webhook/{self.id}"
+        return f"{settings.SITE_URL}/v1/incident/webhook/{self.ingest_key or self.id}"
+
+
+class WebhookIngestKey(models.Model):
+    """A key ingest accepts for a webhook: the current one (no expiry) and, after a rotation,
+    the previous ones for their grace period. Ingest's one statement reads this table by key:
+    ``INSERT ... SELECT webhook_id FROM keys WHERE key = ... AND not expired``."""
+
+    key = models.UUIDField(primary_key=True, editable=False)
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="ingest_keys")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"ingest key of {self.webhook_id}"
 
 
 class WebhookEvent(models.Model):

@@ -7,7 +7,7 @@ the body is read from the database, so a page of events stays small whatever was
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django import forms
@@ -15,12 +15,15 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import BinaryField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Length, Substr
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.views import View
 from django.views.generic import TemplateView
 
+from accounts.models import Team
 from incidents.models import Incident
-from pinghome.api import parse_instant, parse_uuid
+from pinghome.api import Conflict, parse_instant, parse_uuid
 from pinghome.pages import OrganizationPageMixin
 from webhooks import services
 from webhooks.models import MAX_HEARTBEAT_SECONDS, MIN_HEARTBEAT_SECONDS, Webhook, WebhookEvent
@@ -86,12 +89,38 @@ def prepare_events(events: list[WebhookEvent], *, headers: bool = False) -> list
 
 
 class WebhookForm(forms.Form):
+    """Create or edit a webhook: what ``POST`` and ``PUT /v1/webhook`` take (heartbeat aside)."""
+
     name = forms.CharField(
         max_length=200,
         widget=forms.TextInput(attrs={"placeholder": "Where the alerts come from, e.g. Grafana"}),
     )
     description = forms.CharField(
         max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label="None (the organization's: admins manage it)",
+        help_text="Its managers manage the webhook.",
+    )
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.filter(organization=organization)
+
+
+GRACE_CHOICES = [
+    ("86400", "keeps working for 24 hours"),
+    ("3600", "keeps working for an hour"),
+    ("604800", "keeps working for 7 days"),
+    ("0", "stops working at once"),
+]
+
+
+class RotateForm(forms.Form):
+    grace_seconds = forms.TypedChoiceField(
+        label="The current URL", choices=GRACE_CHOICES, coerce=int, initial="86400"
     )
 
 
@@ -113,22 +142,24 @@ class WebhookListView(OrganizationPageMixin, TemplateView):
         last_event = WebhookEvent.objects.filter(webhook=OuterRef("pk")).order_by(
             "-received_at", "-id"
         )
-        webhooks = Webhook.objects.filter(organization=self.organization).annotate(
-            last_received_at=Subquery(last_event.values("received_at")[:1])
+        webhooks = (
+            Webhook.objects.live()
+            .filter(organization=self.organization)
+            .annotate(last_received_at=Subquery(last_event.values("received_at")[:1]))
         )
         return super().get_context_data(
             nav="webhooks",
             webhooks=webhooks,
-            form=form or WebhookForm(),
+            form=form or WebhookForm(organization=self.organization),
             curl_body=CURL_BODY,
             **kwargs,
         )
 
     def post(self, request):
-        form = WebhookForm(request.POST)
+        form = WebhookForm(request.POST, organization=self.organization)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=422)
-        webhook = services.create_webhook(self.organization, **form.cleaned_data)
+        webhook = services.create_webhook(self.organization, by=request.user, **form.cleaned_data)
         messages.success(request, f"Webhook {webhook} created: send alerts to its URL.")
         return redirect("webhook-detail", webhook_id=webhook.id)
 
@@ -143,10 +174,19 @@ def _cursor(request) -> tuple[datetime | None, uuid.UUID | None]:
 class WebhookDetailView(OrganizationPageMixin, TemplateView):
     template_name = "webhooks/webhook_detail.html"
 
-    def get_context_data(self, webhook_id, heartbeat_form=None, **kwargs):
+    def get_context_data(self, webhook_id, heartbeat_form=None, edit_form=None, **kwargs):
         webhook = self.get_in_organization(
-            Webhook.objects.select_related("heartbeat_ruleset", "team"), webhook_id
+            Webhook.objects.live().select_related("heartbeat_ruleset", "team"), webhook_id
         )
+        if edit_form is None:
+            edit_form = WebhookForm(
+                organization=self.organization,
+                initial={
+                    "name": webhook.name,
+                    "description": webhook.description,
+                    "team": webhook.team_id,
+                },
+            )
         if heartbeat_form is None:
             heartbeat_form = HeartbeatForm(
                 initial={
@@ -178,6 +218,14 @@ class WebhookDetailView(OrganizationPageMixin, TemplateView):
             nav="webhooks",
             webhook=webhook,
             heartbeat_form=heartbeat_form,
+            edit_form=edit_form,
+            rotate_form=RotateForm(),
+            # Never rotated: no previous URL to look for.
+            previous_urls=webhook.ingest_keys.filter(expires_at__gt=timezone.now()).order_by(
+                "expires_at"
+            )
+            if webhook.ingest_key
+            else [],
             events=page,
             older_url=older_url,
             paged=before is not None,
@@ -219,7 +267,7 @@ class HeartbeatView(WebhookDetailView):
     http_method_names = ["post"]
 
     def post(self, request, webhook_id):
-        webhook = self.get_in_organization(Webhook.objects, webhook_id)
+        webhook = self.get_in_organization(Webhook.objects.live(), webhook_id)
         action = request.POST.get("action")
         form = HeartbeatForm(request.POST)
         if action == "save":
@@ -246,3 +294,59 @@ class HeartbeatView(WebhookDetailView):
     def _invalid(self, webhook_id, form: HeartbeatForm | None):
         context = self.get_context_data(webhook_id=webhook_id, heartbeat_form=form)
         return self.render_to_response(context, status=422)
+
+
+class WebhookEditView(WebhookDetailView):
+    """POST the webhook's name, description and team."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, webhook_id):
+        webhook = self.get_in_organization(Webhook.objects.live(), webhook_id)
+        form = WebhookForm(request.POST, organization=self.organization)
+        if form.is_valid():
+            try:
+                services.update_webhook(webhook, by=request.user, changes=form.cleaned_data)
+            except ValidationError as exc:  # a heartbeat needs a team
+                form.add_error("team", exc.messages)
+            else:
+                messages.success(request, f"Webhook {form.cleaned_data['name']} saved.")
+                return redirect("webhook-detail", webhook_id=webhook.pk)
+        context = self.get_context_data(webhook_id=webhook_id, edit_form=form)
+        return self.render_to_response(context, status=422)
+
+
+class WebhookRotateView(OrganizationPageMixin, View):
+    """POST: a new ingest URL; the current one keeps working as long as chosen."""
+
+    def post(self, request, webhook_id):
+        webhook = self.get_in_organization(Webhook.objects.live(), webhook_id)
+        form = RotateForm(request.POST)
+        grace = form.cleaned_data["grace_seconds"] if form.is_valid() else 86400
+        until = services.rotate_ingest_url(webhook, by=request.user, grace=timedelta(seconds=grace))
+        messages.success(
+            request,
+            f"New ingest URL; the previous one works until {until:%Y-%m-%d %H:%M} UTC: "
+            "update your monitoring systems.",
+        )
+        return redirect("webhook-detail", webhook_id=webhook.pk)
+
+
+class WebhookDeleteView(OrganizationPageMixin, View):
+    """GET asks for confirmation, POST deletes (ingest then answers 404; events stay)."""
+
+    def get(self, request, webhook_id):
+        return self.confirm(self.get_in_organization(Webhook.objects.live(), webhook_id))
+
+    def post(self, request, webhook_id):
+        webhook = self.get_in_organization(Webhook.objects.live(), webhook_id)
+        try:
+            services.delete_webhook(webhook, by=request.user)
+        except Conflict as exc:
+            return self.confirm(webhook, blocked=exc, status=409)
+        messages.success(request, f"Webhook {webhook} deleted: its URLs no longer accept events.")
+        return redirect("webhook-list")
+
+    def confirm(self, webhook: Webhook, *, blocked: Conflict | None = None, status: int = 200):
+        context = {"nav": "webhooks", "webhook": webhook, "blocked": blocked}
+        return render(self.request, "webhooks/webhook_confirm_delete.html", context, status=status)

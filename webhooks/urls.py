@@ -10,4 +10,11 @@ urlpatterns = [
         pages.HeartbeatView.as_view(),
         name="webhook-heartbeat",
     ),
+    path("webhooks/<str:webhook_id>/edit", pages.WebhookEditView.as_view(), name="webhook-edit"),
+    path(
+        "webhooks/<str:webhook_id>/rotate", pages.WebhookRotateView.as_view(), name="webhook-rotate"
+    ),
+    path(
+        "webhooks/<str:webhook_id>/delete", pages.WebhookDeleteView.as_view(), name="webhook-delete"
+    ),
 ]

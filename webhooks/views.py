@@ -1,4 +1,4 @@
-"""Ingest: the hottest path of the product. One INSERT (its foreign key is the lookup), 202.
+"""Ingest: the hottest path of the product. One INSERT ... SELECT (the key is the lookup), 202.
 
 ``accept`` does the work on a WSGI environ. In production ``pinghome.wsgi`` routes the ingest
 path to ``wsgi_ingest`` before Django's request handling (no middleware, URL resolving or
@@ -29,11 +29,14 @@ Answer = tuple[int, dict[str, Any], dict[str, str]]
 
 
 def accept(environ: dict[str, Any], webhook_id: str) -> Answer:
-    """Store the POSTed event: (status, JSON payload, extra headers) of the answer."""
+    """Store the POSTed event: (status, JSON payload, extra headers) of the answer.
+
+    ``webhook_id`` is the last part of the ingest URL: the webhook's id until its URL is
+    rotated, a key of its own after."""
     if environ.get("REQUEST_METHOD") != "POST":
         return 405, {"message": "Method not allowed; POST the event."}, {"Allow": "POST"}
     try:
-        webhook_uuid = uuid.UUID(webhook_id)
+        key = uuid.UUID(webhook_id)
     except ValueError:
         return 404, {"message": "No such webhook."}, {}
     limit = settings.WEBHOOK_MAX_BODY_BYTES
@@ -56,14 +59,14 @@ def accept(environ: dict[str, Any], webhook_id: str) -> Answer:
     ip = client_ip(environ)
     try:
         event_id = services.store_event(
-            webhook_uuid,
+            key,
             body=body,
             content_type=content_type,
             headers=request_headers(environ),
             ip=ip,
         )
     except DatabaseError:
-        logger.exception("could not store an event for webhook %s", webhook_uuid)
+        logger.exception("could not store an event for ingest key %s", key)
         return (
             503,
             {"message": "The event could not be stored; send it again."},

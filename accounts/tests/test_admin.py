@@ -27,7 +27,7 @@ from rulesets.tests.builders import make_action, make_ruleset
 from schedules.models import CalendarFeed, Override, Rotation, RotationVersion, ScheduleEntry
 from statuspages.models import ComponentHold
 from statuspages.tests.builders import alert_setting, make_component, make_status_page
-from webhooks.models import WebhookEvent
+from webhooks.models import WebhookEvent, WebhookIngestKey
 from webhooks.services import create_webhook
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +100,7 @@ def populate(persona) -> dict:
         ),
         type(webhook): webhook,
         WebhookEvent: event,
+        WebhookIngestKey: webhook.ingest_keys.get(),
         type(ruleset): ruleset,
         type(action): action,
         DedupState: DedupState.objects.create(ruleset=ruleset, dedup_key="host-1"),

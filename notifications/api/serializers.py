@@ -3,7 +3,7 @@ from rest_framework import serializers
 from incidents.models import Urgency
 from notifications.contacts import MAX_DELAY_MINUTES
 from notifications.models import ChatChannel, ContactMethod, ContactMethodType, Delivery
-from pinghome.fields import StrictCharField
+from pinghome.fields import StrictBooleanField, StrictCharField
 
 
 class ContactMethodWriteSerializer(serializers.Serializer):
@@ -14,6 +14,16 @@ class ContactMethodWriteSerializer(serializers.Serializer):
         "`slack://...`, `tgram://...` (`apprise`), or an http(s) URL (`webhook`).",
     )
     label = StrictCharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class ContactMethodUpdateSerializer(serializers.Serializer):
+    """Omitted fields keep their value; the type does not change (remove it, add another)."""
+
+    target = StrictCharField(
+        max_length=2000, required=False, help_text="A new target is unverified again."
+    )
+    label = StrictCharField(max_length=100, required=False, allow_blank=True)
+    enabled = StrictBooleanField(required=False, help_text="A disabled method pages nobody.")
 
 
 class ContactMethodSerializer(serializers.ModelSerializer):

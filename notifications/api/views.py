@@ -12,6 +12,7 @@ from notifications.api.serializers import (
     ChatChannelSerializer,
     ChatChannelWriteSerializer,
     ContactMethodSerializer,
+    ContactMethodUpdateSerializer,
     ContactMethodWriteSerializer,
     DeliverySerializer,
     RulesSerializer,
@@ -84,6 +85,20 @@ class ContactMethodCreateView(OrganizationAPIView):
 
 
 class ContactMethodView(OrganizationAPIView):
+    @extend_schema(
+        summary="Change a contact method (extension)",
+        description="Its label, `enabled`, or its target (unverified again: a new code is sent "
+        "to it). Omitted fields keep their value. Yours only.",
+        request=ContactMethodUpdateSerializer,
+        responses={200: MESSAGE, **ERRORS},
+    )
+    def put(self, request, contact_method_id):
+        method = _own(ContactMethod.objects.filter(user=request.user), contact_method_id)
+        body = ContactMethodUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        contacts.update_contact_method(method, by=request.user, changes=body.validated_data)
+        return ok("Contact method updated.")
+
     @extend_schema(
         summary="Remove a contact method (extension)",
         description="Its notification rules go with it.",
@@ -264,3 +279,12 @@ class ChannelView(ContactMethodView):
     )
     def delete(self, request, channel_id):
         return super().delete(request, channel_id)
+
+    @extend_schema(
+        summary="Change a contact method (alias of PUT /v1/user/contact-method/{id})",
+        deprecated=True,
+        request=ContactMethodUpdateSerializer,
+        responses={200: MESSAGE, **ERRORS},
+    )
+    def put(self, request, channel_id):
+        return super().put(request, channel_id)

@@ -261,6 +261,18 @@ ROUTES = [
     ),
     Route("POST", "/v1/status-page", lambda ctx: {"name": "Public"}),
     Route("POST", "/v1/status-page/{status_page_id}/component", lambda ctx: {"name": "API"}),
+    Route("POST", "/v1/webhook/{webhook_id}/rotate", lambda ctx: {"grace_seconds": 60}),
+    Route("PUT", "/v1/status-page/{status_page_id}", lambda ctx: {"name": "Status"}),
+    Route(
+        "PUT",
+        "/v1/status-page/{status_page_id}/component/{component_id}",
+        lambda ctx: {"name": "Web"},
+    ),
+    Route(
+        "PUT",
+        "/v1/user/contact-method/{contact_method_id}",
+        lambda ctx: {"label": "Phone", "enabled": False, "target": "me@acme.test"},
+    ),
     Route("POST", "/v1/team/{team_id}/schedule", schedule_body),
     Route(
         "PUT",

@@ -83,9 +83,9 @@ class RulesetWriteSerializer(serializers.Serializer):
 
     def validate_webhook_ids(self, value):
         found = set(
-            Webhook.objects.filter(
-                organization=self.context["organization"], pk__in=value
-            ).values_list("pk", flat=True)
+            Webhook.objects.live()
+            .filter(organization=self.context["organization"], pk__in=value)
+            .values_list("pk", flat=True)
         )
         errors = [[] if pk in found else ["no such webhook in your organization"] for pk in value]
         if any(errors):

@@ -127,7 +127,9 @@ def test_a_heartbeat_is_set_changed_paused_and_switched_off_with_put_and_audited
     assert not Ruleset.objects.filter(rule_type="heartbeat").exists()
     changes = [
         record.after
-        for record in AuditRecord.objects.filter(object_type="webhook").order_by("created_at")
+        for record in AuditRecord.objects.filter(object_type="webhook", action="updated").order_by(
+            "created_at"
+        )
     ]
     assert changes == [
         {"expect_every_seconds": 30},

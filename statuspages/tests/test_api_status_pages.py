@@ -267,11 +267,12 @@ def test_add_component_answers_201_and_the_component_starts_operational(owner):
     assert [(c["id"], c["status"]) for c in listed] == [(str(component.id), "operational")]
 
 
-def test_a_plain_member_adds_a_component(owner, teammate):
+@pytest.mark.parametrize("persona", ["teammate", "manager"])
+def test_only_organization_admins_add_components(owner, persona, request):
     page = make_status_page(owner.organization)
-    response = teammate.api.post(component_path(page), {"name": "Checkout"})
-    assert response.status_code == 201
-    assert page.components.get().name == "Checkout"
+    response = request.getfixturevalue(persona).api.post(component_path(page), {"name": "Checkout"})
+    assert response.status_code == 403
+    assert not page.components.exists()
 
 
 def test_outsider_cannot_add_a_component_to_another_orgs_page(owner, outsider):

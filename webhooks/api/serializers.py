@@ -3,13 +3,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Team
-from pinghome.fields import StrictBooleanField
+from pinghome.fields import StrictBooleanField, StrictCharField
 from webhooks.models import MAX_HEARTBEAT_SECONDS, MIN_HEARTBEAT_SECONDS, Webhook, WebhookEvent
+from webhooks.services import DEFAULT_ROTATION_GRACE, MAX_ROTATION_GRACE
 
 
 class WebhookWriteSerializer(serializers.Serializer):
-    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    name = StrictCharField(required=False, allow_blank=True, max_length=200)
+    description = StrictCharField(required=False, allow_blank=True, max_length=5000)
     team_id = serializers.UUIDField(
         required=False, allow_null=True, help_text="Extension: the team that owns the webhook."
     )
@@ -49,6 +50,16 @@ class WebhookWriteSerializer(serializers.Serializer):
         if "team_id" in attrs:
             attrs["team"] = attrs.pop("team_id")
         return attrs
+
+
+class RotateSerializer(serializers.Serializer):
+    grace_seconds = serializers.IntegerField(
+        required=False,
+        default=int(DEFAULT_ROTATION_GRACE.total_seconds()),
+        min_value=0,
+        max_value=int(MAX_ROTATION_GRACE.total_seconds()),
+        help_text="How long the current URL keeps working; default 24 hours.",
+    )
 
 
 class WebhookSerializer(serializers.ModelSerializer):

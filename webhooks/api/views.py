@@ -1,18 +1,30 @@
+from datetime import timedelta
+
 from django.db.models import F
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.response import Response
 
 from pinghome.api import OrganizationAPIView, created, keyset_page, ok
-from pinghome.openapi import CREATED, ERRORS, KEYSET_PARAMETERS, MESSAGE
+from pinghome.openapi import CONFLICT, CREATED, ERRORS, FORBIDDEN, KEYSET_PARAMETERS, MESSAGE
 from webhooks import services
 from webhooks.api.serializers import (
+    RotateSerializer,
     WebhookEventSerializer,
     WebhookSerializer,
     WebhookWriteSerializer,
 )
 from webhooks.models import Webhook
 
-WEBHOOKS = Webhook.objects.annotate(heartbeat_ruleset_id=F("heartbeat_ruleset__id"))
+ROTATED = inline_serializer(
+    "WebhookRotated",
+    {
+        "message": serializers.CharField(),
+        "url": serializers.CharField(help_text="The new ingest URL."),
+        "previous_url_valid_until": serializers.DateTimeField(),
+    },
+)
+WEBHOOKS = Webhook.objects.live().annotate(heartbeat_ruleset_id=F("heartbeat_ruleset__id"))
 
 
 class WebhookListView(OrganizationAPIView):
@@ -28,9 +40,11 @@ class WebhookListView(OrganizationAPIView):
 class WebhookCreateView(OrganizationAPIView):
     @extend_schema(
         summary="Create a webhook",
-        description="Its id is the secret part of the ingest URL `/v1/incident/webhook/{id}`.",
+        description="Its id is the secret part of the ingest URL `/v1/incident/webhook/{id}` "
+        "(until the URL is rotated). Managers of its team (`team_id`), or organization admins "
+        "for a webhook of no team.",
         request=WebhookWriteSerializer,
-        responses={201: CREATED, **ERRORS},
+        responses={201: CREATED, **FORBIDDEN, **ERRORS},
     )
     def post(self, request):
         body = WebhookWriteSerializer(
@@ -54,16 +68,53 @@ class WebhookView(OrganizationAPIView):
             "team, or organization admins for a webhook of no team."
         ),
         request=WebhookWriteSerializer,
-        responses={200: MESSAGE, **ERRORS},
+        responses={200: MESSAGE, **FORBIDDEN, **ERRORS},
     )
     def put(self, request, webhook_id):
-        webhook = self.get_in_organization(Webhook.objects, webhook_id)
+        webhook = self.get_in_organization(Webhook.objects.live(), webhook_id)
         body = WebhookWriteSerializer(
             data=request.data, context={"organization": self.organization}
         )
         body.is_valid(raise_exception=True)
         services.update_webhook(webhook, by=request.user, changes=body.validated_data)
         return ok("Webhook updated.")
+
+    @extend_schema(
+        summary="Delete a webhook (extension)",
+        description="Ingest to any of its URLs answers 404 at once; its heartbeat is switched "
+        "off; its stored events stay until they are purged (its events route answers 404). "
+        "While rulesets listen to it, a 409 naming them. Same roles as PUT.",
+        responses={200: MESSAGE, **FORBIDDEN, **CONFLICT, **ERRORS},
+    )
+    def delete(self, request, webhook_id):
+        webhook = self.get_in_organization(Webhook.objects.live(), webhook_id)
+        services.delete_webhook(webhook, by=request.user)
+        return ok("Webhook deleted.")
+
+
+class WebhookRotateView(OrganizationAPIView):
+    @extend_schema(
+        summary="Give a webhook a new ingest URL (extension)",
+        description="The current URL keeps working for `grace_seconds` (default 86400, at most "
+        "604800; 0: stops at once), then answers 404. Same roles as PUT.",
+        request=RotateSerializer,
+        responses={200: ROTATED, **FORBIDDEN, **ERRORS},
+    )
+    def post(self, request, webhook_id):
+        webhook = self.get_in_organization(Webhook.objects.live(), webhook_id)
+        body = RotateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        until = services.rotate_ingest_url(
+            webhook, by=request.user, grace=timedelta(seconds=body.validated_data["grace_seconds"])
+        )
+        webhook.refresh_from_db()
+        return Response(
+            {
+                "message": "Ingest URL rotated.",
+                "url": webhook.ingest_url,
+                "previous_url_valid_until": serializers.DateTimeField().to_representation(until),
+            }
+        )
 
 
 class WebhookEventsView(OrganizationAPIView):
@@ -77,6 +128,6 @@ class WebhookEventsView(OrganizationAPIView):
         responses={200: WebhookEventSerializer(many=True), **ERRORS},
     )
     def get(self, request, webhook_id):
-        webhook = self.get_in_organization(Webhook.objects, webhook_id)
+        webhook = self.get_in_organization(Webhook.objects.live(), webhook_id)
         events = keyset_page(request, webhook.events.all(), "received_at")
         return Response(WebhookEventSerializer(events, many=True).data)

@@ -138,11 +138,25 @@ def test_an_empty_body_creates_a_nameless_webhook(owner):
     assert response.status_code == 201
 
 
-def test_a_teammate_may_create_a_webhook(teammate):
-    response = teammate.api.post("/v1/webhook", {"name": "Mine"})
+@pytest.mark.parametrize(
+    ("persona", "of_team", "status"),
+    [
+        ("teammate", False, 403),
+        ("teammate", True, 403),
+        ("manager", False, 403),  # a webhook of no team is the organization's: admins
+        ("manager", True, 201),
+        ("owner", False, 201),
+        ("owner", True, 201),
+    ],
+)
+def test_managers_create_their_teams_webhooks_and_admins_any(persona, of_team, status, request):
+    actor = request.getfixturevalue(persona)
+    body = {"name": "Mine", **({"team_id": str(actor.team.id)} if of_team else {})}
 
-    assert response.status_code == 201
-    assert Webhook.objects.get(pk=response.json()["id"]).organization == teammate.organization
+    response = actor.api.post("/v1/webhook", body)
+
+    assert response.status_code == status
+    assert Webhook.objects.filter(name="Mine").exists() == (status == 201)
 
 
 def test_the_created_webhook_accepts_events_at_its_url(owner):

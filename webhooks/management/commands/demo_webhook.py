@@ -25,7 +25,7 @@ class Command(BaseCommand):
         organization = Organization.objects.filter(name=org).first()
         if organization is None:
             raise CommandError(f"no organization named {org!r}; run bootstrap first")
-        webhook = Webhook.objects.filter(organization=organization, name="demo").first()
+        webhook = Webhook.objects.live().filter(organization=organization, name="demo").first()
         if webhook is None:
             webhook = create_webhook(
                 organization, name="demo", description="Created by scripts/run"
