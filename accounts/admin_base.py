@@ -29,6 +29,9 @@ from django.db.models import Q, QuerySet
 from django.forms.fields import InvalidJSONInput
 from django.utils.html import format_html
 
+from audit import services as audit
+from audit.models import AuditAction
+
 # --------------------------------------------------------------------------- JSON
 
 
@@ -203,9 +206,44 @@ class OrganizationScopedAdmin(TenancyMixin, admin.ModelAdmin):
 
     ``uuid_search_fields``: when the search term is a UUID, the rows whose one of these fields
     equals it (an index lookup); other terms go to ``search_fields`` (none: no match).
+
+    Every addition, change and deletion made here, inlines included, is in the audit log, as
+    the services record theirs (an admin that saves through a service does not call these).
     """
 
     uuid_search_fields: tuple[str, ...] = ()
+
+    def save_model(self, request, obj, form, change):
+        before = _stored_snapshot(obj) if change else None
+        super().save_model(request, obj, form, change)
+        _audit(request.user, obj, self.organization_path, before, audit.snapshot(obj))
+
+    def delete_model(self, request, obj):
+        _audit(request.user, obj, self.organization_path, audit.snapshot(obj), None)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            _audit(request.user, obj, self.organization_path, audit.snapshot(obj), None)
+        super().delete_queryset(request, queryset)
+
+    def save_formset(self, request, form, formset, change):
+        model = formset.model
+        changed = [f.instance.pk for f in formset.initial_forms if f.has_changed()]
+        before = {
+            pk: audit.snapshot(obj) for pk, obj in model._default_manager.in_bulk(changed).items()
+        }
+        super().save_formset(request, form, formset, change)
+        path = self.organization_path
+        owner = form.instance
+        organization_id = organization_id_of(owner, path)
+        for obj in formset.new_objects:
+            _audit(request.user, obj, None, None, audit.snapshot(obj), organization_id)
+        for obj, _fields in formset.changed_objects:
+            snapshot = audit.snapshot(obj)
+            _audit(request.user, obj, None, before.get(obj.pk), snapshot, organization_id)
+        for obj in formset.deleted_objects:
+            _audit(request.user, obj, None, audit.snapshot(obj), None, organization_id)
 
     def get_queryset(self, request):
         return self.scope_queryset(super().get_queryset(request), request)
@@ -258,6 +296,24 @@ class OrganizationScopedAdmin(TenancyMixin, admin.ModelAdmin):
             if isinstance(scoped_admin_for(self.admin_site, model), ReadOnlyAdminMixin)
         }
         return to_delete, model_count, {p for p in perms_needed if p not in read_only}, protected
+
+
+def _stored_snapshot(obj: models.Model) -> dict[str, Any] | None:
+    stored = type(obj)._default_manager.filter(pk=obj.pk).first()
+    return audit.snapshot(stored) if stored is not None else None
+
+
+def _audit(by, obj, path, before, after, organization_id=None) -> None:
+    """Record a change made in the admin (nothing for an object of no organization)."""
+    if organization_id is None and path is not None:
+        organization_id = organization_id_of(obj, path)
+    if organization_id is None:
+        return
+    if before is not None and after is not None:
+        audit.record_update(by, obj, before, after, organization_id=organization_id)
+    else:
+        action = AuditAction.CREATED if before is None else AuditAction.DELETED
+        audit.record(by, action, obj, before=before, after=after, organization_id=organization_id)
 
 
 class ScopedInline(TenancyMixin):

@@ -175,7 +175,7 @@ def keyset_page(request, queryset: QuerySet, time_field: str) -> QuerySet:
     ``last_<time_field>`` alone returns what is strictly older; with ``last_id`` (the id of the
     last item of the previous page) items sharing that instant are continued without gap or repeat.
     """
-    params = request.query_params
+    params = request.GET  # DRF's query_params; a page's request has only this
     errors: dict[str, list[str]] = {}
     limit = DEFAULT_PAGE_SIZE
     if "limit" in params:
@@ -203,3 +203,20 @@ def keyset_page(request, queryset: QuerySet, time_field: str) -> QuerySet:
     elif last_time is not None:
         queryset = queryset.filter(**{f"{time_field}__lt": last_time})
     return queryset.order_by(f"-{time_field}", "-id")[:limit]
+
+
+def filtered_keyset_page(request, filters, time_field: str) -> QuerySet:
+    """``keyset_page`` of a django-filter FilterSet's results; every bad query parameter, of the
+    filters and of the paging alike, is named in one 422."""
+    from django_filters.utils import translate_validation
+
+    errors = {} if filters.is_valid() else dict(translate_validation(filters.errors).detail)
+    try:
+        page = keyset_page(
+            request, filters.qs if not errors else filters.queryset.none(), time_field
+        )
+    except exceptions.ValidationError as exc:
+        errors.update(exc.detail)
+    if errors:
+        raise invalid(errors)
+    return page

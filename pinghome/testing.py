@@ -37,6 +37,14 @@ def make_persona(org: str, team: str, email: str, *, role: str = "manager") -> P
     )
 
 
+def client_with_scopes(user: User, scopes: list[str]) -> APIClient:
+    """An API client with a fresh token of ``user`` with these scopes."""
+    _, raw = ApiToken.issue(user, name="scoped", scopes=scopes)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return api
+
+
 PASSWORD = "correct horse battery staple"
 
 

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import views as accounts
+from audit.api import views as audit
 from escalation.api import views as escalation
 from incidents.api import views as incidents
 from notifications.api import views as notifications
@@ -23,6 +24,7 @@ api = [
     path("team/<str:team_id>/member", accounts.TeamMemberCreateView.as_view()),
     path("team/<str:team_id>/member/<str:team_member_id>", accounts.TeamMemberView.as_view()),
     path("users", accounts.UserListView.as_view()),
+    path("audit-log", audit.AuditLogView.as_view()),
     path("tokens", accounts.TokenListView.as_view()),
     path("token", accounts.TokenCreateView.as_view()),
     path("token/<str:token_id>", accounts.TokenView.as_view()),
@@ -105,6 +107,7 @@ urlpatterns = [
     path("", include("webhooks.urls")),
     path("", include("statuspages.urls")),
     path("", include("accounts.urls")),  # tokens; sign-in, single sign-on, password reset
+    path("", include("audit.urls")),
     path("", include("notifications.urls")),
     path("", include("escalation.urls")),
 ]

@@ -1,6 +1,4 @@
-from django_filters.utils import translate_validation
 from drf_spectacular.utils import extend_schema
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts.models import Team
@@ -19,8 +17,7 @@ from pinghome.api import (
     Conflict,
     OrganizationAPIView,
     created,
-    invalid,
-    keyset_page,
+    filtered_keyset_page,
     ok,
 )
 from pinghome.openapi import CONFLICT, CREATED, ERRORS, KEYSET_PARAMETERS, MESSAGE
@@ -38,16 +35,7 @@ class TeamIncidentsView(OrganizationAPIView):
     def get(self, request, team_id):
         team = self.get_in_organization(Team.objects, team_id)
         filters = self.filterset_class(request.query_params, Incident.objects.filter(team=team))
-        # Every bad query parameter is named at once, filters and paging alike.
-        errors = {} if filters.is_valid() else translate_validation(filters.errors).detail
-        try:
-            page = keyset_page(
-                request, filters.qs if not errors else Incident.objects.none(), "created_at"
-            )
-        except ValidationError as exc:
-            errors.update(exc.detail)
-        if errors:
-            raise invalid(errors)
+        page = filtered_keyset_page(request, filters, "created_at")
         return Response(IncidentSerializer(page, many=True).data)
 
 
