@@ -325,6 +325,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "polling_interval": 0.1,
     }
 CELERY_BEAT_SCHEDULE = {
+    "shift-reminders": {
+        "task": "schedules.tasks.send_shift_reminders",
+        "schedule": 60.0,
+    },
     "redrive-pending-events": {
         "task": "rulesets.tasks.redrive_pending_events",
         "schedule": float(env_int("EVALUATION_REDRIVE_INTERVAL_SECONDS", 30, minimum=1)),

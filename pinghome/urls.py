@@ -8,6 +8,8 @@ from escalation.api import views as escalation
 from incidents.api import views as incidents
 from notifications.api import views as notifications
 from rulesets.api import views as rulesets
+from schedules.api import cover as schedule_cover
+from schedules.api import layers as schedule_layers
 from schedules.api import oncall
 from schedules.api import rotations as schedule_rotations
 from schedules.api import views as schedules
@@ -58,6 +60,13 @@ api = [
     path("team/<str:team_id>/rotation", schedule_rotations.TeamRotationsView.as_view()),
     path("team/<str:team_id>/rotations", schedule_rotations.TeamRotationsView.as_view()),
     path("rotation/<str:rotation_id>", schedule_rotations.RotationView.as_view()),
+    path("team/<str:team_id>/cover-request", schedule_cover.TeamCoverRequestsView.as_view()),
+    path("team/<str:team_id>/cover-requests", schedule_cover.TeamCoverRequestsView.as_view()),
+    path("cover-request/<str:cover_id>", schedule_cover.CoverRequestView.as_view()),
+    path("cover-request/<str:cover_id>/take", schedule_cover.TakeCoverView.as_view()),
+    path("team/<str:team_id>/layer-import", schedule_layers.TeamLayerImportView.as_view()),
+    path("team/<str:team_id>/layers", schedule_layers.TeamLayersView.as_view()),
+    path("layer/<str:layer_id>", schedule_layers.LayerView.as_view()),
     path("user/contact-methods", notifications.ContactMethodListView.as_view()),
     path("user/contact-method", notifications.ContactMethodCreateView.as_view()),
     path("user/contact-method/<str:contact_method_id>", notifications.ContactMethodView.as_view()),

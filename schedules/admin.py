@@ -8,7 +8,18 @@ from django.contrib import admin, messages
 from django.utils import timezone
 
 from accounts.admin_base import OrganizationScopedAdmin, ScopedRelatedFilter
-from schedules.models import CalendarFeed, Override, Rotation, RotationVersion, ScheduleEntry
+from schedules.models import (
+    CalendarFeed,
+    CoverRequest,
+    ImportedLayer,
+    ImportedShift,
+    Override,
+    ReminderPreference,
+    Rotation,
+    RotationVersion,
+    ScheduleEntry,
+    ShiftReminder,
+)
 from schedules.recurrence import validate_rule_fields
 from schedules.services import RULE_FIELDS
 
@@ -206,4 +217,98 @@ class RotationVersionAdmin(OrganizationScopedAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CoverRequest)
+class CoverRequestAdmin(OrganizationScopedAdmin):
+    """Read only: asked, taken and withdrawn through the API and the My shifts page."""
+
+    organization_path = "team__organization"
+    list_display = ("requester", "team", "start", "end", "taken_by", "cancelled_at")
+    list_select_related = ("team", "requester__user", "taken_by__user")
+    list_filter = (("team", ScopedRelatedFilter),)
+    search_fields = ("requester__user__email", "team__name")
+    uuid_search_fields = ("pk", "team_id", "requester_id", "taken_by_id")
+    ordering = ("-start",)
+    fields = readonly_fields = (
+        "id",
+        "team",
+        "requester",
+        "start",
+        "end",
+        "created_at",
+        "taken_by",
+        "taken_at",
+        "override",
+        "cancelled_at",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ShiftReminder)
+class ShiftReminderAdmin(OrganizationScopedAdmin):
+    organization_path = "team_member__team__organization"
+    list_display = ("team_member", "kind", "shift_start", "sent_at")
+    list_select_related = ("team_member__user", "team_member__team")
+    ordering = ("-sent_at",)
+    fields = readonly_fields = ("team_member", "kind", "shift_start", "sent_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReminderPreference)
+class ReminderPreferenceAdmin(OrganizationScopedAdmin):
+    organization_path = "user__organization"
+    list_display = ("user", "minutes_before", "enabled")
+    list_select_related = ("user",)
+    search_fields = ("user__email",)
+    ordering = ("user__email",)
+    autocomplete_fields = ("user",)
+
+
+class ImportedShiftInline(admin.TabularInline):
+    model = ImportedShift
+    extra = 0
+    fields = ("team_member", "start", "end")
+    autocomplete_fields = ("team_member",)
+
+
+@admin.register(ImportedLayer)
+class ImportedLayerAdmin(OrganizationScopedAdmin):
+    organization_path = "team__organization"
+    list_display = ("name", "team", "layer", "created_at")
+    list_select_related = ("team",)
+    list_filter = (("team", ScopedRelatedFilter),)
+    search_fields = ("name", "team__name")
+    uuid_search_fields = ("pk", "team_id")
+    ordering = ("team__name", "created_at")
+    fields = ("id", "team", "name", "layer", "created_at")
+    readonly_fields = ("id", "team", "created_at")
+    inlines = (ImportedShiftInline,)
+
+    def has_add_permission(self, request):
+        return False  # through the import (API), which reads the file
+
+
+@admin.register(ImportedShift)
+class ImportedShiftAdmin(OrganizationScopedAdmin):
+    organization_path = "layer__team__organization"
+    list_display = ("team_member", "layer", "start", "end")
+    list_select_related = ("layer", "team_member__user", "team_member__team")
+    ordering = ("-start",)
+    fields = ("layer", "team_member", "start", "end")
+    readonly_fields = ("layer",)
+    autocomplete_fields = ("team_member",)
+
+    def has_add_permission(self, request):
         return False

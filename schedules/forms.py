@@ -12,6 +12,7 @@ from django import forms
 
 from accounts.models import Team
 from schedules.api.oncall import OverrideWriteSerializer
+from schedules.api.rotations import RotationWriteSerializer
 from schedules.api.serializers import ScheduleRuleSerializer
 from schedules.calendar_grid import zone_of
 from schedules.models import ScheduleEntry
@@ -207,3 +208,112 @@ class OverrideForm(ApiValidatedForm):
 
     def serializer(self, body):
         return OverrideWriteSerializer(data=body, context={"team": self.team})
+
+
+PARTICIPANT_SLOTS = 8
+SHIFT_LENGTHS = [("weekly", "Weekly"), ("daily", "Daily"), ("custom", "Custom hours")]
+
+
+class RotationForm(ApiValidatedForm):
+    """A rotation with up to eight participants in turn and one optional restriction window."""
+
+    name = forms.CharField(max_length=200)
+    layer = forms.IntegerField(
+        min_value=1, max_value=100, initial=1, help_text="A higher layer wins where it has someone."
+    )
+    shift_length = forms.ChoiceField(choices=SHIFT_LENGTHS)
+    shift_hours = forms.IntegerField(required=False, help_text="For custom shifts: hours.")
+    handoff = forms.CharField(
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Local date and time of the first handoff; every handoff keeps this time.",
+    )
+    time_zone = forms.CharField(
+        required=False, max_length=64, help_text="IANA name, e.g. Europe/Berlin. Blank: the team's."
+    )
+    end = forms.CharField(
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Optional: the rotation stops here.",
+    )
+    restriction_days = forms.TypedMultipleChoiceField(
+        coerce=int,
+        choices=WEEK_DAYS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Only on",
+        help_text="With the times below; none checked and no times: always.",
+    )
+    restriction_start = forms.CharField(
+        required=False, label="Only from", widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    restriction_end = forms.CharField(
+        required=False,
+        label="Only until",
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        help_text="Before the start: overnight, owned by its start day.",
+    )
+    api_fields = {"participants": "participant_1", "restrictions": "restriction_start"}
+
+    def __init__(self, *args, team: Team, initial_body: dict | None = None, **kwargs):
+        self.team = team
+        if initial_body is not None and not args and "data" not in kwargs:
+            kwargs["initial"] = self._initial(initial_body)
+        super().__init__(*args, **kwargs)
+        choices = [("", "—"), *member_choices(team)]
+        for n in range(1, PARTICIPANT_SLOTS + 1):
+            self.fields[f"participant_{n}"] = forms.ChoiceField(
+                choices=choices, required=False, label=f"Participant {n}"
+            )
+        order = ["name", "layer", *(f"participant_{n}" for n in range(1, PARTICIPANT_SLOTS + 1))]
+        self.order_fields(order)
+
+    def _initial(self, body: dict) -> dict:
+        zone = zone_of(body["time_zone"], self.team.time_zone)
+        initial = {
+            **{k: body[k] for k in ("name", "layer", "shift_length", "shift_hours", "time_zone")},
+            "handoff": body["handoff"][:16],
+            "end": local_input(body["end"], zone),
+        }
+        for n, member_id in enumerate(body["participants"], start=1):
+            initial[f"participant_{n}"] = member_id
+        if body["restrictions"]:
+            first = body["restrictions"][0]
+            initial.update(
+                restriction_days=first["week_days"],
+                restriction_start=first["start_time"][:5],
+                restriction_end=first["end_time"][:5],
+            )
+        return initial
+
+    def api_body(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        zone = zone_of(data["time_zone"], self.team.time_zone)
+        restricted = (
+            data["restriction_start"] or data["restriction_end"] or data["restriction_days"]
+        )
+        return {
+            "name": data["name"],
+            "layer": data["layer"],
+            "participants": [
+                data[f"participant_{n}"]
+                for n in range(1, PARTICIPANT_SLOTS + 1)
+                if data[f"participant_{n}"]
+            ],
+            "shift_length": data["shift_length"],
+            "shift_hours": data["shift_hours"],
+            "handoff": data["handoff"],
+            "time_zone": data["time_zone"],
+            "end": instant(data["end"], zone),
+            "restrictions": [
+                {
+                    "week_days": data["restriction_days"],
+                    "start_time": data["restriction_start"] or "00:00",
+                    "end_time": data["restriction_end"] or "00:00",
+                }
+            ]
+            if restricted
+            else [],
+        }
+
+    def serializer(self, body):
+        return RotationWriteSerializer(data=body, context={"team": self.team})

@@ -2,6 +2,7 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -72,10 +73,20 @@ class Override(models.Model):
 
 
 class CalendarFeed(models.Model):
-    """A revocable secret URL serving a team's (or one member's) shifts as iCalendar."""
+    """A revocable secret URL serving as iCalendar a team's shifts, one member's, or one user's
+    across all their teams (``user``, no team)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="calendar_feeds")
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_feeds"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="calendar_feeds",
+    )
     team_member = models.ForeignKey(
         TeamMember, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_feeds"
     )
@@ -84,7 +95,7 @@ class CalendarFeed(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
-        return f"calendar of {self.team_member_id or self.team_id}"
+        return f"calendar of {self.team_member_id or self.team_id or self.user_id}"
 
     @property
     def public_url(self) -> str:
@@ -143,3 +154,121 @@ class RotationVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rotation_id} from {self.effective_from:%Y-%m-%d %H:%M:%S}"
+
+
+class CoverRequest(models.Model):
+    """A member asks teammates to cover [start, end) of their shifts; taking it is an override."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="cover_requests")
+    requester = models.ForeignKey(
+        TeamMember, on_delete=models.CASCADE, related_name="cover_requests"
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    taken_by = models.ForeignKey(
+        TeamMember, on_delete=models.CASCADE, null=True, blank=True, related_name="covers_taken"
+    )
+    taken_at = models.DateTimeField(null=True, blank=True)
+    override = models.OneToOneField(
+        Override, on_delete=models.SET_NULL, null=True, blank=True, related_name="cover_request"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["start", "created_at"]
+        indexes = [models.Index(fields=["team", "end"], name="cover_request_team_end")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="cover_request_end_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"cover for {self.requester_id} {self.start:%Y-%m-%d %H:%M}..{self.end:%H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.taken_at is None and self.cancelled_at is None
+
+
+class ShiftReminder(models.Model):
+    """A reminder sent once for one shift of one member (the constraint makes it once even with
+    two beat processes)."""
+
+    class Kind(models.TextChoices):
+        BEFORE = "before"
+        HANDOFF = "handoff"
+
+    id = models.BigAutoField(primary_key=True)
+    team_member = models.ForeignKey(
+        TeamMember, on_delete=models.CASCADE, related_name="shift_reminders"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    shift_start = models.DateTimeField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team_member", "kind", "shift_start"], name="shift_reminder_once"
+            )
+        ]
+        indexes = [models.Index(fields=["sent_at"], name="shift_reminder_sent")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} reminder, {self.team_member_id} at {self.shift_start:%Y-%m-%d %H:%M}"
+
+
+class ReminderPreference(models.Model):
+    """How long before each of their shifts a person is reminded (and whether at all)."""
+
+    DEFAULT_MINUTES = 60
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="shift_reminder_preference",
+    )
+    minutes_before = models.PositiveIntegerField(
+        default=DEFAULT_MINUTES, validators=[MaxValueValidator(7 * 24 * 60)]
+    )
+    enabled = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.minutes_before} min before, for {self.user_id}"
+
+
+class ImportedLayer(models.Model):
+    """Fixed shifts read from an iCalendar file, a layer of the final schedule like a rotation."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="imported_layers")
+    name = models.CharField(max_length=200)
+    layer = models.PositiveSmallIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportedShift(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    layer = models.ForeignKey(ImportedLayer, on_delete=models.CASCADE, related_name="shifts")
+    team_member = models.ForeignKey(
+        TeamMember, on_delete=models.CASCADE, related_name="imported_shifts"
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [models.Index(fields=["layer", "end"], name="imported_shift_layer_end")]
+
+    def __str__(self) -> str:
+        return f"{self.team_member_id} {self.start:%Y-%m-%d %H:%M}..{self.end:%Y-%m-%d %H:%M}"

@@ -4,17 +4,26 @@ Layers are the team's rotations (``schedules.rotations``) over its schedule entr
 (``schedules.recurrence``), then overrides on top.
 """
 
+import json
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 
 from accounts.models import Team
 from schedules import layers, rotations
 from schedules.layers import ENTRY, ENTRY_LAYER, FinalShift
-from schedules.models import Override, Rotation, RotationVersion, ScheduleEntry
+from schedules.models import (
+    ImportedLayer,
+    ImportedShift,
+    Override,
+    Rotation,
+    RotationVersion,
+    ScheduleEntry,
+)
 from schedules.overrides import OverrideSpan
 from schedules.recurrence import Rule, gaps, is_active, parse_time_zone, render_shifts
 
@@ -25,62 +34,127 @@ def _seconds(value: time) -> int:
     return value.hour * 3600 + value.minute * 60 + value.second
 
 
-def entry_rule(entry: ScheduleEntry) -> Rule:
+@lru_cache(maxsize=65_536)
+def _rule(days: str, start: time, end: time, months: str, weeks: str, since, until) -> Rule:
+    """A rule from stored fields (lists as JSON text): shared by the entries that are alike, so
+    reading every team's entries parses each distinct rule once."""
     return Rule(
-        week_days=frozenset(entry.week_days),
-        start_time=_seconds(entry.start_time),
-        end_time=_seconds(entry.end_time),
-        months_of_year=frozenset(entry.months_of_year or ()),
-        weeks_of_month=frozenset(entry.weeks_of_month or ()),
-        start_date=entry.start_date,
-        end_date=entry.end_date,
+        week_days=frozenset(json.loads(days)),
+        start_time=_seconds(start),
+        end_time=_seconds(end),
+        months_of_year=frozenset(json.loads(months) or ()),
+        weeks_of_month=frozenset(json.loads(weeks) or ()),
+        start_date=since,
+        end_date=until,
     )
 
 
-def _entries(entries: Iterable[ScheduleEntry], team_zone: str) -> list[Entry]:
-    return [
-        (str(e.team_member_id), entry_rule(e), parse_time_zone(e.time_zone or team_zone or "UTC"))
-        for e in entries
-    ]
+_zone = lru_cache(maxsize=256)(parse_time_zone)
+_TEXT = {
+    name: Cast(name, TextField()) for name in ("week_days", "months_of_year", "weeks_of_month")
+}
+
+
+def _entries(team_ids, zones: dict[str, str]) -> dict[str, list[Entry]]:
+    """The schedule entries of each team as the recurrence engine's rules (one query)."""
+    found: dict[str, list[Entry]] = defaultdict(list)
+    rows = (
+        ScheduleEntry.objects.filter(team_id__in=team_ids)
+        .annotate(**{f"{name}_text": cast for name, cast in _TEXT.items()})
+        .values_list(
+            "team_id",
+            "team_member_id",
+            "week_days_text",
+            "start_time",
+            "end_time",
+            "months_of_year_text",
+            "weeks_of_month_text",
+            "start_date",
+            "end_date",
+            "time_zone",
+        )
+    )
+    for team_id, member_id, days, start, end, months, weeks, since, until, zone in rows:
+        key = str(team_id)
+        rule = _rule(days, start, end, months or "[]", weeks or "[]", since, until)
+        found[key].append((str(member_id), rule, _zone(zone or zones[key] or "UTC")))
+    return found
+
+
+VERSION_FIELDS = (
+    "participants",
+    "shift_length",
+    "shift_hours",
+    "handoff_date",
+    "handoff_time",
+    "time_zone",
+    "layer",
+    "end",
+    "restrictions",
+    "effective_from",
+)
 
 
 def version_of(version: RotationVersion, team_zone: str) -> rotations.Version:
+    return _version([getattr(version, name) for name in VERSION_FIELDS], team_zone)
+
+
+def _version(row, team_zone: str) -> rotations.Version:
+    participants, length, hours, day, clock, zone, layer, end, restrictions, since = row
     return rotations.Version(
-        participants=tuple(version.participants),
-        shift_length=version.shift_length,
-        shift_hours=version.shift_hours,
-        handoff=datetime.combine(version.handoff_date, version.handoff_time),
-        zone=parse_time_zone(version.time_zone or team_zone or "UTC"),
-        layer=version.layer,
-        end=version.end,
-        restrictions=rotations.build_restrictions(version.restrictions),
-        effective_from=version.effective_from,
+        participants=tuple(participants),
+        shift_length=length,
+        shift_hours=hours,
+        handoff=datetime.combine(day, clock),
+        zone=_zone(zone or team_zone or "UTC"),
+        layer=layer,
+        end=end,
+        restrictions=rotations.build_restrictions(restrictions),
+        effective_from=since,
     )
 
 
 def _rotations(team_ids, start: datetime, zones: dict[str, str]) -> dict[str, list]:
-    """The pure rotations of each team that may put someone on call within [start, end)."""
-    versions: dict[str, list[RotationVersion]] = defaultdict(list)
+    """The pure rotations of each team that may put someone on call from ``start`` (one query)."""
     rows = (
         RotationVersion.objects.filter(rotation__team_id__in=team_ids)
         .filter(Q(rotation__deleted_at__isnull=True) | Q(rotation__deleted_at__gt=start))
-        .select_related("rotation")
         .order_by("rotation_id", "effective_from")
+        .values_list("rotation_id", "rotation__team_id", "rotation__deleted_at", *VERSION_FIELDS)
     )
-    heads: dict[str, Rotation] = {}
-    for row in rows:
-        versions[str(row.rotation_id)].append(row)
-        heads[str(row.rotation_id)] = row.rotation
-    result: dict[str, list[rotations.Rotation]] = defaultdict(list)
-    for rotation_id, rows in versions.items():
-        head = heads[rotation_id]
-        zone = zones[str(head.team_id)]
-        result[str(head.team_id)].append(
-            rotations.Rotation(
-                rotation_id, tuple(version_of(v, zone) for v in rows), head.deleted_at
-            )
+    versions: dict[tuple, list[rotations.Version]] = defaultdict(list)
+    for rotation_id, team_id, deleted_at, *row in rows:
+        versions[(str(rotation_id), str(team_id), deleted_at)].append(
+            _version(row, zones[str(team_id)])
         )
+    result: dict[str, list[rotations.Rotation]] = defaultdict(list)
+    for (rotation_id, team_id, deleted_at), found in versions.items():
+        result[team_id].append(rotations.Rotation(rotation_id, tuple(found), deleted_at))
     return result
+
+
+def _imported(team_ids, start: datetime, end: datetime) -> dict[str, list[rotations.Span]]:
+    """The fixed shifts of imported layers that meet [start, end), per team."""
+    spans: dict[str, list[rotations.Span]] = defaultdict(list)
+    rows = ImportedShift.objects.filter(
+        layer__team_id__in=team_ids, start__lt=end, end__gt=start
+    ).values_list("layer__team_id", "team_member_id", "start", "end", "layer__layer", "layer_id")
+    for team_id, member_id, s, e, layer, layer_id in rows:
+        spans[str(team_id)].append(rotations.Span(str(member_id), s, e, layer, str(layer_id)))
+    return spans
+
+
+def source_names(team_ids) -> dict[str, str]:
+    """``{source: name}`` of the rotations and imported layers of these teams."""
+    names = {
+        str(pk): f"rotation {name}"
+        for pk, name in Rotation.objects.filter(team_id__in=team_ids).values_list("id", "name")
+    }
+    names.update(
+        (str(pk), f"imported layer {name}")
+        for pk, name in ImportedLayer.objects.filter(team_id__in=team_ids).values_list("id", "name")
+    )
+    return names
 
 
 def _overrides(team_ids, start: datetime, end: datetime) -> dict[str, list[OverrideSpan]]:
@@ -103,27 +177,26 @@ def on_call(team: Team, at: datetime) -> list[str]:
 
 
 def on_call_with_sources(teams: list[Team], at: datetime) -> dict[str, dict[str, str]]:
-    """``{team id: {member id: source}}`` at ``at`` (three queries whatever the number of teams)."""
-    by_team: dict[str, list[ScheduleEntry]] = defaultdict(list)
-    for entry in ScheduleEntry.objects.filter(team__in=teams):
-        by_team[str(entry.team_id)].append(entry)
+    """``{team id: {member id: source}}`` at ``at`` (four queries whatever the number of teams)."""
     team_ids = [t.pk for t in teams]
-    tick = at + timedelta(microseconds=1)
     zones = {str(t.pk): t.time_zone for t in teams}
-    overrides = _overrides(team_ids, at, tick)
+    tick = at + timedelta(microseconds=1)
+    entries = _entries(team_ids, zones)
     team_rotations = _rotations(team_ids, at, zones)
+    imported = _imported(team_ids, at, tick)
+    overrides = _overrides(team_ids, at, tick)
     result = {}
-    for team in teams:
-        key = str(team.pk)
+    for key in zones:
         layered = [
             (member, ENTRY_LAYER, ENTRY)
-            for member, rule, zone in _entries(by_team[key], team.time_zone)
+            for member, rule, zone in entries.get(key, ())
             if is_active(rule, zone, at)
         ]
         for rotation in team_rotations.get(key, ()):
             held = rotations.member_at(rotation, at)
             if held is not None:
                 layered.append((held[0], held[1], rotation.id))
+        layered.extend((s.member_id, s.layer, s.source) for s in imported.get(key, ()))
         result[key] = layers.on_call_at(layered, overrides.get(key, []), at)
     return result
 
@@ -137,14 +210,14 @@ def shifts(
     team: Team, start: datetime, end: datetime, *, member_id: str | None = None
 ) -> tuple[list[FinalShift], list[tuple[datetime, datetime]]]:
     """The team's final shifts over [start, end), and the gaps between them."""
-    key = str(team.pk)
-    entries = _entries(ScheduleEntry.objects.filter(team=team), team.time_zone)
+    key, zones = str(team.pk), {str(team.pk): team.time_zone}
     spans = [
         rotations.Span(s.member_id, s.start, s.end, ENTRY_LAYER, ENTRY)
-        for s in render_shifts(entries, start, end)
+        for s in render_shifts(_entries([team.pk], zones).get(key, ()), start, end)
     ]
-    for rotation in _rotations([team.pk], start, {key: team.time_zone}).get(key, ()):
+    for rotation in _rotations([team.pk], start, zones).get(key, ()):
         spans.extend(rotations.render(rotation, start, end))
+    spans.extend(_imported([team.pk], start, end).get(key, ()))
     rendered = layers.final_shifts(
         spans, _overrides([team.pk], start, end).get(key, []), start, end
     )

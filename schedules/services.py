@@ -1,17 +1,29 @@
 """Schedule entry use cases (the documented routes identify an entry by member + created_at)."""
 
-from datetime import datetime, time
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Team, TeamMember, User
-from accounts.permissions import ensure_team_manager
+from accounts.permissions import Forbidden, ensure_team_manager
 from audit import services as audit
 from audit.models import AuditAction
-from schedules import oncall, rotations
-from schedules.models import CalendarFeed, Override, Rotation, RotationVersion, ScheduleEntry
+from pinghome.jobs import enqueue_on_commit
+from schedules import ics_import, oncall, rotations, tasks
+from schedules.models import (
+    CalendarFeed,
+    CoverRequest,
+    ImportedLayer,
+    ImportedShift,
+    Override,
+    ReminderPreference,
+    Rotation,
+    RotationVersion,
+    ScheduleEntry,
+)
 from schedules.recurrence import parse_time_of_day, parse_time_zone
 
 RULE_FIELDS = (
@@ -138,12 +150,45 @@ def create_feed(team: Team, *, by: User, member: TeamMember | None) -> CalendarF
 
 
 @transaction.atomic
+def create_personal_feed(*, by: User) -> CalendarFeed:
+    """A secret calendar URL of one's own shifts across all one's teams."""
+    feed = CalendarFeed.objects.create(user=by)
+    audit.record(
+        by,
+        AuditAction.CREATED,
+        feed,
+        after=audit.snapshot(feed),
+        organization_id=by.organization_id,
+    )
+    return feed
+
+
+@transaction.atomic
 def revoke_feed(feed: CalendarFeed, *, by: User) -> None:
-    if feed.team_member is None or feed.team_member.user_id != by.pk:
+    if feed.user_id is not None:
+        if feed.user_id != by.pk:
+            raise Forbidden("Only its owner can revoke a personal calendar feed.")
+    elif feed.team_member is None or feed.team_member.user_id != by.pk:
         ensure_team_manager(by, feed.team)
-    with audit.recorded(by, feed, fields=["revoked_at"], **_in(feed.team)):
+    organization_id = feed.team.organization_id if feed.team else by.organization_id
+    with audit.recorded(by, feed, fields=["revoked_at"], organization_id=organization_id):
         feed.revoked_at = feed.revoked_at or timezone.now()
         feed.save(update_fields=["revoked_at"])
+
+
+@transaction.atomic
+def set_personal_settings(*, by: User, minutes_before: int, enabled: bool, time_zone: str) -> None:
+    """One's reminder lead time and time zone (blank: the browser's, else UTC)."""
+    if time_zone:
+        parse_time_zone(time_zone)  # ValueError: unknown
+    preference, _ = ReminderPreference.objects.get_or_create(user=by)
+    mine = {"organization_id": by.organization_id}
+    with audit.recorded(by, preference, fields=["minutes_before", "enabled"], **mine):
+        preference.minutes_before, preference.enabled = minutes_before, enabled
+        preference.save(update_fields=["minutes_before", "enabled"])
+    with audit.recorded(by, by, fields=["time_zone"], **mine):
+        by.time_zone = time_zone
+        by.save(update_fields=["time_zone"])
 
 
 # --------------------------------------------------------------------------- rotations
@@ -246,3 +291,157 @@ def delete_rotation(rotation: Rotation, *, by: User) -> None:
         rotation.save(update_fields=["deleted_at"])
     else:
         rotation.delete()
+
+
+# --------------------------------------------------------------------------- cover requests
+
+MAX_COVER = timedelta(days=31)
+
+
+class CoverNotAllowed(Exception):
+    """A cover request that cannot be made or taken; ``field`` names what is wrong."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+class CoverConflict(Exception):
+    """The request is no longer open (taken or cancelled meanwhile)."""
+
+
+def membership(team: Team, user: User) -> TeamMember | None:
+    return team.members.filter(user=user).first()
+
+
+@transaction.atomic
+def request_cover(team: Team, *, by: User, start: datetime, end: datetime) -> CoverRequest:
+    """``by`` asks teammates to cover [start, end) of their own shifts."""
+    member = membership(team, by)
+    if member is None:
+        raise Forbidden("Only members of this team can ask it for cover.")
+    if end <= start:
+        raise CoverNotAllowed("end", "must be after start")
+    if end - start > MAX_COVER:
+        raise CoverNotAllowed("end", f"at most {MAX_COVER.days} days after start")
+    if end <= timezone.now():
+        raise CoverNotAllowed("end", "must be in the future")
+    mine, _ = oncall.shifts(team, start, end, member_id=str(member.pk))
+    if not mine:
+        raise CoverNotAllowed("start", "you are not on call at any time in this period")
+    cover = CoverRequest.objects.create(team=team, requester=member, start=start, end=end)
+    audit.record(by, AuditAction.CREATED, cover, after=audit.snapshot(cover), **_in(team))
+    enqueue_on_commit(tasks.cover_requested, str(cover.pk))
+    return cover
+
+
+@transaction.atomic
+def take_cover(cover: CoverRequest, *, by: User) -> Override:
+    """A teammate takes the request: an override gives them the requester's shifts of it."""
+    member = membership(cover.team, by)
+    if member is None:
+        raise Forbidden("Only members of this team can take its cover requests.")
+    if member.pk == cover.requester_id:
+        raise CoverNotAllowed("taken_by", "you cannot cover your own request")
+    now = timezone.now()
+    claimed = CoverRequest.objects.filter(
+        pk=cover.pk, taken_at__isnull=True, cancelled_at__isnull=True
+    ).update(taken_by=member, taken_at=now)
+    if not claimed:
+        raise CoverConflict("This cover request is no longer open.")
+    override = Override.objects.create(
+        team=cover.team,
+        team_member=member,
+        replaces_team_member_id=cover.requester_id,
+        start=cover.start,
+        end=cover.end,
+    )
+    CoverRequest.objects.filter(pk=cover.pk).update(override=override)
+    before = {"taken_by": None, "taken_at": None, "override": None}
+    cover.refresh_from_db()
+    after = {"taken_by": str(member.pk), "taken_at": now, "override": str(override.pk)}
+    audit.record_update(by, cover, before, after, **_in(cover.team))
+    audit.record(
+        by, AuditAction.CREATED, override, after=audit.snapshot(override), **_in(cover.team)
+    )
+    enqueue_on_commit(tasks.cover_taken, str(cover.pk))
+    return override
+
+
+@transaction.atomic
+def cancel_cover(cover: CoverRequest, *, by: User) -> None:
+    """The requester (or a manager of the team) withdraws an open request."""
+    if cover.requester.user_id != by.pk:
+        ensure_team_manager(by, cover.team)
+    now = timezone.now()
+    cancelled = CoverRequest.objects.filter(
+        pk=cover.pk, taken_at__isnull=True, cancelled_at__isnull=True
+    ).update(cancelled_at=now)
+    if not cancelled:
+        raise CoverConflict("This cover request is no longer open.")
+    audit.record_update(by, cover, {"cancelled_at": None}, {"cancelled_at": now}, **_in(cover.team))
+
+
+def upcoming_cover_requests(teams):
+    """Cover requests of these teams not yet over, soonest first."""
+    return CoverRequest.objects.filter(team__in=teams, end__gt=timezone.now()).order_by(
+        "start", "created_at"
+    )
+
+
+# --------------------------------------------------------------------------- import
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    layer: ImportedLayer
+    shifts: int
+    unmatched: list[ics_import.ImportedEvent]
+
+
+@transaction.atomic
+def import_layer(
+    team: Team,
+    *,
+    by: User,
+    name: str,
+    layer: int,
+    content: bytes,
+    since: datetime | None = None,
+) -> ImportResult:
+    """A layer of fixed shifts from an iCalendar file; events matched to members by e-mail or
+    name (``ics_import.match``). Raises ``ics_import.ImportError_`` for an unreadable file."""
+    ensure_team_manager(by, team)
+    now = timezone.now()
+    events = ics_import.read_events(
+        content, parse_time_zone(team.time_zone or "UTC"), since or now - ics_import.HISTORY, now
+    )
+    members = {str(m.pk): (m.user.email, m.user.name) for m in team.members.select_related("user")}
+    imported = ImportedLayer.objects.create(team=team, name=name, layer=layer)
+    shifts, unmatched = [], []
+    for event in events:
+        member_id = ics_import.match(event, members)
+        if member_id is None:
+            unmatched.append(event)
+        else:
+            shifts.append(
+                ImportedShift(
+                    layer=imported, team_member_id=member_id, start=event.start, end=event.end
+                )
+            )
+    ImportedShift.objects.bulk_create(shifts)
+    audit.record(
+        by,
+        AuditAction.CREATED,
+        imported,
+        after={**audit.snapshot(imported), "shifts": len(shifts), "unmatched": len(unmatched)},
+        **_in(team),
+    )
+    return ImportResult(imported, len(shifts), unmatched)
+
+
+@transaction.atomic
+def delete_layer(layer: ImportedLayer, *, by: User) -> None:
+    ensure_team_manager(by, layer.team)
+    audit.record(by, AuditAction.DELETED, layer, before=audit.snapshot(layer), **_in(layer.team))
+    layer.delete()

@@ -14,8 +14,16 @@ from accounts.models import Team
 from pinghome.pages import OrganizationPageMixin
 from schedules import calendar_grid, oncall, services
 from schedules.calendar_grid import zone_of
-from schedules.forms import MONTHS, WEEK_DAYS, WEEKS, OverrideForm, ScheduleEntryForm, names
-from schedules.models import Override, ScheduleEntry
+from schedules.forms import (
+    MONTHS,
+    WEEK_DAYS,
+    WEEKS,
+    OverrideForm,
+    RotationForm,
+    ScheduleEntryForm,
+    names,
+)
+from schedules.models import Override, Rotation, ScheduleEntry
 from schedules.recurrence import EARLIEST, LATEST
 
 NEXT_SHIFT_WINDOW = timedelta(days=35)
@@ -42,7 +50,9 @@ class OnCallView(TeamPageMixin, TemplateView):
         team = context["team"]
         if team is None:
             return context
-        zone = zone_of(team.time_zone)
+        viewer_zone = self.request.GET.get("zone") == "mine" and self.request.user.time_zone
+        zone = zone_of(self.request.user.time_zone if viewer_zone else team.time_zone)
+        keep = {"zone": "mine"} if viewer_zone else {}
         now = timezone.now()
         view = (
             calendar_grid.MONTH if self.request.GET.get("view") == "month" else calendar_grid.WEEK
@@ -82,6 +92,10 @@ class OnCallView(TeamPageMixin, TemplateView):
             entry.weeks_label = names(WEEKS, entry.weeks_of_month) or "every week"
         context.update(
             zone=zone,
+            viewer_zone=bool(viewer_zone),
+            team_zone_url=oncall_url(team, view=view, date=shown.anchor.isoformat()),
+            my_zone_url=oncall_url(team, view=view, date=shown.anchor.isoformat(), zone="mine"),
+            rotations=self.rotations(team, member_names),
             view=view,
             period=shown,
             today=now.astimezone(zone).date(),
@@ -106,13 +120,28 @@ class OnCallView(TeamPageMixin, TemplateView):
             overrides=team.overrides.filter(end__gt=now)
             .select_related("team_member__user", "replaces_team_member__user")
             .order_by("start", "created_at")[:50],
-            previous_url=oncall_url(team, view=view, date=shown.previous.isoformat()),
-            next_url=oncall_url(team, view=view, date=shown.next.isoformat()),
-            today_url=oncall_url(team, view=view),
-            week_url=oncall_url(team, view="week", date=anchor.isoformat()),
-            month_url=oncall_url(team, view="month", date=anchor.isoformat()),
+            previous_url=oncall_url(team, view=view, date=shown.previous.isoformat(), **keep),
+            next_url=oncall_url(team, view=view, date=shown.next.isoformat(), **keep),
+            today_url=oncall_url(team, view=view, **keep),
+            week_url=oncall_url(team, view="week", date=anchor.isoformat(), **keep),
+            month_url=oncall_url(team, view="month", date=anchor.isoformat(), **keep),
         )
         return context
+
+    @staticmethod
+    def rotations(team: Team, member_names: dict[str, str]) -> list[Rotation]:
+        found = list(team.rotations.filter(deleted_at__isnull=True).prefetch_related("versions"))
+        for rotation in found:
+            rotation.state = services.rotation_state(
+                rotation, max(rotation.versions.all(), key=lambda v: v.effective_from)
+            )
+            rotation.people = ", ".join(
+                member_names.get(p, "former member") for p in rotation.state["participants"]
+            )
+            for restriction in rotation.state["restrictions"]:
+                restriction["days"] = names(WEEK_DAYS, restriction["week_days"]) or "every day"
+        found.sort(key=lambda r: (-r.state["layer"], r.created_at))
+        return found
 
 
 class EntryFormView(TeamPageMixin, View):
@@ -214,4 +243,69 @@ class OverrideDeleteView(TeamPageMixin, View):
         )
         services.delete_override(override, by=request.user)
         messages.success(request, "Override deleted.")
+        return redirect(oncall_url(team))
+
+
+class RotationFormView(TeamPageMixin, View):
+    """Add (no ``rotation_id``) or change a rotation; a change applies from now on."""
+
+    def get_rotation(self, team: Team, rotation_id) -> Rotation | None:
+        if rotation_id is None:
+            return None
+        return self.get_in_organization(
+            Rotation.objects.filter(team=team, deleted_at__isnull=True),
+            rotation_id,
+            field="team__organization",
+        )
+
+    def get(self, request, team_id, rotation_id=None):
+        team = self.get_team(team_id)
+        rotation = self.get_rotation(team, rotation_id)
+        if rotation is None:
+            zone = zone_of(team.time_zone)
+            monday = timezone.now().astimezone(zone).date()
+            monday += timedelta(days=(7 - monday.weekday()) % 7)
+            membership = team.members.filter(user=request.user).first()
+            form = RotationForm(
+                team=team,
+                initial={
+                    "handoff": f"{monday.isoformat()}T09:00",
+                    "participant_1": str(membership.pk) if membership else "",
+                },
+            )
+        else:
+            state = services.rotation_state(rotation, services.current_version(rotation))
+            form = RotationForm(team=team, initial_body=state)
+        return self.render(team, rotation, form)
+
+    def post(self, request, team_id, rotation_id=None):
+        team = self.get_team(team_id)
+        rotation = self.get_rotation(team, rotation_id)
+        form = RotationForm(request.POST, team=team)
+        data = form.validated()
+        if data is None:
+            return self.render(team, rotation, form)
+        if rotation is None:
+            services.create_rotation(team, data, by=request.user)
+            messages.success(request, "Rotation added.")
+        else:
+            services.update_rotation(rotation, data, by=request.user)
+            messages.success(request, "Rotation saved: the change applies from now on.")
+        return redirect(oncall_url(team))
+
+    def render(self, team, rotation, form):
+        context = {"nav": "oncall", "team": team, "rotation": rotation, "form": form}
+        return render(self.request, "schedules/rotation_form.html", context)
+
+
+class RotationDeleteView(TeamPageMixin, View):
+    def post(self, request, team_id, rotation_id):
+        team = self.get_team(team_id)
+        rotation = self.get_in_organization(
+            Rotation.objects.filter(team=team, deleted_at__isnull=True),
+            rotation_id,
+            field="team__organization",
+        )
+        services.delete_rotation(rotation, by=request.user)
+        messages.success(request, "Rotation deleted; its past shifts stay.")
         return redirect(oncall_url(team))

@@ -24,7 +24,18 @@ from incidents.tests.builders import make_incident_action, open_incident
 from notifications.models import ChatChannel, ContactMethod, Delivery, NotificationRule
 from rulesets.models import DedupState
 from rulesets.tests.builders import make_action, make_ruleset
-from schedules.models import CalendarFeed, Override, Rotation, RotationVersion, ScheduleEntry
+from schedules.models import (
+    CalendarFeed,
+    CoverRequest,
+    ImportedLayer,
+    ImportedShift,
+    Override,
+    ReminderPreference,
+    Rotation,
+    RotationVersion,
+    ScheduleEntry,
+    ShiftReminder,
+)
 from statuspages.models import ComponentHold
 from statuspages.tests.builders import alert_setting, make_component, make_status_page
 from webhooks.models import WebhookEvent, WebhookIngestKey
@@ -128,6 +139,17 @@ def populate(persona) -> dict:
             shift_length="weekly",
             handoff_date=start.date(),
             handoff_time=time(9),
+        ),
+        CoverRequest: CoverRequest.objects.create(
+            team=team, requester=member, start=start, end=start + timedelta(hours=2)
+        ),
+        ShiftReminder: ShiftReminder.objects.create(
+            team_member=member, kind="before", shift_start=start
+        ),
+        ReminderPreference: ReminderPreference.objects.create(user=user),
+        ImportedLayer: (imported := ImportedLayer.objects.create(team=team, name="PagerDuty")),
+        ImportedShift: ImportedShift.objects.create(
+            layer=imported, team_member=member, start=start, end=start + timedelta(days=7)
         ),
         ContactMethod: method,
         NotificationRule: NotificationRule.objects.create(
