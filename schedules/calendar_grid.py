@@ -104,6 +104,7 @@ class Block:
     lanes: int = 1
     name: str = ""
     colour: str = ""
+    source: str = ""  # where the shift came from, in words
 
     @property
     def lane_offset(self) -> float:
@@ -175,11 +176,12 @@ def lay_out(
     *,
     names: Mapping[str, str] | None = None,
     colours: Mapping[str, str] | None = None,
+    sources: Mapping[str, str] | None = None,
     month: tuple[int, int] | None = None,
     now: datetime | None = None,
 ) -> list[Day]:
     """Days with their shift and gap blocks; days outside ``month`` are marked out of period."""
-    names, colours = names or {}, colours or {}
+    names, colours, sources = names or {}, colours or {}, sources or {}
     shifts, gaps = list(shifts), list(gaps)
     result = []
     for d in days:
@@ -196,6 +198,7 @@ def lay_out(
                         block,
                         name=names.get(shift.member_id, "unknown member"),
                         colour=colours.get(shift.member_id, "#667085"),
+                        source=sources.get(getattr(shift, "source", ""), ""),
                     )
                 )
         day.shifts = _with_lanes(blocks)

@@ -50,8 +50,10 @@ def _rule(days: str, start: time, end: time, months: str, weeks: str, since, unt
 
 
 _zone = lru_cache(maxsize=256)(parse_time_zone)
+# JSON lists read as text, parsed once per distinct rule (``_rule``).
 _TEXT = {
-    name: Cast(name, TextField()) for name in ("week_days", "months_of_year", "weeks_of_month")
+    f"{name}_text": Cast(name, TextField())
+    for name in ("week_days", "months_of_year", "weeks_of_month")
 }
 
 
@@ -60,7 +62,7 @@ def _entries(team_ids, zones: dict[str, str]) -> dict[str, list[Entry]]:
     found: dict[str, list[Entry]] = defaultdict(list)
     rows = (
         ScheduleEntry.objects.filter(team_id__in=team_ids)
-        .annotate(**{f"{name}_text": cast for name, cast in _TEXT.items()})
+        .annotate(**_TEXT)
         .values_list(
             "team_id",
             "team_member_id",
@@ -96,37 +98,62 @@ VERSION_FIELDS = (
 
 
 def version_of(version: RotationVersion, team_zone: str) -> rotations.Version:
-    return _version([getattr(version, name) for name in VERSION_FIELDS], team_zone)
+    values = [getattr(version, name) for name in VERSION_FIELDS]
+    values[0], values[8] = json.dumps(values[0]), json.dumps(values[8])
+    return _version(*values, team_zone)
 
 
-def _version(row, team_zone: str) -> rotations.Version:
-    participants, length, hours, day, clock, zone, layer, end, restrictions, since = row
+@lru_cache(maxsize=16_384)
+def _version(
+    participants: str,
+    length,
+    hours,
+    day,
+    clock,
+    zone,
+    layer,
+    end,
+    restrictions: str,
+    since,
+    team_zone,
+) -> rotations.Version:
+    """A version from stored fields (lists as JSON text), shared while they stay the same."""
     return rotations.Version(
-        participants=tuple(participants),
+        participants=tuple(json.loads(participants)),
         shift_length=length,
         shift_hours=hours,
         handoff=datetime.combine(day, clock),
         zone=_zone(zone or team_zone or "UTC"),
         layer=layer,
         end=end,
-        restrictions=rotations.build_restrictions(restrictions),
+        restrictions=rotations.build_restrictions(json.loads(restrictions)),
         effective_from=since,
     )
 
 
+_VERSION_TEXT = {
+    "participants_text": Cast("participants", TextField()),
+    "restrictions_text": Cast("restrictions", TextField()),
+}
+
+
 def _rotations(team_ids, start: datetime, zones: dict[str, str]) -> dict[str, list]:
     """The pure rotations of each team that may put someone on call from ``start`` (one query)."""
+    fields = [
+        f"{name}_text" if name in ("participants", "restrictions") else name
+        for name in VERSION_FIELDS
+    ]
     rows = (
         RotationVersion.objects.filter(rotation__team_id__in=team_ids)
         .filter(Q(rotation__deleted_at__isnull=True) | Q(rotation__deleted_at__gt=start))
+        .annotate(**_VERSION_TEXT)
         .order_by("rotation_id", "effective_from")
-        .values_list("rotation_id", "rotation__team_id", "rotation__deleted_at", *VERSION_FIELDS)
+        .values_list("rotation_id", "rotation__team_id", "rotation__deleted_at", *fields)
     )
     versions: dict[tuple, list[rotations.Version]] = defaultdict(list)
     for rotation_id, team_id, deleted_at, *row in rows:
-        versions[(str(rotation_id), str(team_id), deleted_at)].append(
-            _version(row, zones[str(team_id)])
-        )
+        key = (str(rotation_id), str(team_id), deleted_at)
+        versions[key].append(_version(*row, zones[key[1]]))
     result: dict[str, list[rotations.Rotation]] = defaultdict(list)
     for (rotation_id, team_id, deleted_at), found in versions.items():
         result[team_id].append(rotations.Rotation(rotation_id, tuple(found), deleted_at))

@@ -12,7 +12,7 @@ from django.views.generic import TemplateView
 
 from accounts.models import Team
 from pinghome.pages import OrganizationPageMixin
-from schedules import calendar_grid, oncall, services
+from schedules import calendar, calendar_grid, oncall, services
 from schedules.calendar_grid import zone_of
 from schedules.forms import (
     MONTHS,
@@ -71,6 +71,7 @@ class OnCallView(TeamPageMixin, TemplateView):
         members = list(team.members.select_related("user").order_by("created_at", "id"))
         member_names = {str(m.pk): m.user.name or m.user.email for m in members}
         colours = calendar_grid.member_colours(member_names)
+        source_names = oncall.source_names([team.pk])
         days = calendar_grid.lay_out(
             shown.days,
             zone,
@@ -78,6 +79,9 @@ class OnCallView(TeamPageMixin, TemplateView):
             gaps,
             names=member_names,
             colours=colours,
+            sources={
+                shift.source: calendar.source_label(shift.source, source_names) for shift in shifts
+            },
             month=shown.month if view == calendar_grid.MONTH else None,
             now=now,
         )

@@ -48,6 +48,7 @@ def test_adding_a_rotation_from_the_page_lists_it(owner, teammate):
     page = client.get(f"/oncall?team={owner.team.id}").content.decode()
     assert f'data-rotation="{rotation.id}"' in page
     assert "Mon, Tue, Wed, Thu, Fri 18:00–08:00" in page
+    assert ", from rotation Primary" in page  # each block says where it came from
 
 
 def test_a_bad_rotation_form_names_the_field(owner):
