@@ -34,6 +34,16 @@ urlpatterns = [
         views.RotationDeleteView.as_view(),
         name="oncall-rotation-delete",
     ),
+    path(
+        "oncall/<str:team_id>/layers/import",
+        views.LayerImportView.as_view(),
+        name="oncall-layer-import",
+    ),
+    path(
+        "oncall/<str:team_id>/layers/<str:layer_id>/delete",
+        views.LayerDeleteView.as_view(),
+        name="oncall-layer-delete",
+    ),
     path("my/shifts", personal_views.MyShiftsView.as_view(), name="my-shifts"),
     path("my/shifts/cover", personal_views.AskCoverView.as_view(), name="my-cover-ask"),
     path(

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +13,7 @@ from django.views.generic import TemplateView
 
 from accounts.models import Team
 from pinghome.pages import OrganizationPageMixin
-from schedules import calendar, calendar_grid, oncall, services
+from schedules import calendar, calendar_grid, ics_import, oncall, services
 from schedules.calendar_grid import zone_of
 from schedules.forms import (
     MONTHS,
@@ -23,7 +24,7 @@ from schedules.forms import (
     ScheduleEntryForm,
     names,
 )
-from schedules.models import Override, Rotation, ScheduleEntry
+from schedules.models import ImportedLayer, Override, Rotation, ScheduleEntry
 from schedules.recurrence import EARLIEST, LATEST
 
 NEXT_SHIFT_WINDOW = timedelta(days=35)
@@ -121,6 +122,7 @@ class OnCallView(TeamPageMixin, TemplateView):
             ],
             next_window_days=NEXT_SHIFT_WINDOW.days,
             entries=entries,
+            imported_layers=team.imported_layers.annotate(shift_count=Count("shifts")),
             overrides=team.overrides.filter(end__gt=now)
             .select_related("team_member__user", "replaces_team_member__user")
             .order_by("start", "created_at")[:50],
@@ -312,4 +314,58 @@ class RotationDeleteView(TeamPageMixin, View):
         )
         services.delete_rotation(rotation, by=request.user)
         messages.success(request, "Rotation deleted; its past shifts stay.")
+        return redirect(oncall_url(team))
+
+
+class LayerImportView(TeamPageMixin, View):
+    """Upload an iCalendar file: its events become a layer of fixed shifts."""
+
+    def post(self, request, team_id):
+        team = self.get_team(team_id)
+        upload = request.FILES.get("file")
+        name = request.POST.get("name", "").strip()[:200] or "Imported"
+        raw = request.POST.get("layer", "1")
+        layer = int(raw) if raw.isascii() and raw.isdigit() else 0
+        raw_since = request.POST.get("since", "")
+        try:
+            day = date.fromisoformat(raw_since) if raw_since else None
+        except ValueError:
+            day = date.min  # refused below
+        if upload is None or not 1 <= layer <= 100 or (day and not 1970 <= day.year <= 9000):
+            messages.error(request, "Choose an iCalendar file, a layer from 1 to 100 and a date.")
+            return redirect(oncall_url(team))
+        since = calendar_grid.local_midnight(day, zone_of(team.time_zone)) if day else None
+        try:
+            result = services.import_layer(
+                team,
+                by=request.user,
+                name=name,
+                layer=layer,
+                content=upload.read(ics_import.MAX_BYTES + 1),
+                since=since,
+            )
+        except ics_import.ImportError_ as exc:
+            messages.error(request, f"Not imported: {exc}.")
+            return redirect(oncall_url(team))
+        messages.success(request, f"Imported {result.shifts} shifts into layer {name}.")
+        zone = zone_of(team.time_zone)
+        for event in result.unmatched[:10]:
+            messages.warning(
+                request,
+                f"Matched no member: {event.summary or 'no summary'} "
+                f"({event.start.astimezone(zone):%Y-%m-%d %H:%M}).",
+            )
+        if len(result.unmatched) > 10:
+            messages.warning(request, f"{len(result.unmatched) - 10} more matched no member.")
+        return redirect(oncall_url(team))
+
+
+class LayerDeleteView(TeamPageMixin, View):
+    def post(self, request, team_id, layer_id):
+        team = self.get_team(team_id)
+        layer = self.get_in_organization(
+            ImportedLayer.objects.filter(team=team), layer_id, field="team__organization"
+        )
+        services.delete_layer(layer, by=request.user)
+        messages.success(request, "Imported layer deleted.")
         return redirect(oncall_url(team))

@@ -111,3 +111,28 @@ def test_outsiders_and_responders_cannot_import(owner, teammate, outsider):
     url = f"/v1/team/{owner.team.id}/layer-import"
     assert outsider.api.post(url, body, format="json").status_code == 404
     assert teammate.api.post(url, body, format="json").status_code == 403
+
+
+@pytest.mark.django_db
+def test_importing_from_the_page_lists_the_layer_and_the_unmatched(owner, teammate):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    client = Client()
+    client.force_login(owner.user)
+    response = client.post(
+        f"/oncall/{owner.team.id}/layers/import",
+        {
+            "name": "Google",
+            "layer": "2",
+            "since": "2025-03-01",
+            "file": SimpleUploadedFile("oncall.ics", EXPORT, content_type="text/calendar"),
+        },
+        follow=True,
+    )
+    page = response.content.decode()
+    layer = ImportedLayer.objects.get()
+    assert f'data-layer="{layer.id}"' in page
+    assert "Matched no member: Easter cover - Dana Contractor" in page
+    client.post(f"/oncall/{owner.team.id}/layers/{layer.id}/delete")
+    assert not ImportedLayer.objects.exists()
