@@ -16,7 +16,7 @@ from notifications.models import ChatChannel
 from pinghome.api import parse_uuid
 from pinghome.memo import ShortLived
 from schedules import oncall
-from schedules.models import Override, Rotation, RotationVersion, ScheduleEntry
+from schedules.models import ImportedShift, Override, Rotation, RotationVersion, ScheduleEntry
 
 
 def check_steps(steps: list[dict[str, Any]], organization_id: Any) -> dict[str, list[str]]:
@@ -59,7 +59,16 @@ def _ids(queryset) -> set[str]:
 _on_call_now = ShortLived(seconds=1.0)
 _members_of = ShortLived(seconds=1.0)
 _user = ShortLived(seconds=1.0)
-for _model in (Team, TeamMember, User, ScheduleEntry, Override, Rotation, RotationVersion):
+for _model in (
+    Team,
+    TeamMember,
+    User,
+    ScheduleEntry,
+    Override,
+    Rotation,
+    RotationVersion,
+    ImportedShift,
+):
     for _cache in (_on_call_now, _members_of, _user):
         post_save.connect(_cache.clear, sender=_model, weak=False)
         post_delete.connect(_cache.clear, sender=_model, weak=False)
@@ -205,6 +214,12 @@ def warnings_of(policies: list[Any]) -> dict[Any, list[str]]:
             .filter(Q(end__isnull=True) | Q(end__gt=now))
             .exclude(participants=[])
             .values_list("rotation__team_id", flat=True)
+            .distinct()
+        }
+        | {
+            str(pk)
+            for pk in ImportedShift.objects.filter(layer__team_id__in=team_ids, end__gt=now)
+            .values_list("layer__team_id", flat=True)
             .distinct()
         }
     )

@@ -28,7 +28,7 @@ from notifications.models import (
 from pinghome.jobs import enqueue_on_commit, send_task
 from pinghome.memo import ShortLived
 from schedules import oncall
-from schedules.models import Override, Rotation, RotationVersion, ScheduleEntry
+from schedules.models import ImportedShift, Override, Rotation, RotationVersion, ScheduleEntry
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +69,7 @@ for _model in (
     Override,
     Rotation,
     RotationVersion,
+    ImportedShift,
     ChatChannel,
 ):
     for _cache in (_on_call_now, _users_of, _chat_channels_of):
