@@ -127,6 +127,30 @@ def delete_policy(policy: EscalationPolicy, *, by: User) -> None:
     policy.delete()
 
 
+def policies_paging(team: Team) -> tuple[str, list[str]]:
+    """What keeps the team from being deleted (``accounts.services.delete_team``): other
+    teams' policies with a step that pages it (its own go with it). Read in Python: JSON
+    containment is not portable, and an organization's steps are few."""
+    from accounts.services import named
+
+    team_id = str(team.pk)
+    steps = EscalationStep.objects.filter(policy__organization_id=team.organization_id).exclude(
+        policy__team=team
+    )
+    paging = {
+        step.policy_id
+        for step in steps.only("policy_id", "targets")
+        for target in step.targets or []
+        if isinstance(target, dict)
+        and target.get("type") in (TargetType.ONCALL, TargetType.TEAM)
+        and str(target.get("id")) == team_id
+    }
+    policies = (
+        EscalationPolicy.objects.filter(pk__in=paging).select_related("team").order_by("name")
+    )
+    return "escalation_policies", named(policies, lambda p: f"{p.name} of {p.team.name} ({p.pk})")
+
+
 @transaction.atomic
 def make_default(policy: EscalationPolicy, *, by: User) -> None:
     """The team's incidents that name no other policy follow this one from now on."""

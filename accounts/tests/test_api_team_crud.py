@@ -179,3 +179,22 @@ def test_another_organizations_team_is_404(owner, outsider):
 @pytest.mark.parametrize("team_id", [MALFORMED_ID, UNKNOWN_ID])
 def test_an_unknown_team_is_404(owner, team_id):
     assert_not_found(owner.api.delete(f"/v1/team/{team_id}"))
+
+
+def test_a_team_another_teams_escalation_policy_pages_is_409_naming_the_policy(owner):
+    from escalation.models import EscalationPolicy
+    from escalation.tests.builders import create_policy
+
+    payments = owner.api.post("/v1/team", {"name": "Payments"}).json()["id"]
+    policy_id = create_policy(owner, (0, [("team", payments)]), name="Wake payments")
+
+    response = owner.api.delete(f"/v1/team/{payments}")
+
+    assert response.status_code == 409
+    policy = EscalationPolicy.objects.get(pk=policy_id)
+    assert response.json()["errors"] == {
+        "escalation_policies": [f"Wake payments of Ops ({policy.pk})"]
+    }
+    # Its own policies do not keep it: they go with it.
+    owner.api.delete(f"/v1/escalation-policy/{policy_id}")
+    assert owner.api.delete(f"/v1/team/{payments}").status_code == 200
