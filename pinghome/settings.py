@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "schedules",
     "notifications",
     "escalation",
+    "maintenance",
 ]
 
 MIDDLEWARE = [
@@ -305,6 +306,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # layout"; scripts/run): it never waits behind actions, notifications or periodic chores.
 CELERY_TASK_ROUTES = {
     "rulesets.tasks.purge_dedup_states": {"queue": "default"},  # hourly chore, not evaluation
+    "rulesets.tasks.check_heartbeats": {"queue": "default"},  # a periodic check, likewise
     "rulesets.tasks.*": {"queue": "evaluation"},
     "incidents.tasks.*": {"queue": "actions"},
     "notifications.tasks.*": {"queue": "notifications"},
@@ -324,6 +326,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_broker_folder / "control"),
         "polling_interval": 0.1,
     }
+# Heartbeats, maintenance windows that ended, silent incidents and snoozes: checked this often.
+CHECK_INTERVAL_SECONDS = float(env_int("CHECK_INTERVAL_SECONDS", 10, minimum=1))
 CELERY_BEAT_SCHEDULE = {
     "shift-reminders": {
         "task": "schedules.tasks.send_shift_reminders",
@@ -343,7 +347,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "check-heartbeats": {
         "task": "rulesets.tasks.check_heartbeats",
-        "schedule": float(env_int("HEARTBEAT_CHECK_INTERVAL_SECONDS", 10, minimum=1)),
+        "schedule": CHECK_INTERVAL_SECONDS,
+    },
+    "open-after-maintenance": {
+        "task": "maintenance.tasks.open_still_failing",
+        "schedule": CHECK_INTERVAL_SECONDS,
     },
     "escalate-due-incidents": {
         "task": "escalation.tasks.escalate_due",

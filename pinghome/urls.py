@@ -6,6 +6,7 @@ from accounts.api import views as accounts
 from audit.api import views as audit
 from escalation.api import views as escalation
 from incidents.api import views as incidents
+from maintenance.api import views as maintenance
 from notifications.api import views as notifications
 from rulesets.api import views as rulesets
 from schedules.api import cover as schedule_cover
@@ -91,6 +92,9 @@ api = [
     path("notification-channels", notifications.ChannelListView.as_view()),
     path("notification-channel", notifications.ChannelCreateView.as_view()),
     path("notification-channel/<str:channel_id>", notifications.ChannelView.as_view()),
+    path("maintenance-windows", maintenance.MaintenanceWindowListView.as_view()),
+    path("maintenance-window", maintenance.MaintenanceWindowCreateView.as_view()),
+    path("maintenance-window/<str:window_id>", maintenance.MaintenanceWindowView.as_view()),
     path("status-pages", statuspages.StatusPageListView.as_view()),
     path("status-page", statuspages.StatusPageCreateView.as_view()),
     path("status-page/<str:status_page_id>", statuspages.StatusPageView.as_view()),
@@ -115,6 +119,7 @@ urlpatterns = [
     path("", include("incidents.reports_urls")),
     path("", include("webhooks.urls")),
     path("", include("statuspages.urls")),
+    path("", include("maintenance.urls")),
     path("", include("accounts.urls")),  # tokens; sign-in, single sign-on, password reset
     path("", include("audit.urls")),
     path("", include("notifications.urls")),

@@ -32,6 +32,7 @@ from django.utils import timezone
 from accounts.models import Team
 from incidents import services as incidents
 from incidents.models import Incident, IncidentStatus
+from maintenance import windows as maintenance
 from pinghome.jobs import enqueue_on_commit
 from pinghome.jsondata import storable_text
 from pinghome.memo import ShortLived
@@ -62,10 +63,12 @@ Intent = Literal["open", "resolve", "none", "no-dedup-key"]
 class Outcome(TypedDict, total=False):
     ruleset_id: str
     ruleset: str
-    # opened | attached | resolved | no-open-incident | no-match | no-dedup-key | stale | error
+    # opened | attached | resolved | suppressed | no-open-incident | no-match | no-dedup-key
+    # | stale | error
     outcome: str
     dedup_key: str
     incident_id: str
+    maintenance_window_id: str  # of a suppressed event
     detail: str
 
 
@@ -377,7 +380,8 @@ def _evaluate_chunk(event_ids: list[str], *, fill: bool, alone: bool = False) ->
                     latest[(ruleset.pk, decision.dedup_key)] = _position(plan.event)
         states, created = _locked_states(latest)
         stored = {
-            key: latest[key] if key in created else _cursor(state) for key, state in states.items()
+            key: (*latest[key], None) if key in created else _written(state)
+            for key, state in states.items()
         }
         # A pair met for the first time has no incident: its state is always created first.
         book = incidents.RuleIncidents(latest.keys() - created)
@@ -394,8 +398,8 @@ def _evaluate_chunk(event_ids: list[str], *, fill: bool, alone: bool = False) ->
             if subscribe_url(plan.event):
                 enqueue_on_commit(confirm_sns_subscription, str(plan.event.pk))
         update_each(
-            [state for key, state in states.items() if _cursor(state) != stored[key]],
-            list(CURSOR_FIELDS),
+            [state for key, state in states.items() if _written(state) != stored[key]],
+            list(STATE_FIELDS),
         )
         written = ["evaluated_at", "evaluation", *(["evaluation_attempts"] if given_up else [])]
         update_each([plan.event for plan in plans], written)
@@ -427,6 +431,7 @@ def _plan(event: WebhookEvent, *, alone: bool) -> _Plan:
 StateKey = incidents.RuleKey
 Position = tuple[Any, Any]  # (received_at, id) of an event: the receive order
 CURSOR_FIELDS = ("last_received_at", "last_event_id")  # a state's position
+STATE_FIELDS = (*CURSOR_FIELDS, "suppressed_by")  # what applying events changes of a state
 
 
 def _position(event: WebhookEvent) -> Position:
@@ -435,6 +440,19 @@ def _position(event: WebhookEvent) -> Position:
 
 def _cursor(state: DedupState) -> Position:
     return (state.last_received_at, state.last_event_id)
+
+
+def _written(state: DedupState) -> tuple[Any, Any, Any]:
+    return (state.last_received_at, state.last_event_id, state.suppressed_by)
+
+
+def reopens_after_maintenance(ruleset: Ruleset) -> bool:
+    """Whether a key whose last event was suppressed while failing opens its incident once no
+    window covers it: rules that know a recovery (state-change, or resolve conditions). Others
+    (one-shot notifications) stay silenced."""
+    return ruleset.rule_type == RuleType.STATE_CHANGE or (
+        ruleset.rule_type == RuleType.WEBHOOK and ruleset.resolve_conditions is not None
+    )
 
 
 def _locked_states(latest: dict[StateKey, Position]) -> tuple[dict[StateKey, DedupState], set]:
@@ -545,7 +563,15 @@ def _apply_locked(
         else:
             result.update(outcome="stale", detail="a later event for this key was applied first")
         return result
-    if decision.intent == "open":
+    suppressed_by = None
+    if decision.intent == "open" and (
+        window := maintenance.suppressing(ruleset, webhook_id=event.webhook_id, at=position[0])
+    ):
+        # Stored and evaluated, no incident, no page; the key's state remembers it is failing.
+        if reopens_after_maintenance(ruleset):
+            suppressed_by = window.id
+        result.update(outcome="suppressed", maintenance_window_id=str(window.id))
+    elif decision.intent == "open":
         incident, opened = book.open_or_attach(
             ruleset, dedup_key=key, event=event, name=decision.name or ruleset.name
         )
@@ -557,6 +583,7 @@ def _apply_locked(
         else:
             result.update(outcome="resolved", incident_id=str(incident.pk))
     state.last_received_at, state.last_event_id = position
+    state.suppressed_by = suppressed_by
     return result
 
 

@@ -2,12 +2,14 @@
 
 A webhook with ``expect_every_seconds`` has a heartbeat ruleset (rule type ``heartbeat``,
 ``heartbeat_of`` the webhook): its urgency, assignees, actions and escalation are a ruleset's,
-edited like any. The periodic ``check`` (every ``HEARTBEAT_CHECK_INTERVAL_SECONDS``) finds the
+edited like any. The periodic ``check`` (every ``CHECK_INTERVAL_SECONDS``) finds the
 webhooks whose last event, read from the events' own index (ingest writes nothing more), is
 older than the period plus the grace; claims each with a compare-and-set of its
 ``heartbeat_state`` (``ok`` to ``overdue``), so that of several periodic processes one opens
 it; and opens the incident through the ruleset machinery. The webhook's next event resolves it
 (to a heartbeat ruleset any event of its webhook means "resolved") and re-arms the heartbeat.
+A maintenance window covering the heartbeat ruleset (its webhook, itself or its team) holds the
+heartbeat back while it is active.
 """
 
 from datetime import datetime, timedelta
@@ -21,6 +23,7 @@ from django.utils import timezone
 from accounts.models import User
 from incidents import services as incidents
 from incidents.models import Incident, IncidentStatus, Urgency
+from maintenance import windows as maintenance
 from rulesets import evaluation
 from rulesets.models import Level, Ruleset, RuleType
 from webhooks.models import HeartbeatState, Webhook, WebhookEvent
@@ -106,9 +109,14 @@ def check(now: datetime | None = None) -> int:
         heartbeat_ruleset__enabled=True,
     ).annotate(last_received_at=Subquery(last_event.values("received_at")[:1]))
     opened = 0
-    for webhook in armed:
+    for webhook in armed.select_related("heartbeat_ruleset"):
         heard = max(filter(None, (webhook.last_received_at, webhook.heartbeat_since)))
-        if heard + period(webhook) <= now:
+        if heard + period(webhook) > now:
+            continue
+        # Under maintenance, a silent source is expected: still armed, it opens once the
+        # window ends if no event came meanwhile.
+        ruleset = webhook.heartbeat_ruleset
+        if not maintenance.suppressing(ruleset, webhook_id=webhook.pk, at=now):
             opened += open_overdue(webhook, now)
     return opened
 

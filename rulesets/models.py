@@ -108,10 +108,21 @@ class DedupState(models.Model):
     dedup_key = models.CharField(max_length=500)
     last_received_at = models.DateTimeField(null=True, blank=True)
     last_event_id = models.UUIDField(null=True, blank=True)
+    # The maintenance window that suppressed the last event, which said "failing": once no
+    # window covers the key, its incident opens (``maintenance.services.open_still_failing``).
+    # Not a foreign key: a deleted window has ended too.
+    suppressed_by = models.UUIDField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["ruleset", "dedup_key"], name="dedup_state_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["suppressed_by"],
+                name="dedup_state_suppressed",
+                condition=models.Q(suppressed_by__isnull=False),
+            )
         ]
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from incidents.models import IncidentStatus
+from maintenance import services as maintenance
 from pinghome.api import Conflict, parse_uuid
 from pinghome.pages import OrganizationPageMixin
 from statuspages import services
@@ -146,6 +147,7 @@ class PublicStatusPageView(TemplateView):
             public_page=True,
             page=page,
             components=components,
+            maintenance=maintenance.announced(page, components),
             incidents=list(incidents.values()),
             overall=overall,
             headline=HEADLINES[ComponentStatus(overall)],

@@ -233,6 +233,23 @@ def policy_body(ctx: dict) -> dict:
     }
 
 
+def maintenance_window_body(ctx: dict) -> dict:
+    return {
+        "reason": "Database upgrade",
+        "start": "2030-03-05T22:00:00Z",
+        "end": "2030-03-06T02:00:00+02:00",
+        "recurrence": {
+            "week_days": [2],
+            "start_time": "22:00",
+            "end_time": "02:00:00",
+            "time_zone": "Europe/Berlin",
+        },
+        "webhook_ids": [ctx["webhook_id"]],
+        "ruleset_ids": [ctx["ruleset_id"]],
+        "team_ids": [ctx["team_id"]],
+    }
+
+
 ROUTES = [
     Route("POST", "/v1/ruleset", ruleset_body),
     Route("PUT", "/v1/ruleset/{ruleset_id}", ruleset_body),
@@ -259,6 +276,8 @@ ROUTES = [
             "heartbeat_paused": False,
         },
     ),
+    Route("POST", "/v1/maintenance-window", maintenance_window_body),
+    Route("PUT", "/v1/maintenance-window/{maintenance_window_id}", maintenance_window_body),
     Route("POST", "/v1/status-page", lambda ctx: {"name": "Public"}),
     Route("POST", "/v1/status-page/{status_page_id}/component", lambda ctx: {"name": "API"}),
     Route("POST", "/v1/webhook/{webhook_id}/rotate", lambda ctx: {"grace_seconds": 60}),
@@ -371,6 +390,9 @@ def ctx(owner) -> dict:
     )["id"]
     ctx["ruleset_id"] = create("/v1/ruleset", ruleset_body(ctx))["id"]
     ctx["incident_id"] = create(f"/v1/team/{ctx['team_id']}/incident", incident_body(ctx))["id"]
+    ctx["maintenance_window_id"] = create("/v1/maintenance-window", maintenance_window_body(ctx))[
+        "id"
+    ]
     entry = create(f"/v1/team/{ctx['team_id']}/schedule", {**schedule_body(ctx), "week_days": [2]})
     ctx["schedule_created_at"] = entry["created_at"]
     ctx["contact_method_id"] = create(

@@ -198,8 +198,29 @@ def test_the_public_page_runs_a_fixed_number_of_queries(
     components = [make_component(page, f"Component {n}") for n in range(20)]
     for n in range(30):
         hold(make_incident(owner.team, name=f"Incident {n}"), components[n % 20])
+    # Windows announced for the components held by rulesets' actions.
+    from datetime import timedelta
 
-    with django_assert_max_num_queries(3):
+    from django.utils import timezone
+
+    from maintenance.models import MaintenanceWindow
+    from rulesets.tests.builders import make_action, make_ruleset
+
+    now = timezone.now()
+    for n in range(10):
+        ruleset = make_ruleset(owner.team, name=f"Rule {n}")
+        setting = {"status_page_id": str(page.pk), "component_id": str(components[n].pk)}
+        make_action(ruleset, settings=[setting])
+        window = MaintenanceWindow.objects.create(
+            organization=owner.organization,
+            reason=f"Upgrade {n}",
+            start=now + timedelta(hours=n),
+            end=now + timedelta(hours=n + 1),
+        )
+        window.rulesets.set([ruleset])
+
+    with django_assert_max_num_queries(9):
         response = client.get(public(page))
 
     assert response.content.decode().count('class="card public-incident"') == 30
+    assert response.content.decode().count('class="card public-maintenance"') == 10
