@@ -278,13 +278,14 @@ def opening_state(team_id: Any, *, policy_id: Any = None) -> dict[str, Any]:
     if plan is None:
         return {"escalation_policy_id": None}
     state = chain.start(plan, timezone.now())
-    return {
+    fields = {
         "escalation_policy_id": policy_id,
         "escalation_cycle": state.cycle,
-        "escalation_step": state.step,
-        "escalation_repeats_left": state.repeats_left,
         "next_escalation_at": state.next_at,
     }
+    if state.repeats_left:  # else the default, as the step (0): each field given costs a little
+        fields["escalation_repeats_left"] = state.repeats_left
+    return fields
 
 
 # --- running steps -----------------------------------------------------------------------------
@@ -366,26 +367,19 @@ class _Ran:
     """What running steps of many incidents writes."""
 
     entries: list[TimelineEntry] = field(default_factory=list)
-    paged: list[PagedUser] = field(default_factory=list)
     reached: dict[Any, Reach] = field(default_factory=dict)
     states: dict[Any, chain.State] = field(default_factory=dict)
 
 
 def _run(due: list[Due], now, *, by: User | None = None) -> _Ran:
-    """Who each step reaches, its timeline entry, its paged-user rows and the state after it:
-    nothing is written or sent here."""
+    """Who each step reaches, its timeline entry and the state after it: nothing is written or
+    sent here."""
     resolver = Resolver()
     resolver.load(t for _, plan, (_, step, _) in due for t in plan.steps[step - 1].targets)
     ran = _Ran()
     for incident, plan, (cycle, step, left) in due:
         reach = resolver.reach(incident.organization_id, plan.steps[step - 1].targets)
         ran.reached[incident.pk] = reach
-        ran.paged += [
-            PagedUser(
-                incident_id=incident.pk, cycle=cycle, step=step, user_id=user.pk, created_at=now
-            )
-            for user in reach.users
-        ]
         ran.entries.append(_entry(incident, plan, cycle, step, left, reach, by))
         ran.states[incident.pk] = chain.after(plan, cycle, step, left, now)
     return ran
@@ -412,13 +406,12 @@ def _entry(
     where = f"step {step} of {len(plan.steps)}" + (
         f", repeat {repeated} of {plan.repeat}" if repeated > 0 else ""
     )
-    return TimelineEntry(
-        incident_id=incident.pk,  # by id, as evaluation stages its rows
-        kind=TimelineKind.ESCALATED,
-        actor_user_id=by.pk if by else None,  # by id: the related descriptor costs more
-        actor=by.email if by else "system",
-        message=f"Escalation policy {plan.name}, {where}: " + "; ".join(done),
-        data={
+    return TimelineEntry.staged(
+        incident.pk,  # by id, as evaluation stages its rows
+        TimelineKind.ESCALATED,
+        by.email if by else "system",
+        f"Escalation policy {plan.name}, {where}: " + "; ".join(done),
+        {
             "policy_id": str(plan.policy_id),
             "cycle": cycle,
             "step": step,
@@ -426,6 +419,7 @@ def _entry(
             "channel_ids": reach.channel_ids,
             "no_one_on_call_team_ids": [str(team.pk) for team in reach.no_one_on_call],
         },
+        actor_user_id=by.pk if by else None,
     )
 
 
@@ -467,21 +461,26 @@ def _open(incidents: list[Incident], now) -> list[TimelineEntry]:
             step = chain.next_step(plan, state)
             if step is not None:
                 due.append((incident, plan, step))
+    # No paged-user rows here: nothing else runs step 1 of an incident before it commits, and
+    # from then on its state says step 1 ran.
     ran = _run(due, now)
     routing, pages = notifications.Routing(), _Pages()
     labels = {incident.pk: _label(plan, cycle, step) for incident, plan, (cycle, step, _) in due}
     for incident in incidents:
-        assigned = routing.recipients(incident, incident.assignees) if incident.assignees else []
-        # As incident routing labels the pages of assignees (its task pages them on failure).
-        people = {user.pk: (user, "opened") for user in assigned}
-        reach = ran.reached.get(incident.pk, Reach())
-        people.update((user.pk, (user, labels[incident.pk])) for user in reach.users)
-        pages.users += [[incident, user, "opened", label] for user, label in people.values()]
-        pages.channels += [
-            [incident, channel, "opened", labels[incident.pk]] for channel in reach.channel_ids
-        ]
+        reach, label = ran.reached.get(incident.pk), labels.get(incident.pk)
+        if incident.assignees:
+            # Labelled as incident routing labels them (its task pages them should this fail).
+            people = {
+                user.pk: (user, "opened")
+                for user in routing.recipients(incident, incident.assignees)
+            }
+            people.update((user.pk, (user, label)) for user in (reach.users if reach else ()))
+            pages.users += [[incident, user, "opened", why] for user, why in people.values()]
+        elif reach is not None:
+            pages.users += [[incident, user, "opened", label] for user in reach.users]
+        if reach is not None and reach.channel_ids:
+            pages.channels += [[incident, c, "opened", label] for c in reach.channel_ids]
         pages.announcements.append([incident, "opened", ""])
-    insert_each(ran.paged)
     for incident, _, _ in due:
         _set_state(incident, ran.states[incident.pk])
     update_each([i for i, _, _ in due if not i._state.adding], STATE_FIELDS)
@@ -537,7 +536,15 @@ def _run_due(
     moves += [(incident, _state(incident), ran.states[incident.pk]) for incident, _, _ in due]
     moved = _compare_and_set(moves)
     due = [item for item in due if item[0].pk in moved]
-    paged = _insert_once([row for row in ran.paged if row.incident_id in moved])
+    paged = _insert_once(
+        [
+            PagedUser(
+                incident_id=incident.pk, cycle=cycle, step=step, user_id=user.pk, created_at=now
+            )
+            for incident, _, (cycle, step, _) in due
+            for user in ran.reached[incident.pk].users
+        ]
+    )
     insert_each([entry for entry in ran.entries if entry.incident_id in moved])
     pages = _Pages()
     for incident, plan, (cycle, step, _) in due:

@@ -248,3 +248,21 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+    @classmethod
+    def staged(
+        cls,
+        incident_id,
+        kind: str,
+        actor: str,
+        message: str,
+        data: dict,
+        *,
+        actor_user_id=None,
+        created_at=None,
+    ) -> "TimelineEntry":
+        """An unsaved entry for ``insert_each``, built from its values in field order: Django's
+        keyword path costs 4 µs more per row, and evaluation stages one or two per incident.
+        (A field added to this model goes last, or here too.)"""
+        at = created_at or timezone.now()
+        return cls(None, incident_id, at, kind, actor_user_id, actor, message, data)

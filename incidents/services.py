@@ -535,10 +535,10 @@ def _entry(
     related-object bookkeeping, twice (at assignment and before writing), for nothing: an
     incident has its id from the start.
     """
-    return TimelineEntry(
-        incident_id=incident.pk,
-        kind=kind,
-        actor=f"ruleset:{ruleset.name}",
-        message=message,
-        data={"event_id": str(event.id), **data} if event is not None else data,
+    return TimelineEntry.staged(
+        incident.pk,
+        kind,
+        f"ruleset:{ruleset.name}",
+        message,
+        {"event_id": str(event.id), **data} if event is not None else data,
     )
