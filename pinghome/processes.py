@@ -25,6 +25,10 @@ def database_url(settings_dict: dict) -> str:
     return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
 
 
+# Requests are read whole before a thread serves them: slow clients cost no thread.
+WORKER_CLASS = "pinghome.http_worker.BufferingWorker"
+
+
 def web_command(
     *, port: int, workers: int, app: str = "pinghome.wsgi", threads: int = 4
 ) -> list[str]:
@@ -36,7 +40,7 @@ def web_command(
         "--workers",
         str(workers),
         "--worker-class",
-        "gthread",
+        WORKER_CLASS,
         "--threads",
         str(threads),
         "--log-level",

@@ -203,6 +203,9 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # Ingest
 WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 1024 * 1024, minimum=1)
+# The web worker (pinghome.http_worker) reads each request whole before a thread serves it:
+# within this many seconds of its first byte, else 408.
+REQUEST_READ_TIMEOUT_SECONDS = env_int("REQUEST_READ_TIMEOUT_SECONDS", 30, minimum=1)
 # Re-drive events stored but not evaluated after this many seconds.
 EVALUATION_REDRIVE_AFTER_SECONDS = env_int("EVALUATION_REDRIVE_AFTER_SECONDS", 60, minimum=1)
 # An event whose evaluation alone fails this many times is given up: marked evaluated with the
