@@ -8,10 +8,11 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, Q, QuerySet
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.dateparse import parse_datetime
 from django.views import defaults
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -220,3 +221,17 @@ def filtered_keyset_page(request, filters, time_field: str) -> QuerySet:
     if errors:
         raise invalid(errors)
     return page
+
+
+def rendered_list(items: QuerySet, serializer_class, *, rows_at_once: int = 10) -> HttpResponse:
+    """The JSON array of ``items``, fetched a few rows at a time and rendered item by item.
+
+    A page of large items (event bodies) never holds every row, every serialized item and the
+    whole rendering at once, only the rendering and a few rows.
+    """
+    renderer = JSONRenderer()
+    parts = [
+        renderer.render(serializer_class(item).data)
+        for item in items.iterator(chunk_size=rows_at_once)
+    ]
+    return HttpResponse(b"[" + b",".join(parts) + b"]", content_type="application/json")

@@ -17,6 +17,7 @@ Connections are capped by gunicorn's ``--worker-connections`` (1000 per process 
 TLS is terminated before gunicorn (the reverse proxy), never by this worker.
 """
 
+import ctypes
 import heapq
 import itertools
 import json
@@ -34,6 +35,9 @@ SHARED_BUFFER_BYTES = 32 * 1024 * 1024
 RECV_BYTES = 256 * 1024
 DEFAULT_READ_TIMEOUT_SECONDS = 30.0
 DEFAULT_MAX_BODY_BYTES = 2621440  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE
+
+LARGE_BUFFER_BYTES = 32 * 1024
+M_MMAP_THRESHOLD = -3  # glibc's mallopt() parameter
 
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
@@ -177,6 +181,10 @@ class BufferingWorker(ThreadWorker):
         self.sequence = itertools.count()
         self.shared_used = 0
 
+    def init_process(self):
+        _give_back_large_buffers()
+        super().init_process()
+
     @classmethod
     def check_config(cls, cfg, log):
         super().check_config(cfg, log)
@@ -314,6 +322,18 @@ class BufferingWorker(ThreadWorker):
             for conn, framing in list(self.reading.items()):
                 if not framing.buffer:
                     self._close(conn)
+
+
+def _give_back_large_buffers() -> None:
+    """Buffers of 32 KiB and more are mapped apart and returned to the system when freed.
+
+    With glibc's default they stay in the arena of the thread that freed them: four threads
+    reading 1 MB events left a web process at about 200 MB, 150 MB with this.
+    """
+    try:
+        ctypes.CDLL(None).mallopt(M_MMAP_THRESHOLD, LARGE_BUFFER_BYTES)
+    except (OSError, AttributeError):
+        pass  # not glibc: its own allocator's defaults
 
 
 def _shared(buffered: int) -> int:

@@ -40,6 +40,7 @@ api = [
     path("webhook/<str:webhook_id>", webhooks.WebhookView.as_view()),
     path("webhook/<str:webhook_id>/events", webhooks.WebhookEventsView.as_view()),
     path("webhook/<str:webhook_id>/rotate", webhooks.WebhookRotateView.as_view()),
+    path("webhook/<str:webhook_id>/event/<str:event_id>", webhooks.WebhookEventView.as_view()),
     path("incident/webhook/<str:webhook_id>", ingest.ingest, name="ingest"),
     path("team/<str:team_id>/incidents", incidents.TeamIncidentsView.as_view()),
     path("team/<str:team_id>/incident", incidents.TeamIncidentCreateView.as_view()),

@@ -138,18 +138,22 @@ class WebhookEvent(models.Model):
         return bytes(self.body).decode("utf-8", errors="replace")
 
     def parsed_body(self) -> Any:
-        """The JSON document when the body is JSON (whatever the content type), else its text.
+        return body_document(bytes(self.body))
 
-        A document strict JSON cannot render back (NaN, lone surrogates, extreme nesting) is
-        answered as its text too.
-        """
-        text = self.text
-        if not text.strip():
-            return text
-        try:
-            document = loads_strict(text)
-        except (ValueError, RecursionError):
-            return text
-        if json_problem(document, max_depth=MAX_RENDERED_DEPTH, allow_nul=True):
-            return text
-        return document
+
+def body_document(raw: bytes) -> Any:
+    """The JSON document when the body is JSON (whatever the content type), else its text.
+
+    A document strict JSON cannot render back (NaN, lone surrogates, extreme nesting) is
+    answered as its text too.
+    """
+    text = raw.decode("utf-8", errors="replace")
+    if not text.strip():
+        return text
+    try:
+        document = loads_strict(text)
+    except (ValueError, RecursionError):
+        return text
+    if json_problem(document, max_depth=MAX_RENDERED_DEPTH, allow_nul=True):
+        return text
+    return document

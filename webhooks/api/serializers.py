@@ -1,10 +1,18 @@
+import codecs
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Team
 from pinghome.fields import StrictBooleanField, StrictCharField
-from webhooks.models import MAX_HEARTBEAT_SECONDS, MIN_HEARTBEAT_SECONDS, Webhook, WebhookEvent
+from webhooks.models import (
+    MAX_HEARTBEAT_SECONDS,
+    MIN_HEARTBEAT_SECONDS,
+    Webhook,
+    WebhookEvent,
+    body_document,
+)
 from webhooks.services import DEFAULT_ROTATION_GRACE, MAX_ROTATION_GRACE
 
 
@@ -96,9 +104,25 @@ class WebhookSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# In lists each body is cut at this many bytes; one event is returned whole.
+LIST_BODY_BYTES = 64 * 1024
+
+
 class WebhookEventSerializer(serializers.ModelSerializer):
+    """One event, whole."""
+
     body = serializers.SerializerMethodField(
-        help_text="The parsed JSON document when the body is JSON, else its text."
+        help_text=(
+            "The parsed JSON document when the body is JSON, else its text. In lists, a body "
+            f"over {LIST_BODY_BYTES // 1024} KB is cut: its first {LIST_BODY_BYTES // 1024} KB "
+            "as text."
+        )
+    )
+    body_truncated = serializers.SerializerMethodField(
+        help_text=(
+            "Extension: true when `body` is the cut start of a larger body (lists only); "
+            "`GET /v1/webhook/{id}/event/{event_id}` returns it whole."
+        )
     )
 
     class Meta:
@@ -107,6 +131,7 @@ class WebhookEventSerializer(serializers.ModelSerializer):
             "id",
             "content_type",
             "body",
+            "body_truncated",
             "headers",
             "ip",
             "received_at",
@@ -118,3 +143,22 @@ class WebhookEventSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.ANY)
     def get_body(self, event):
         return event.parsed_body()
+
+    def get_body_truncated(self, event) -> bool:
+        return False
+
+
+class WebhookEventListSerializer(WebhookEventSerializer):
+    """Events of a list, loaded with ``body_preview`` and ``body_size`` instead of their body
+    (``webhooks.pages.with_body_preview``): a page costs at most 64 KB per event."""
+
+    @extend_schema_field(OpenApiTypes.ANY)
+    def get_body(self, event):
+        preview = bytes(event.body_preview or b"")
+        if self.get_body_truncated(event):
+            # A character cut in two at the end is left out, not shown as U+FFFD.
+            return codecs.getincrementaldecoder("utf-8")("replace").decode(preview, final=False)
+        return body_document(preview)
+
+    def get_body_truncated(self, event) -> bool:
+        return (event.body_size or 0) > len(event.body_preview or b"")

@@ -3,18 +3,29 @@ from datetime import timedelta
 from django.db.models import F
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from pinghome.api import OrganizationAPIView, created, keyset_page, ok
+from pinghome.api import (
+    OrganizationAPIView,
+    created,
+    keyset_page,
+    ok,
+    parse_uuid,
+    rendered_list,
+)
 from pinghome.openapi import CONFLICT, CREATED, ERRORS, FORBIDDEN, KEYSET_PARAMETERS, MESSAGE
 from webhooks import services
 from webhooks.api.serializers import (
+    LIST_BODY_BYTES,
     RotateSerializer,
+    WebhookEventListSerializer,
     WebhookEventSerializer,
     WebhookSerializer,
     WebhookWriteSerializer,
 )
 from webhooks.models import Webhook
+from webhooks.pages import with_body_preview
 
 ROTATED = inline_serializer(
     "WebhookRotated",
@@ -122,12 +133,30 @@ class WebhookEventsView(OrganizationAPIView):
         summary="Events received by a webhook, newest first",
         description=(
             "Page backwards with `last_received_at` (and, extension, `last_id`) taken from the "
-            "last event of the previous page. `evaluation` (extension) tells what the rulesets did."
+            "last event of the previous page. `evaluation` (extension) tells what the rulesets "
+            f"did. Each body over {LIST_BODY_BYTES // 1024} KB is cut (`body_truncated`); "
+            "`GET /v1/webhook/{id}/event/{event_id}` returns an event whole."
         ),
         parameters=KEYSET_PARAMETERS("received_at"),
-        responses={200: WebhookEventSerializer(many=True), **ERRORS},
+        responses={200: WebhookEventListSerializer(many=True), **ERRORS},
     )
     def get(self, request, webhook_id):
         webhook = self.get_in_organization(Webhook.objects.live(), webhook_id)
-        events = keyset_page(request, webhook.events.all(), "received_at")
-        return Response(WebhookEventSerializer(events, many=True).data)
+        events = keyset_page(
+            request, with_body_preview(webhook.events.all(), LIST_BODY_BYTES), "received_at"
+        )
+        return rendered_list(events, WebhookEventListSerializer)
+
+
+class WebhookEventView(OrganizationAPIView):
+    @extend_schema(
+        summary="One event of a webhook, whole",
+        description="Extension. The body however large (lists cut it at 64 KB).",
+        responses={200: WebhookEventSerializer, **ERRORS},
+    )
+    def get(self, request, webhook_id, event_id):
+        webhook = self.get_in_organization(Webhook.objects.live(), webhook_id)
+        event = webhook.events.filter(pk=parse_uuid(event_id)).first()
+        if event is None:
+            raise NotFound("Not found.")
+        return Response(WebhookEventSerializer(event).data)

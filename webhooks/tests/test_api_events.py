@@ -370,3 +370,71 @@ def test_listing_many_events_costs_a_bounded_number_of_queries(
         response = owner.api.get(events_url(webhook.id), {"limit": 300})
 
     assert len(response.json()) == 300
+
+
+# --- bounded answers: bodies cut in lists, one event whole ----------------------------------
+
+LIST_BODY_BYTES = 64 * 1024
+
+
+def event_url(webhook_id, event_id) -> str:
+    return f"/v1/webhook/{webhook_id}/event/{event_id}"
+
+
+def test_a_body_over_64_kb_is_cut_in_the_list_and_says_so(owner, webhook):
+    big = b'{"message": "' + "é".encode() * 40_000 + b'"}'  # 80 KB of two-byte characters
+    small = add_event(webhook, body=b'{"n": 1}', received_at=T0)
+    cut = add_event(webhook, body=big, received_at=T0 + timedelta(seconds=1))
+
+    listed = {item["id"]: item for item in owner.api.get(events_url(webhook.id)).json()}
+
+    assert listed[str(small.id)]["body"] == {"n": 1}
+    assert listed[str(small.id)]["body_truncated"] is False
+    shown = listed[str(cut.id)]
+    assert shown["body_truncated"] is True
+    assert isinstance(shown["body"], str) and big.decode().startswith(shown["body"])
+    assert LIST_BODY_BYTES - 1 <= len(shown["body"].encode()) <= LIST_BODY_BYTES
+
+
+def test_a_body_of_exactly_64_kb_is_listed_whole(owner, webhook):
+    body = b'{"x": "' + b"a" * (LIST_BODY_BYTES - 10) + b'"}'
+    assert len(body) == LIST_BODY_BYTES - 1
+    add_event(webhook, body=body)
+
+    [item] = owner.api.get(events_url(webhook.id)).json()
+
+    assert item["body_truncated"] is False and item["body"] == {"x": "a" * (LIST_BODY_BYTES - 10)}
+
+
+def test_one_event_is_returned_whole_with_its_fields(owner, teammate, webhook):
+    body = b'{"message": "' + b"x" * 200_000 + b'"}'
+    event = add_event(webhook, body=body, headers={"X-Source": "grafana"})
+
+    response = teammate.api.get(event_url(webhook.id, event.id))
+
+    assert response.status_code == 200
+    data = response.json()
+    assert data["id"] == str(event.id)
+    assert data["body"] == {"message": "x" * 200_000} and data["body_truncated"] is False
+    assert data["headers"] == {"X-Source": "grafana"}
+    assert data["received_at"] == "2024-03-15T19:09:39Z"
+    assert set(data) == set(owner.api.get(events_url(webhook.id)).json()[0])
+
+
+def test_one_event_of_another_organization_or_webhook_is_404(owner, outsider, webhook):
+    event = add_event(webhook)
+    other = create_webhook(owner.organization, name="Other")
+    for persona, url in [
+        (outsider, event_url(webhook.id, event.id)),
+        (owner, event_url(other.id, event.id)),
+        (owner, event_url(webhook.id, uuid.uuid4())),
+        (owner, event_url(webhook.id, "not-a-uuid")),
+    ]:
+        response = persona.api.get(url)
+        assert response.status_code == 404, url
+        assert response.json() == {"message": "Not found."}
+
+
+def test_one_event_without_a_token_is_401(anonymous, webhook):
+    event = add_event(webhook)
+    assert anonymous.get(event_url(webhook.id, event.id)).status_code == 401
