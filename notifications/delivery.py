@@ -2,16 +2,20 @@
 
 import hashlib
 import hmac
-import ipaddress
 import json
-import socket
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
 from django.core.mail import send_mail
+
+from pinghome.destinations import (
+    Destination,
+    UnsafeDestination,
+    pinned_session,
+    public_destination,
+)
 
 WEBHOOK_TIMEOUT_SECONDS = 5
 
@@ -34,31 +38,19 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={digest.hexdigest()}"
 
 
-def check_destination(url: str) -> None:
-    """Refuse URLs that are not http(s) or that resolve to loopback, link-local or private space."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise DeliveryError("URL must be http(s) with a host", permanent=True)
-    if settings.NOTIFY_ALLOW_PRIVATE_ADDRESSES:
-        return
+def check_destination(url: str) -> Destination:
+    """Where ``url`` may be sent: its host resolved once, to public addresses only (any IPv4 or
+    IPv6 spelling, see ``pinghome.destinations``); DeliveryError otherwise, permanent unless the
+    host could not be resolved."""
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except UnicodeError:  # not a host name at all: it never will resolve
-        raise DeliveryError(
-            f"{parts.hostname!r} is not a valid host name", permanent=True
-        ) from None
-    except socket.gaierror as exc:
-        raise DeliveryError(f"cannot resolve {parts.hostname}: {exc}") from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not address.is_global or address.is_multicast:
-            raise DeliveryError(
-                f"{parts.hostname} resolves to a non-public address ({address})", permanent=True
-            )
+        return public_destination(url)
+    except UnsafeDestination as exc:
+        raise DeliveryError(str(exc), permanent=exc.permanent) from None
 
 
 def post_webhook(url: str, secret: str, payload: dict[str, Any]) -> int:
-    check_destination(url)
+    """POST to the address ``url``'s host resolved to when it was checked."""
+    destination = check_destination(url)
     body = json.dumps(payload, separators=(",", ":")).encode()
     headers = {
         "Content-Type": "application/json",
@@ -66,9 +58,14 @@ def post_webhook(url: str, secret: str, payload: dict[str, Any]) -> int:
         "X-Pinghome-Signature": signature(secret, int(time.time()), body),
     }
     try:
-        response = requests.post(
-            url, data=body, headers=headers, timeout=WEBHOOK_TIMEOUT_SECONDS, allow_redirects=False
-        )
+        with pinned_session(destination) as session:
+            response = session.post(
+                url,
+                data=body,
+                headers=headers,
+                timeout=WEBHOOK_TIMEOUT_SECONDS,
+                allow_redirects=False,
+            )
     except requests.RequestException as exc:
         raise DeliveryError(str(exc)[:300]) from None
     if response.status_code >= 300:

@@ -36,6 +36,16 @@ def test_a_bad_target_is_a_form_error(staff, owner, kind, target):
     assert not ContactMethod.objects.exists()
 
 
+def test_a_private_address_in_any_spelling_is_a_form_error(staff, owner):
+    target = "http://[::127.0.0.1]/hook"
+    response = staff.post(
+        ADD, {"user": owner.user.pk, "type": "webhook", "target": target, "enabled": "on"}
+    )
+    assert response.status_code == 200
+    assert "non-public address" in str(response.context["adminform"].form.errors["target"])
+    assert not ContactMethod.objects.exists()
+
+
 def test_a_contact_method_is_saved_and_its_secret_never_shown(staff, owner):
     response = staff.post(
         ADD,
