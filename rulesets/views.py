@@ -211,7 +211,10 @@ class RulesetTestView(OrganizationPageMixin, View):
             events = events.filter(webhook__organization=self.organization)
         events = events.order_by("-received_at", "-id")[:limit]
         deadline = time.monotonic() + TEST_PAGE_SECONDS
-        results = [dry_run(ruleset, event, deadline=deadline) for event in events]
+        # Ten rows at a time: 200 events of 1 MB are never all in memory at once.
+        results = [
+            dry_run(ruleset, event, deadline=deadline) for event in events.iterator(chunk_size=10)
+        ]
         context = {
             "nav": "rulesets",
             "ruleset": ruleset,
