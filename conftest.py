@@ -3,6 +3,14 @@ import pytest
 from pinghome.testing import make_persona
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Rate limit counters kept in this process start empty in every test."""
+    from pinghome.ratelimit import clear_local_counters
+
+    clear_local_counters()
+
+
 @pytest.fixture
 def owner(db):
     """Admin of the Acme organization, member of its Ops team."""

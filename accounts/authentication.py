@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
@@ -7,18 +8,41 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from accounts.models import ApiToken, TokenScope, hash_token
+from pinghome import ratelimit
+from pinghome.client_ip import client_ip
+from pinghome.ratelimit import parse_rate
 
 # ``last_used_at`` is written at most this often per token: not one write per request.
 LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 class BearerTokenAuthentication(BaseAuthentication):
-    """``Authorization: Bearer <token>``: one indexed lookup of the token's hash."""
+    """``Authorization: Bearer <token>``: one indexed lookup of the token's hash.
+
+    Failures are counted per source address (``pinghome.client_ip``, which believes only
+    ``TRUSTED_PROXIES``): over ``API_AUTH_FAILURE_LIMIT`` an address is answered 429, whatever
+    token it sends, until the window ends. A flood of guesses costs no more lookups.
+    """
 
     def authenticate(self, request):
         header = get_authorization_header(request).split()
         if not header:
             return None
+        key = f"auth-failures:{client_ip(request.META)}"
+        limit, window = parse_rate(settings.API_AUTH_FAILURE_LIMIT)
+        failures = ratelimit.hit(key, limit=limit, window=window, cost=0)
+        if failures.count >= limit:
+            raise exceptions.Throttled(
+                failures.retry_after,
+                "Too many failed authentications from your address; try again later.",
+            )
+        try:
+            return self._authenticate(header)
+        except exceptions.AuthenticationFailed:
+            ratelimit.hit(key, limit=limit, window=window)
+            raise
+
+    def _authenticate(self, header: list[bytes]):
         if header[0].lower() != b"bearer" or len(header) != 2:
             raise exceptions.AuthenticationFailed("Expected 'Authorization: Bearer <token>'.")
         try:

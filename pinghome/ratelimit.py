@@ -56,6 +56,10 @@ class LocalCounters:
             entry[0] += cost
             return int(entry[0]), entry[1] - now
 
+    def clear(self) -> None:
+        with self._lock:
+            self._counts = {}
+
 
 # INCRBY and, on the window's first hit (or a key left without expiry), its expiry: atomic.
 _INCR_SCRIPT = """
@@ -130,6 +134,20 @@ def hit(key: str, *, limit: int, window: float, cost: int = 1) -> Hit:
         return Hit(allowed=True, count=0, retry_after=0)
     count, left = counted
     return Hit(allowed=count <= limit, count=count, retry_after=max(1, math.ceil(left)))
+
+
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"100/min"`` as (100, 60): a limit and its window in seconds (see ``env_rate``)."""
+    number, _, period = rate.partition("/")
+    return int(number), _PERIODS[period[0]]
+
+
+def clear_local_counters() -> None:
+    """Forget this process's counters (each test starts without any)."""
+    _local.clear()
 
 
 class TokenRateThrottle(SimpleRateThrottle):

@@ -292,6 +292,9 @@ CACHES = {
 }
 # Requests per API token: "<number>/<s|min|h|day>".
 API_RATE_LIMIT = env_rate("API_RATE_LIMIT", "6000/min")
+# Failed token authentications from one source address; over it every API request from that
+# address is a 429 until the window ends.
+API_AUTH_FAILURE_LIMIT = env_rate("API_AUTH_FAILURE_LIMIT", "100/min")
 
 # Celery: without a broker, tasks run in-process (after the transaction commits).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
