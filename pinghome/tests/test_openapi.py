@@ -143,11 +143,14 @@ def test_schema_generation_has_no_warnings():
     assert out.getvalue().startswith("openapi: 3.0.3")
 
 
-def test_docs_are_an_html_page_pointing_at_the_schema(anonymous):
+def test_docs_are_an_html_page_whose_script_points_at_the_schema(anonymous):
     response = anonymous.get("/v1/docs")
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     html = response.content.decode()
     assert "<title>pinghome API</title>" in html
-    assert "/v1/schema" in html
+    assert '<script src="/v1/docs?script="></script>' in html  # no inline script
+    script = anonymous.get("/v1/docs?script=")
+    assert script["Content-Type"].startswith("application/javascript")
+    assert "/v1/schema" in script.content.decode()
