@@ -248,6 +248,23 @@ def resolve(
     return moved
 
 
+BULK_TRANSITIONS = {"acknowledge": acknowledge, "resolve": resolve}
+BULK_MAX = 100
+
+
+def transition_many(incidents: Iterable[Incident], transition: str, *, by: User) -> int:
+    """Acknowledge or resolve each incident (a selection on the list page), each by its own
+    compare-and-set; how many moved. Those already there, or resolved, are left as they are."""
+    move = BULK_TRANSITIONS[transition]
+    moved = 0
+    for incident in incidents:
+        try:
+            moved += move(incident, by=by)
+        except TransitionError:
+            continue
+    return moved
+
+
 # --- actions -------------------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ from incidents import views
 
 urlpatterns = [
     path("", views.IncidentListView.as_view(), name="incident-list"),
+    path("incidents/bulk", views.IncidentBulkView.as_view(), name="incident-bulk"),
     path("incidents/<str:incident_id>", views.IncidentDetailView.as_view(), name="incident-detail"),
     path(
         "incidents/<str:incident_id>/<str:transition>",

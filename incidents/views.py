@@ -1,14 +1,15 @@
 """Responder pages: the incident list and an incident's detail, with acknowledge and resolve."""
 
 from django.contrib import messages
+from django.db.models import Count, Q
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
-from accounts.models import Team, TeamMember
+from accounts.models import Team, TeamMember, User
 from escalation import services as escalation
-from incidents import services
+from incidents import listing, services
 from incidents.filters import IncidentFilterSet
 from incidents.forms import IncidentEditForm, assignee_value
 from incidents.models import (
@@ -18,14 +19,14 @@ from incidents.models import (
     IncidentEvent,
     IncidentStatus,
     TimelineEntry,
+    TimelineKind,
 )
 from pinghome.api import parse_uuid
-from pinghome.pages import OrganizationPageMixin
+from pinghome.pages import OrganizationPageMixin, ViewerTimeZoneMixin
 from statuspages.models import Component, ComponentHold
 from webhooks.models import WebhookEvent
 from webhooks.pages import prepare_events, with_body_preview
 
-PAGE_SIZE = 100
 TIMELINE_CAP = 500
 TIMELINE_PREVIEW_BYTES = 4 * 1024
 EVENTS_SHOWN = 50
@@ -55,31 +56,112 @@ def with_assignee_names(incidents: list[Incident]) -> list[Incident]:
     return incidents
 
 
-class IncidentListView(OrganizationPageMixin, TemplateView):
+class IncidentListView(ViewerTimeZoneMixin, OrganizationPageMixin, TemplateView):
+    """Every incident of the organization, unresolved first, a page at a time: search, filters,
+    sort, a selection to acknowledge or resolve at once; updated live by app.js."""
+
     template_name = "incidents/incident_list.html"
 
     def get_context_data(self, **kwargs):
+        params = self.request.GET
         queryset = (
             Incident.objects.filter(organization=self.organization)
             .select_related("team")
             .defer("description")
-            .order_by("-created_at", "-id")
         )
-        filterset = IncidentFilterSet(self.request.GET or None, queryset, request=self.request)
-        # Unresolved first, then resolved, newest first in each: two short top-N queries rather
-        # than one sort of every incident of the organization by a computed key.
-        incidents = list(filterset.qs.exclude(status=IncidentStatus.RESOLVED)[:PAGE_SIZE])
-        if len(incidents) < PAGE_SIZE:
-            incidents += filterset.qs.filter(status=IncidentStatus.RESOLVED)[
-                : PAGE_SIZE - len(incidents)
-            ]
+        filterset = IncidentFilterSet(params or None, queryset, request=self.request)
+        sort = params.get("sort") if params.get("sort") in listing.SORTS else listing.DEFAULT_SORT
+        found = listing.page(filterset.qs, sort=sort, cursor=params.get("after"))
+        next_query = params.copy()
+        next_query["after"] = found.next_cursor or ""
         return super().get_context_data(
             nav="incidents",
             filterset=filterset,
-            incidents=with_assignee_names(incidents),
-            page_size=PAGE_SIZE,
+            sorts=listing.SORTS,
+            sort=sort,
+            incidents=with_responders(with_assignee_names(found.incidents)),
+            next_url=f"?{next_query.urlencode()}" if found.next_cursor else "",
+            first_url=self._first_page_url() if params.get("after") else "",
+            counts=Incident.objects.filter(organization=self.organization)
+            .exclude(status=IncidentStatus.RESOLVED)
+            .aggregate(
+                open=Count("pk"), triggered=Count("pk", filter=Q(status=IncidentStatus.TRIGGERED))
+            ),
+            bulk_max=services.BULK_MAX,
             **kwargs,
         )
+
+    def _first_page_url(self) -> str:
+        query = self.request.GET.copy()
+        query.pop("after", None)
+        return f"?{query.urlencode()}"
+
+
+def with_responders(incidents: list[Incident]) -> list[Incident]:
+    """``acknowledged_by`` (who acknowledged it) and ``escalated_to`` (whom its escalation paged
+    last, while it is triggered) of each incident, from their timelines: two queries."""
+    latest = (
+        TimelineEntry.objects.filter(
+            incident__in=[incident.pk for incident in incidents],
+            kind__in=[TimelineKind.ACKNOWLEDGED, TimelineKind.ESCALATED],
+        )
+        .order_by("incident_id", "kind", "-created_at", "-id")
+        .distinct("incident_id", "kind")
+        .values_list("incident_id", "kind", "actor", "actor_user_id", "data")
+    )
+    found = {(incident_id, kind): rest for incident_id, kind, *rest in latest} if incidents else {}
+    user_ids = {actor_user_id for _, actor_user_id, _ in found.values() if actor_user_id}
+    for _, _, data in found.values():
+        if isinstance(data, dict) and isinstance(data.get("user_ids"), list):
+            user_ids.update(parse_uuid(pk) for pk in data["user_ids"][:20])
+    user_ids.discard(None)
+    names = {
+        pk: name or email
+        for pk, name, email in User.objects.filter(pk__in=user_ids).values_list(
+            "pk", "name", "email"
+        )
+    }
+    for incident in incidents:
+        actor, actor_user_id, _ = found.get((incident.pk, TimelineKind.ACKNOWLEDGED), (None,) * 3)
+        incident.acknowledged_by = (
+            names.get(actor_user_id, actor) if incident.acknowledged_at else None
+        )
+        _, _, data = found.get((incident.pk, TimelineKind.ESCALATED), (None, None, {}))
+        paged = data.get("user_ids", [])[:20] if isinstance(data, dict) else []
+        incident.escalated_to = (
+            [names[pk] for pk in map(parse_uuid, paged) if pk in names]
+            if incident.status == IncidentStatus.TRIGGERED and isinstance(paged, list)
+            else []
+        )
+    return incidents
+
+
+class IncidentBulkView(OrganizationPageMixin, View):
+    """POST acknowledge / resolve for the incidents selected on the list, then back to it."""
+
+    def post(self, request):
+        transition = request.POST.get("action", "")
+        ids = [parse_uuid(pk) for pk in request.POST.getlist("incident_id")[: services.BULK_MAX]]
+        if transition not in services.BULK_TRANSITIONS:
+            messages.error(request, "Choose what to do with the selected incidents.")
+        elif not any(ids):
+            messages.error(request, "Select one or more incidents first.")
+        else:
+            selected = Incident.objects.filter(
+                organization=self.organization, pk__in=[pk for pk in ids if pk]
+            ).order_by("pk")
+            moved = services.transition_many(selected, transition, by=request.user)
+            done = {"acknowledge": "acknowledged", "resolve": "resolved"}[transition]
+            messages.success(request, f"{moved} of {len(ids)} selected incidents {done}.")
+        return redirect(next_page(request))
+
+
+def next_page(request) -> str:
+    """Where the form came from (``next``), if it is of this site; else the list."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return "/"
+    return target
 
 
 class IncidentTransitionView(OrganizationPageMixin, View):
@@ -104,13 +186,10 @@ class IncidentTransitionView(OrganizationPageMixin, View):
                 messages.success(request, f"{incident.name}: escalated.")
             elif moved:
                 messages.success(request, f"{incident.name}: {incident.status}.")
-        target = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-            target = "/"
-        return redirect(target)
+        return redirect(next_page(request))
 
 
-class IncidentDetailView(OrganizationPageMixin, TemplateView):
+class IncidentDetailView(ViewerTimeZoneMixin, OrganizationPageMixin, TemplateView):
     """Everything about one incident, and the form that edits it: a bounded number of queries."""
 
     template_name = "incidents/incident_detail.html"

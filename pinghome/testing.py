@@ -67,6 +67,25 @@ def assert_fits(page, width: int, height: int = 900) -> None:
     assert overflow <= 0, f"{overflow} px wider than a {width} px viewport"
 
 
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def assert_accessible(page) -> None:
+    """axe-core finds no serious or critical WCAG 2.1 A/AA violation on the page as it is."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(
+        page, options={"runOnly": {"type": "tag", "values": WCAG_AA}, "resultTypes": ["violations"]}
+    )
+    serious = [
+        f"{violation['id']} ({violation['impact']}): {violation['help']}: "
+        + "; ".join(str(node["target"]) for node in violation["nodes"][:5])
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+    assert not serious, "\n".join(serious)
+
+
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 
 

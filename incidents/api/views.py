@@ -28,13 +28,17 @@ class TeamIncidentsView(OrganizationAPIView):
 
     @extend_schema(
         summary="Incidents of a team",
-        description="Newest first. Filters and keyset paging are extensions.",
+        description="Newest first. Filters and keyset paging are extensions: `q` searches the "
+        "name, dedup key and assignees (a person's name or e-mail address, a team's name); "
+        "`mine=true` keeps those assigned to the caller.",
         parameters=KEYSET_PARAMETERS("created_at"),
         responses={200: IncidentSerializer(many=True), **ERRORS},
     )
     def get(self, request, team_id):
         team = self.get_in_organization(Team.objects, team_id)
-        filters = self.filterset_class(request.query_params, Incident.objects.filter(team=team))
+        filters = self.filterset_class(
+            request.query_params, Incident.objects.filter(team=team), request=request
+        )
         page = filtered_keyset_page(request, filters, "created_at")
         return Response(IncidentSerializer(page, many=True).data)
 

@@ -1,21 +1,117 @@
 // Progressive enhancement, no build step. Elements with data-refresh="<seconds>" reload their
-// own HTML from data-refresh-url (default: the page) without a full reload.
+// own HTML from data-refresh-url (default: the page) without a full reload, keeping keyboard
+// focus, ticked checkboxes and open <details> where they were. Children with data-key that were
+// not there when the page loaded get the class "is-new"; a "live:updated" event on the element
+// lists them. When the session has ended, the #session-ended banner shows and updates stop.
 (function () {
+  const timers = [];
+
+  // What identifies a control across renderings: its row (data-key), its id, or its kind,
+  // name, value, target and text.
+  function keyOf(node, root) {
+    if (!node || node === document.body || !root.contains(node)) return null;
+    const row = node.closest("[data-key]");
+    return {
+      row: row && root.contains(row) ? row.dataset.key : null,
+      id: node.id,
+      signature: signature(node),
+    };
+  }
+
+  function signature(node) {
+    return [
+      node.tagName,
+      node.getAttribute("name"),
+      node.getAttribute("value"),
+      node.getAttribute("formaction") || node.getAttribute("href"),
+      node.textContent.trim(),
+    ].join("\u0000");
+  }
+
+  function find(root, key) {
+    if (key.id) {
+      const byId = document.getElementById(key.id);
+      if (byId && root.contains(byId)) return byId;
+    }
+    const scope = key.row
+      ? Array.from(root.querySelectorAll("[data-key]")).find((r) => r.dataset.key === key.row)
+      : root;
+    if (!scope) return null;
+    return (
+      Array.from(scope.querySelectorAll("a, button, input, select, textarea, summary")).find(
+        (node) => signature(node) === key.signature
+      ) || null
+    );
+  }
+
+  function keys(root) {
+    return new Set(Array.from(root.querySelectorAll("[data-key]"), (row) => row.dataset.key));
+  }
+
+  function sessionEnded() {
+    timers.forEach(clearInterval);
+    const banner = document.getElementById("session-ended");
+    if (banner) banner.hidden = false;
+  }
+
+  function update(el, fresh) {
+    if (fresh.innerHTML === el.lastHTML) return;
+    el.lastHTML = fresh.innerHTML;
+    const active = keyOf(document.activeElement, el);
+    const ticked = Array.from(el.querySelectorAll("input[type=checkbox]:checked, details[open]"));
+    const tickedKeys = ticked.map((node) => keyOf(node, el));
+    el.innerHTML = fresh.innerHTML;
+    tickedKeys.forEach((key) => {
+      const node = key && find(el, key);
+      if (node && node.tagName === "DETAILS") node.open = true;
+      else if (node) node.checked = true;
+    });
+    if (active) {
+      const target = find(el, active);
+      if (target) target.focus({ preventScroll: true });
+    }
+    const added = [];
+    el.querySelectorAll("[data-key]").forEach((row) => {
+      if (!el.initialKeys.has(row.dataset.key)) {
+        row.classList.add("is-new");
+        if (!el.announced.has(row.dataset.key)) added.push(row);
+        el.announced.add(row.dataset.key);
+      }
+    });
+    const title = el.querySelector("[data-page-title]");
+    if (title) document.title = title.dataset.pageTitle;
+    el.dispatchEvent(new CustomEvent("live:updated", { bubbles: true, detail: { added } }));
+  }
+
   function refresh(el) {
     const url = el.dataset.refreshUrl || window.location.href;
-    fetch(url, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" })
-      .then((r) => (r.ok ? r.text() : Promise.reject(r.status)))
+    fetch(url, {
+      headers: { "X-Requested-With": "fetch" },
+      credentials: "same-origin",
+      redirect: "manual",
+    })
+      .then((r) => {
+        if (r.type === "opaqueredirect" || r.status === 401 || r.status === 403) {
+          sessionEnded();
+          return Promise.reject(r.status);
+        }
+        return r.ok ? r.text() : Promise.reject(r.status);
+      })
       .then((html) => {
         const doc = new DOMParser().parseFromString(html, "text/html");
         const fresh = el.id ? doc.getElementById(el.id) : null;
-        if (fresh) el.innerHTML = fresh.innerHTML;
+        if (fresh) update(el, fresh);
       })
       .catch(() => {});
   }
+
   document.addEventListener("DOMContentLoaded", () => {
     document.querySelectorAll("[data-refresh]").forEach((el) => {
+      el.initialKeys = keys(el);
+      el.lastHTML = el.innerHTML;
+      el.announced = new Set();
       const seconds = Math.max(1, parseInt(el.dataset.refresh, 10) || 5);
-      setInterval(() => refresh(el), seconds * 1000);
+      timers.push(setInterval(() => refresh(el), seconds * 1000));
     });
     document.querySelectorAll("[data-copy]").forEach((button) => {
       button.addEventListener("click", () => {
