@@ -6,6 +6,11 @@ urlpatterns = [
     path("", views.IncidentListView.as_view(), name="incident-list"),
     path("incidents/<str:incident_id>", views.IncidentDetailView.as_view(), name="incident-detail"),
     path(
+        "incidents/<str:incident_id>/snooze",
+        views.IncidentSnoozeView.as_view(),
+        name="incident-snooze",
+    ),
+    path(
         "incidents/<str:incident_id>/<str:transition>",
         views.IncidentTransitionView.as_view(),
         name="incident-transition",

@@ -48,6 +48,7 @@ api = [
     path("incident/<str:incident_id>/actions", incidents.IncidentActionsView.as_view()),
     path("incident/<str:incident_id>/timeline", incidents.IncidentTimelineView.as_view()),
     path("incident/<str:incident_id>/escalate", incidents.IncidentEscalateView.as_view()),
+    path("incident/<str:incident_id>/snooze", incidents.IncidentSnoozeView.as_view()),
     path("customer/<str:organization_id>/schedule", schedules.CustomerScheduleView.as_view()),
     path("team/<str:team_id>/schedule", schedules.TeamScheduleView.as_view()),
     path("team/<str:team_id>/oncall", oncall.OnCallView.as_view()),

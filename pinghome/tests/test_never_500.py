@@ -188,6 +188,7 @@ def ruleset_body(ctx: dict) -> dict:
         "resolve_conditions": [{**condition, "values": ["0"]}],
         "enabled": True,
         "incident_name": "CPU on {{ host }}",
+        "auto_resolve_after_seconds": 3600,
     }
 
 
@@ -260,6 +261,7 @@ ROUTES = [
         "/v1/incident/{incident_id}",
         lambda ctx: {**incident_body(ctx), "status": "acknowledged"},
     ),
+    Route("POST", "/v1/incident/{incident_id}/snooze", lambda ctx: {"minutes": 15}),
     Route(
         "POST",
         "/v1/webhook",
