@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -296,7 +296,7 @@ def snooze_incident(incident: Incident, *, by: User, minutes: int) -> Incident:
     return incident
 
 
-def _claim_in_batches(due: models.QuerySet, move) -> int:
+def _claim_in_batches(due: models.QuerySet, move: Callable[[Incident], bool]) -> int:
     """Run ``move`` on each incident of ``due``, a batch at a time, each batch locked in its
     transaction with SKIP LOCKED (another periodic process takes the next rows, and the
     condition of ``due`` is checked again on the newest version of each row). How many

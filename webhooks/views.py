@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from pinghome.client_ip import client_ip
 from pinghome.jsondata import storable_text
-from webhooks import services
+from webhooks import limits, services
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,19 @@ def accept(environ: dict[str, Any], webhook_id: str) -> Answer:
         body = b""
     if len(body) > limit:
         return _too_large(limit)
+    try:
+        retry_after = limits.refusal(key)
+    except limits.UnknownKey:
+        return 404, {"message": "No such webhook."}, {}
+    except DatabaseError:
+        logger.exception("could not read the ingest limit of key %s", key)
+        return _unavailable()
+    if retry_after is not None:
+        return (
+            429,
+            {"message": "Over this webhook's max_events_per_minute: nothing stored."},
+            {"Retry-After": str(retry_after)},
+        )
     content_type = storable_text(environ.get("CONTENT_TYPE", ""))[:255]
     ip = client_ip(environ)
     try:
@@ -67,11 +80,7 @@ def accept(environ: dict[str, Any], webhook_id: str) -> Answer:
         )
     except DatabaseError:
         logger.exception("could not store an event for ingest key %s", key)
-        return (
-            503,
-            {"message": "The event could not be stored; send it again."},
-            {"Retry-After": "5"},
-        )
+        return _unavailable()
     if event_id is None:
         return 404, {"message": "No such webhook."}, {}
     return (
@@ -128,6 +137,10 @@ def request_headers(environ: dict[str, Any]) -> dict[str, str]:
         if key:
             headers[storable_text(key.replace("_", "-").title())] = storable_text(value)
     return headers
+
+
+def _unavailable() -> Answer:
+    return 503, {"message": "The event could not be stored; send it again."}, {"Retry-After": "5"}
 
 
 def _too_large(limit: int) -> Answer:

@@ -265,7 +265,12 @@ ROUTES = [
     Route(
         "POST",
         "/v1/webhook",
-        lambda ctx: {"name": "Alarms", "description": "d", "team_id": ctx["team_id"]},
+        lambda ctx: {
+            "name": "Alarms",
+            "description": "d",
+            "team_id": ctx["team_id"],
+            "max_events_per_minute": 600,
+        },
     ),
     Route(
         "PUT",
@@ -276,6 +281,7 @@ ROUTES = [
             "expect_every_seconds": 60,
             "grace_seconds": 30,
             "heartbeat_paused": False,
+            "max_events_per_minute": 600,
         },
     ),
     Route("POST", "/v1/maintenance-window", maintenance_window_body),
