@@ -112,26 +112,6 @@ class IncidentTransitionView(OrganizationPageMixin, View):
         return redirect(target)
 
 
-class IncidentSnoozeView(OrganizationPageMixin, View):
-    """POST the incident page's snooze form (``minutes``), then back to the incident."""
-
-    def post(self, request, incident_id):
-        incident = self.get_in_organization(Incident.objects, incident_id)
-        # Not a count of minutes the service takes: 0, which it refuses saying why.
-        minutes = parse_count(request.POST.get("minutes", ""), maximum=SNOOZE_MAX_MINUTES) or 0
-        try:
-            incident = services.snooze_incident(incident, by=request.user, minutes=minutes)
-        except services.TransitionError as exc:
-            messages.error(request, str(exc))
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(
-                request, f"{incident.name}: snoozed until {incident.snoozed_until:%H:%M} UTC."
-            )
-        return redirect("incident-detail", incident_id=incident.pk)
-
-
 class IncidentDetailView(OrganizationPageMixin, TemplateView):
     """Everything about one incident, and the form that edits it: a bounded number of queries."""
 
@@ -263,3 +243,23 @@ def with_component_names(actions: list[IncidentAction], organization_id) -> list
             if isinstance(item, dict) and item.get("component_id")
         ]
     return actions
+
+
+class IncidentSnoozeView(OrganizationPageMixin, View):
+    """POST the incident page's snooze form (``minutes``), then back to the incident."""
+
+    def post(self, request, incident_id):
+        incident = self.get_in_organization(Incident.objects, incident_id)
+        # Not a count of minutes the service takes: 0, which it refuses saying why.
+        minutes = parse_count(request.POST.get("minutes", ""), maximum=SNOOZE_MAX_MINUTES) or 0
+        try:
+            incident = services.snooze_incident(incident, by=request.user, minutes=minutes)
+        except services.TransitionError as exc:
+            messages.error(request, str(exc))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request, f"{incident.name}: snoozed until {incident.snoozed_until:%H:%M} UTC."
+            )
+        return redirect("incident-detail", incident_id=incident.pk)

@@ -1,9 +1,9 @@
 """Per-webhook ingest limits: ``max_events_per_minute``; beyond it, 429 and nothing stored.
 
-Ingest asks ``refusal(key)`` before it stores an event. The webhook of an ingest key and its
+Ingest asks ``admit(key)`` before it stores an event. The webhook of an ingest key and its
 limit are read once a second per process (a key of a rotated URL counts for its webhook; an
-unknown key is refused, ``UnknownKey``, at no further cost for that second), so in a storm
-ingest still costs one statement per event, the insert; the
+unknown key is refused at no further cost for that second), so in a storm ingest still costs
+one statement per event, the insert; the
 event is counted with ``pinghome.ratelimit.hit`` under ``ingest:<webhook id>``: one atomic Lua
 ``INCRBY`` in CACHE_URL's Redis, exact whatever the number of processes and threads (in the
 process itself without CACHE_URL). While Redis cannot be reached the limit fails open: the event
@@ -45,8 +45,12 @@ for _model in (Webhook, WebhookIngestKey):
     post_delete.connect(_limits.clear, sender=_model, weak=False)
 
 
-class UnknownKey(Exception):
-    """No webhook has this ingest key (404)."""
+class OverLimit(Exception):
+    """The webhook is over its ``max_events_per_minute`` (429): nothing is stored."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"over the limit for {retry_after} s")
+        self.retry_after = retry_after  # seconds until the webhook's window ends
 
 
 def _limit_of(key: uuid.UUID) -> tuple[Any, int] | None:
@@ -59,19 +63,18 @@ def _limit_of(key: uuid.UUID) -> tuple[Any, int] | None:
     )
 
 
-def refusal(key: uuid.UUID) -> int | None:
-    """Count an event for the webhook of ``key``: None when it is within the webhook's limit,
-    else the seconds until its window ends (``Retry-After``), the refusal counted.
-    ``UnknownKey`` when no webhook has the key."""
+def admit(key: uuid.UUID) -> bool:
+    """Count an event for the webhook of ``key``: False when no webhook has the key,
+    ``OverLimit`` (the refusal counted) when it is over the webhook's limit."""
     limit = _limits.get(key, partial(_limit_of, key))
     if limit is None:
-        raise UnknownKey(key)
+        return False
     webhook_id, per_minute = limit
     verdict = ratelimit.hit(f"ingest:{webhook_id}", limit=per_minute, window=WINDOW_SECONDS)
-    if verdict.allowed:
-        return None
-    rejected.add(webhook_id)
-    return verdict.retry_after
+    if not verdict.allowed:
+        rejected.add(webhook_id)
+        raise OverLimit(verdict.retry_after)
+    return True
 
 
 class RejectedCounts:

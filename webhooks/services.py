@@ -18,6 +18,7 @@ from rulesets import heartbeats
 from rulesets.models import Level, Ruleset
 from rulesets.services import ensure_can_manage
 from rulesets.tasks import evaluate_events
+from webhooks import limits
 from webhooks.models import DEFAULT_EVENTS_PER_MINUTE, Webhook, WebhookEvent, WebhookIngestKey
 
 # Ids of stored events go to evaluation in batches, after commit, off the request path. At
@@ -41,8 +42,11 @@ def store_event(
 
     The id of the stored event; None when no webhook accepts the key (unknown, rotated past its
     grace period, or its webhook deleted). One statement: ``INSERT ... SELECT`` reads the key
-    by primary key and inserts nothing when it is not accepted.
+    by primary key and inserts nothing when it is not accepted. ``limits.OverLimit`` when the
+    webhook is over its ``max_events_per_minute``: nothing is stored.
     """
+    if not limits.admit(key):
+        return None
     event_id = uuid.uuid4()
     db = connections[DEFAULT_DB_ALIAS]  # once: each use of the ``connection`` proxy looks it up
     try:

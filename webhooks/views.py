@@ -55,19 +55,6 @@ def accept(environ: dict[str, Any], webhook_id: str) -> Answer:
         body = b""
     if len(body) > limit:
         return _too_large(limit)
-    try:
-        retry_after = limits.refusal(key)
-    except limits.UnknownKey:
-        return 404, {"message": "No such webhook."}, {}
-    except DatabaseError:
-        logger.exception("could not read the ingest limit of key %s", key)
-        return _unavailable()
-    if retry_after is not None:
-        return (
-            429,
-            {"message": "Over this webhook's max_events_per_minute: nothing stored."},
-            {"Retry-After": str(retry_after)},
-        )
     content_type = storable_text(environ.get("CONTENT_TYPE", ""))[:255]
     ip = client_ip(environ)
     try:
@@ -78,9 +65,19 @@ def accept(environ: dict[str, Any], webhook_id: str) -> Answer:
             headers=request_headers(environ),
             ip=ip,
         )
+    except limits.OverLimit as refused:
+        return (
+            429,
+            {"message": "Over this webhook's max_events_per_minute: nothing stored."},
+            {"Retry-After": str(refused.retry_after)},
+        )
     except DatabaseError:
         logger.exception("could not store an event for ingest key %s", key)
-        return _unavailable()
+        return (
+            503,
+            {"message": "The event could not be stored; send it again."},
+            {"Retry-After": "5"},
+        )
     if event_id is None:
         return 404, {"message": "No such webhook."}, {}
     return (
@@ -137,10 +134,6 @@ def request_headers(environ: dict[str, Any]) -> dict[str, str]:
         if key:
             headers[storable_text(key.replace("_", "-").title())] = storable_text(value)
     return headers
-
-
-def _unavailable() -> Answer:
-    return 503, {"message": "The event could not be stored; send it again."}, {"Retry-After": "5"}
 
 
 def _too_large(limit: int) -> Answer:
