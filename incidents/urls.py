@@ -1,13 +1,13 @@
 from django.urls import path
 
-from incidents import views
+from incidents import snooze_views, views
 
 urlpatterns = [
     path("", views.IncidentListView.as_view(), name="incident-list"),
     path("incidents/<str:incident_id>", views.IncidentDetailView.as_view(), name="incident-detail"),
     path(
         "incidents/<str:incident_id>/snooze",
-        views.IncidentSnoozeView.as_view(),
+        snooze_views.IncidentSnoozeView.as_view(),
         name="incident-snooze",
     ),
     path(

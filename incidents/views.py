@@ -1,7 +1,6 @@
 """Responder pages: the incident list and an incident's detail, with acknowledge and resolve."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
@@ -13,7 +12,6 @@ from incidents import services
 from incidents.filters import IncidentFilterSet
 from incidents.forms import IncidentEditForm, assignee_value
 from incidents.models import (
-    SNOOZE_MAX_MINUTES,
     AssigneeType,
     Incident,
     IncidentAction,
@@ -21,7 +19,7 @@ from incidents.models import (
     IncidentStatus,
     TimelineEntry,
 )
-from pinghome.api import parse_count, parse_uuid
+from pinghome.api import parse_uuid
 from pinghome.pages import OrganizationPageMixin
 from statuspages.models import Component, ComponentHold
 from webhooks.models import WebhookEvent
@@ -243,23 +241,3 @@ def with_component_names(actions: list[IncidentAction], organization_id) -> list
             if isinstance(item, dict) and item.get("component_id")
         ]
     return actions
-
-
-class IncidentSnoozeView(OrganizationPageMixin, View):
-    """POST the incident page's snooze form (``minutes``), then back to the incident."""
-
-    def post(self, request, incident_id):
-        incident = self.get_in_organization(Incident.objects, incident_id)
-        # Not a count of minutes the service takes: 0, which it refuses saying why.
-        minutes = parse_count(request.POST.get("minutes", ""), maximum=SNOOZE_MAX_MINUTES) or 0
-        try:
-            incident = services.snooze_incident(incident, by=request.user, minutes=minutes)
-        except services.TransitionError as exc:
-            messages.error(request, str(exc))
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(
-                request, f"{incident.name}: snoozed until {incident.snoozed_until:%H:%M} UTC."
-            )
-        return redirect("incident-detail", incident_id=incident.pk)
