@@ -41,6 +41,11 @@ NOT_RESOLVED = RawSQL(
 )
 
 
+# How long an incident may be snoozed (``services.snooze_incident``).
+SNOOZE_MIN_MINUTES = 1
+SNOOZE_MAX_MINUTES = 7 * 24 * 60
+
+
 class Incident(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # No index of their own: the leading columns of "incident_org_recent" and
@@ -100,6 +105,10 @@ class Incident(models.Model):
     escalation_step = models.PositiveIntegerField(default=0)
     escalation_repeats_left = models.PositiveSmallIntegerField(default=0)
     next_escalation_at = models.DateTimeField(null=True, blank=True)
+    # An acknowledged incident snoozed until then: triggered again at that time, its escalation
+    # from step 1 (``services.wake_snoozed``). Cleared by any change of status; indexed where
+    # set ("incident_snooze_due").
+    snoozed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -125,6 +134,11 @@ class Incident(models.Model):
                 fields=["next_escalation_at"],
                 name="incident_escalation_due",
                 condition=models.Q(next_escalation_at__isnull=False),
+            ),
+            models.Index(
+                fields=["snoozed_until"],
+                name="incident_snooze_due",
+                condition=models.Q(snoozed_until__isnull=False),
             ),
         ]
 
@@ -213,6 +227,8 @@ class TimelineKind(models.TextChoices):
     NOTIFICATION_FAILED = "notification-failed"
     NO_ONE_ON_CALL = "no-one-on-call"
     ESCALATED = "escalated"
+    SNOOZED = "snoozed"
+    SNOOZE_ENDED = "snooze-ended"
 
 
 class TimelineEntry(models.Model):

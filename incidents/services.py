@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F, Value
+from django.db.models import ExpressionWrapper, F, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.models import Team, User
+from audit import services as audit
 from escalation import services as escalation
 from incidents.actions import ActionFailed, action_type
 from incidents.models import (
     NOT_RESOLVED,
+    SNOOZE_MAX_MINUTES,
+    SNOOZE_MIN_MINUTES,
     ActionState,
     Incident,
     IncidentAction,
@@ -197,13 +200,14 @@ def _transition(
             status=to,
             updated_at=now,
             next_escalation_at=None,  # acknowledging pauses escalation, resolving stops it
+            snoozed_until=None,  # resolving ends a snooze
             **{stamp: now},
         )
         if moved:
             record(incident, kind, by=by, actor=actor, message=message)
             notifications.on_status_changed(incident, to, message)
     if moved:
-        incident.status, incident.updated_at = to, now
+        incident.status, incident.updated_at, incident.snoozed_until = to, now, None
         setattr(incident, stamp, now)
     return bool(moved)
 
@@ -558,4 +562,124 @@ def _entry(
         f"ruleset:{ruleset.name}",
         message,
         {"event_id": str(event.id), **data} if event is not None else data,
+    )
+
+
+# --- snoozing and silence: what the periodic checks move -------------------------------------
+
+# The periodic checks claim this many incidents per transaction, and run at most this many
+# batches each time.
+CHECK_BATCH_SIZE = 500
+CHECK_MAX_BATCHES = 20
+SNOOZE_AUDITED = ["status", "snoozed_until"]
+
+
+def snooze_incident(incident: Incident, *, by: User, minutes: int) -> Incident:
+    """Snooze the incident for ``minutes``: it is acknowledged until then (a triggered one is
+    acknowledged now), then triggered again with its escalation from step 1 (``wake_snoozed``).
+    Snoozing a snoozed incident sets its new wake-up time; resolving it ends the snooze. What
+    the API, the page and bulk actions call; on the timeline and audited.
+
+    ``minutes`` out of bounds is a ``ValidationError`` naming it; a resolved incident is a
+    ``TransitionError``.
+    """
+    if not SNOOZE_MIN_MINUTES <= minutes <= SNOOZE_MAX_MINUTES:
+        raise ValidationError(
+            {"minutes": [f"expected {SNOOZE_MIN_MINUTES} to {SNOOZE_MAX_MINUTES} minutes"]}
+        )
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if incident.is_resolved:
+            raise TransitionError("a resolved incident cannot be snoozed")
+        before = audit.snapshot(incident, SNOOZE_AUDITED)
+        if incident.status == IncidentStatus.TRIGGERED:
+            acknowledge(incident, by=by)
+        now = timezone.now()
+        incident.snoozed_until, incident.updated_at = now + timedelta(minutes=minutes), now
+        incident.save(update_fields=["snoozed_until", "updated_at"])
+        record(
+            incident,
+            TimelineKind.SNOOZED,
+            by=by,
+            message=f"Snoozed by {by.email} for {minutes} min, until "
+            f"{incident.snoozed_until:%Y-%m-%d %H:%M:%S} UTC",
+            data={"minutes": minutes, "snoozed_until": incident.snoozed_until.isoformat()},
+        )
+        audit.record_update(by, incident, before, audit.snapshot(incident, SNOOZE_AUDITED))
+    return incident
+
+
+def _claim_in_batches(due: models.QuerySet, move: Callable[[Incident], bool]) -> int:
+    """Run ``move`` on each incident of ``due``, a batch at a time, each batch locked in its
+    transaction with SKIP LOCKED (another periodic process takes the next rows, and the
+    condition of ``due`` is checked again on the newest version of each row). How many
+    ``move`` said it moved."""
+    moved = 0
+    for _ in range(CHECK_MAX_BATCHES):
+        with transaction.atomic():
+            batch = list(due.select_for_update(skip_locked=True, of=("self",))[:CHECK_BATCH_SIZE])
+            moved += sum(bool(move(incident)) for incident in batch)
+        if len(batch) < CHECK_BATCH_SIZE:
+            return moved
+    return moved
+
+
+def wake_snoozed(now: datetime | None = None) -> int:
+    """The periodic check: each snoozed incident whose time came is triggered again and its
+    escalation starts from step 1. How many woke; of concurrent checks one wakes each."""
+    due = Incident.objects.filter(
+        snoozed_until__lte=now or timezone.now(), status=IncidentStatus.ACKNOWLEDGED
+    ).order_by("snoozed_until")
+    return _claim_in_batches(due, _wake)
+
+
+def _wake(incident: Incident) -> bool:
+    now = timezone.now()
+    moved = Incident.objects.filter(
+        pk=incident.pk, status=IncidentStatus.ACKNOWLEDGED, snoozed_until=incident.snoozed_until
+    ).update(
+        status=IncidentStatus.TRIGGERED, snoozed_until=None, acknowledged_at=None, updated_at=now
+    )
+    if not moved:
+        return False
+    incident.status, incident.snoozed_until, incident.acknowledged_at = (
+        IncidentStatus.TRIGGERED,
+        None,
+        None,
+    )
+    message = "Snooze ended: triggered again, escalation starts again from step 1"
+    record(incident, TimelineKind.SNOOZE_ENDED, actor="snooze", message=message)
+    notifications.announce(incident, IncidentStatus.TRIGGERED, message)
+    escalation.restart_escalation(incident)
+    return True
+
+
+def resolve_silent(now: datetime | None = None) -> int:
+    """The periodic check: each unresolved incident of a ruleset with
+    ``auto_resolve_after_seconds`` that no event joined for that long (since its last event,
+    else since it opened) resolves itself. How many; of concurrent checks one resolves each."""
+    silent_since = Coalesce("last_event_at", "created_at")
+    deadline = ExpressionWrapper(
+        silent_since + F("ruleset__auto_resolve_after_seconds") * Value(timedelta(seconds=1)),
+        output_field=models.DateTimeField(),
+    )
+    due = (
+        Incident.objects.filter(NOT_RESOLVED, ruleset__auto_resolve_after_seconds__isnull=False)
+        .alias(deadline=deadline)
+        .filter(deadline__lte=now or timezone.now())
+        .select_related("ruleset")
+        .order_by("deadline")
+    )
+    return _claim_in_batches(due, _resolve_silent)
+
+
+def _resolve_silent(incident: Incident) -> bool:
+    ruleset, since = incident.ruleset, incident.last_event_at or incident.created_at
+    return resolve(
+        incident,
+        by=None,
+        actor="auto-resolve",
+        message=f"Resolved automatically: no event since {since:%Y-%m-%d %H:%M:%S} UTC "
+        f"(ruleset {ruleset.name} resolves its incidents after "
+        f"{ruleset.auto_resolve_after_seconds} s without one)",
     )

@@ -21,3 +21,15 @@ def undo_actions(self, incident_id: str) -> None:
         services.undo_actions(incident_id)
     except Exception as exc:  # noqa: BLE001 - retried, bounded
         raise self.retry(exc=exc, countdown=min(2**self.request.retries * 5, 300)) from None
+
+
+@shared_task(acks_late=True)
+def wake_snoozed_incidents() -> int:
+    """Trigger again the snoozed incidents whose time came (each once whoever else runs it)."""
+    return services.wake_snoozed()
+
+
+@shared_task(acks_late=True)
+def resolve_silent_incidents() -> int:
+    """Resolve the incidents silent for their ruleset's ``auto_resolve_after_seconds``."""
+    return services.resolve_silent()

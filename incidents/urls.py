@@ -1,11 +1,16 @@
 from django.urls import path
 
-from incidents import views
+from incidents import snooze_views, views
 
 urlpatterns = [
     path("", views.IncidentListView.as_view(), name="incident-list"),
     path("incidents/bulk", views.IncidentBulkView.as_view(), name="incident-bulk"),
     path("incidents/<str:incident_id>", views.IncidentDetailView.as_view(), name="incident-detail"),
+    path(
+        "incidents/<str:incident_id>/snooze",
+        snooze_views.IncidentSnoozeView.as_view(),
+        name="incident-snooze",
+    ),
     path(
         "incidents/<str:incident_id>/<str:transition>",
         views.IncidentTransitionView.as_view(),

@@ -14,6 +14,10 @@ class ShortLived:
     see it); other processes apply it within ``seconds``.
     """
 
+    # Expired values are dropped when this many are kept: keys a client chooses (ingest keys)
+    # cannot fill the memory.
+    PURGE_AT = 10_000
+
     def __init__(self, seconds: float):
         self.seconds = seconds
         self._values: dict[Hashable, tuple[float, Any]] = {}
@@ -22,6 +26,8 @@ class ShortLived:
         now = time.monotonic()
         cached = self._values.get(key)
         if cached is None or cached[0] < now:
+            if len(self._values) >= self.PURGE_AT:
+                self._values = {k: v for k, v in self._values.items() if v[0] >= now}
             cached = self._values[key] = (now + self.seconds, compute())
         return cached[1]
 

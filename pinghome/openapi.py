@@ -97,6 +97,12 @@ def add_ingest_route(result, generator, request, public):
                     "description": "Body over the size limit.",
                     "content": {"application/json": {"schema": error}},
                 },
+                "429": {
+                    "description": "Over the webhook's max_events_per_minute: nothing stored; "
+                    "send it again after Retry-After seconds.",
+                    "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                    "content": {"application/json": {"schema": error}},
+                },
             },
         }
     }

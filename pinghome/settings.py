@@ -332,6 +332,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "rulesets.tasks.purge_dedup_states": {"queue": "default"},  # hourly chore, not evaluation
     "rulesets.tasks.check_heartbeats": {"queue": "default"},  # a periodic check, likewise
+    "incidents.tasks.wake_snoozed_incidents": {"queue": "default"},  # periodic checks too
+    "incidents.tasks.resolve_silent_incidents": {"queue": "default"},
     "rulesets.tasks.*": {"queue": "evaluation"},
     "incidents.tasks.*": {"queue": "actions"},
     "notifications.tasks.*": {"queue": "notifications"},
@@ -376,6 +378,14 @@ CELERY_BEAT_SCHEDULE = {
     },
     "open-after-maintenance": {
         "task": "maintenance.tasks.open_still_failing",
+        "schedule": CHECK_INTERVAL_SECONDS,
+    },
+    "wake-snoozed-incidents": {
+        "task": "incidents.tasks.wake_snoozed_incidents",
+        "schedule": CHECK_INTERVAL_SECONDS,
+    },
+    "resolve-silent-incidents": {
+        "task": "incidents.tasks.resolve_silent_incidents",
         "schedule": CHECK_INTERVAL_SECONDS,
     },
     "escalate-due-incidents": {

@@ -410,6 +410,7 @@ PAYLOADS: dict[str, Payload] = {
         "status": "acknowledged",
     },
     "POST v1/incident/<str:incident_id>/escalate": _NONE,
+    "POST v1/incident/<str:incident_id>/snooze": lambda ids: {"minutes": 15},
     "POST v1/team/<str:team_id>/schedule": lambda ids: {**_schedule_body(ids), "week_days": [1]},
     "PUT v1/team/<str:team_id>/schedule": lambda ids: {
         **_schedule_body(ids),

@@ -46,6 +46,7 @@ api = [
     path("team/<str:team_id>/incident", incidents.TeamIncidentCreateView.as_view()),
     path("incident/<str:incident_id>", incidents.IncidentView.as_view()),
     path("incident/<str:incident_id>/actions", incidents.IncidentActionsView.as_view()),
+    path("incident/<str:incident_id>/snooze", incidents.IncidentSnoozeView.as_view()),
     path("incident/<str:incident_id>/timeline", incidents.IncidentTimelineView.as_view()),
     path("incident/<str:incident_id>/escalate", incidents.IncidentEscalateView.as_view()),
     path("customer/<str:organization_id>/schedule", schedules.CustomerScheduleView.as_view()),

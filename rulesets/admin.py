@@ -87,6 +87,7 @@ class RulesetAdminForm(forms.ModelForm):
             "assignees",
             "webhooks",
             "enabled",
+            "auto_resolve_after_seconds",
         )
 
     def clean_conditions(self):
@@ -182,7 +183,18 @@ class RulesetAdmin(OrganizationScopedAdmin):
     readonly_fields = ("id", "created_at", "updated_at", "created_by")
     fieldsets = (
         (None, {"fields": ("id", "organization", "team", "level", "name", "description")}),
-        ("Incidents", {"fields": ("rule_type", "urgency", "incident_name", "assignees")}),
+        (
+            "Incidents",
+            {
+                "fields": (
+                    "rule_type",
+                    "urgency",
+                    "incident_name",
+                    "assignees",
+                    "auto_resolve_after_seconds",
+                )
+            },
+        ),
         (
             "Matching",
             {"fields": ("webhooks", "conditions", "resolve_conditions", "dedup_key", "enabled")},

@@ -35,6 +35,7 @@ FIELDS = (
     "webhook_ids",
     "dedup_key",
     "incident_name",
+    "auto_resolve_after_seconds",
     "assignees",
 )
 
@@ -99,6 +100,15 @@ def actions_of(rows: list[dict[str, str]]) -> tuple[list[dict[str, Any]], list[s
     return actions, paths
 
 
+def _seconds(value: str) -> int | str | None:
+    """A number input's text: empty is None, an integer its value, else the text (refused by
+    the API's serializer, which names the field)."""
+    value = value.strip()
+    if not value:
+        return None
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else value
+
+
 def _assignee(value: str) -> dict[str, str]:
     kind, _, pk = value.partition(":")
     return {"type": kind, "id": pk}
@@ -136,6 +146,7 @@ class RulesetForm:
                 "webhook_ids": [],
                 "dedup_key": "",
                 "incident_name": "",
+                "auto_resolve_after_seconds": None,
                 "assignees": [],
                 "conditions": [],
                 "resolve_conditions": None,
@@ -160,6 +171,7 @@ class RulesetForm:
                 )
             },
             "enabled": post.get("enabled") == "on",
+            "auto_resolve_after_seconds": _seconds(post.get("auto_resolve_after_seconds", "")),
             "webhook_ids": post.getlist("webhook_ids"),
             "assignees": [_assignee(value) for value in post.getlist("assignees")],
             "conditions": condition_rows(post, "conditions"),
@@ -180,6 +192,7 @@ class RulesetForm:
             "webhook_ids": [str(webhook.pk) for webhook in ruleset.webhooks.all()],
             "dedup_key": ruleset.dedup_key,
             "incident_name": ruleset.incident_name,
+            "auto_resolve_after_seconds": ruleset.auto_resolve_after_seconds,
             "assignees": list(ruleset.assignees),
             "conditions": list(ruleset.conditions),
             "resolve_conditions": ruleset.resolve_conditions,

@@ -1,6 +1,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -14,6 +15,11 @@ class RuleType(models.TextChoices):
     # A webhook's heartbeat: opened by the periodic check when the webhook is silent, resolved
     # by its next event. Made and removed with the webhook's ``expect_every_seconds``.
     HEARTBEAT = "heartbeat"
+
+
+# Bounds of ``auto_resolve_after_seconds``: as often as the periodic check runs, up to a year.
+AUTO_RESOLVE_MIN_SECONDS = 10
+AUTO_RESOLVE_MAX_SECONDS = 365 * 24 * 3600
 
 
 class Level(models.TextChoices):
@@ -54,6 +60,18 @@ class Ruleset(models.Model):
         related_name="rulesets",
         help_text="Followed by its incidents; none: the team's default policy.",
     )
+    # Its unresolved incidents that no event joined for this long resolve themselves
+    # (``incidents.services.resolve_silent``); null: only an event or a person resolves them.
+    auto_resolve_after_seconds = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(AUTO_RESOLVE_MIN_SECONDS),
+            MaxValueValidator(AUTO_RESOLVE_MAX_SECONDS),
+        ],
+        help_text="Resolve its incidents after this many seconds without an event (at least "
+        f"{AUTO_RESOLVE_MIN_SECONDS}); empty: never.",
+    )
     # Set on the heartbeat ruleset of a webhook (``rule_type`` heartbeat) only.
     heartbeat_of = models.OneToOneField(
         "webhooks.Webhook",
@@ -72,6 +90,16 @@ class Ruleset(models.Model):
     class Meta:
         ordering = ["name", "created_at"]
         indexes = [models.Index(fields=["organization", "enabled"], name="ruleset_org_enabled")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(auto_resolve_after_seconds__isnull=True)
+                | models.Q(
+                    auto_resolve_after_seconds__gte=AUTO_RESOLVE_MIN_SECONDS,
+                    auto_resolve_after_seconds__lte=AUTO_RESOLVE_MAX_SECONDS,
+                ),
+                name="ruleset_auto_resolve_bounds",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -74,6 +74,7 @@ def _check_heartbeat(ruleset: Ruleset | None, data: dict[str, Any]) -> None:
         "resolve_conditions": None,
         "dedup_key": "",
         "webhook_ids": [ruleset.heartbeat_of_id],
+        "auto_resolve_after_seconds": None,  # its next event resolves it
     }
     errors = {
         field: ["fixed for a heartbeat ruleset"]

@@ -59,21 +59,14 @@ class WebhookAdmin(OrganizationScopedAdmin):
         "heartbeat_since",
         "heartbeat_overdue_at",
     )
-    readonly_fields = ("id", "ingest_url", "created_at", "deleted_at", "events", *heartbeat)
+    shown = ("ingest_url", "created_at", "deleted_at", "events", "rejected_events", *heartbeat)
+    readonly_fields = ("id", *shown)
 
     def get_fields(self, request, obj=None):
-        editable = ("organization", "team", "name", "description")
+        editable = ("organization", "team", "name", "description", "max_events_per_minute")
         if obj is None:
             return editable
-        return (
-            "id",
-            *editable,
-            "ingest_url",
-            "created_at",
-            "deleted_at",
-            "events",
-            *self.heartbeat,
-        )
+        return ("id", *editable, *self.shown)
 
     @admin.display(description="Events")
     def events(self, webhook: Webhook) -> str:

@@ -2,6 +2,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -14,6 +15,11 @@ MAX_RENDERED_DEPTH = 200
 # Heartbeat periods: from 10 seconds (the periodic check runs every 10) to 30 days.
 MIN_HEARTBEAT_SECONDS = 10
 MAX_HEARTBEAT_SECONDS = 30 * 86_400
+
+
+# Events a webhook accepts per minute (``max_events_per_minute``): beyond, ingest answers 429.
+DEFAULT_EVENTS_PER_MINUTE = 6000
+MAX_EVENTS_PER_MINUTE = 1_000_000
 
 
 class HeartbeatState(models.TextChoices):
@@ -57,6 +63,16 @@ class Webhook(models.Model):
     ingest_key = models.UUIDField(
         null=True, blank=True, editable=False, help_text="Its ingest URL's key; empty: its id."
     )
+    # Ingest limit: events accepted per minute (a window from the first event, counted in
+    # CACHE_URL's Redis when set, shared by every process); beyond, 429 and nothing stored.
+    # ``rejected_events`` counts those refused (``webhooks.limits``): added up in each web
+    # process and written at most once a second.
+    max_events_per_minute = models.PositiveIntegerField(
+        default=DEFAULT_EVENTS_PER_MINUTE,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_EVENTS_PER_MINUTE)],
+        help_text="Events accepted per minute; beyond, ingest answers 429 and stores nothing.",
+    )
+    rejected_events = models.PositiveBigIntegerField(default=0, editable=False)
     # Soft deletion: ingest answers 404 at once, the stored events stay until they are purged.
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 

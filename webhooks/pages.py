@@ -26,7 +26,14 @@ from incidents.models import Incident
 from pinghome.api import Conflict, parse_instant, parse_uuid
 from pinghome.pages import OrganizationPageMixin
 from webhooks import services
-from webhooks.models import MAX_HEARTBEAT_SECONDS, MIN_HEARTBEAT_SECONDS, Webhook, WebhookEvent
+from webhooks.models import (
+    DEFAULT_EVENTS_PER_MINUTE,
+    MAX_EVENTS_PER_MINUTE,
+    MAX_HEARTBEAT_SECONDS,
+    MIN_HEARTBEAT_SECONDS,
+    Webhook,
+    WebhookEvent,
+)
 
 EVENTS_PER_PAGE = 50
 PREVIEW_BYTES = 16 * 1024
@@ -104,10 +111,22 @@ class WebhookForm(forms.Form):
         empty_label="None (the organization's: admins manage it)",
         help_text="Its managers manage the webhook.",
     )
+    max_events_per_minute = forms.IntegerField(
+        label="Events per minute at most",
+        min_value=1,
+        max_value=MAX_EVENTS_PER_MINUTE,
+        initial=DEFAULT_EVENTS_PER_MINUTE,
+        required=False,
+        help_text=f"Beyond, ingest answers 429 and stores nothing; empty: "
+        f"{DEFAULT_EVENTS_PER_MINUTE}.",
+    )
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = Team.objects.filter(organization=organization)
+
+    def clean_max_events_per_minute(self) -> int:
+        return self.cleaned_data["max_events_per_minute"] or DEFAULT_EVENTS_PER_MINUTE
 
 
 GRACE_CHOICES = [
@@ -185,6 +204,7 @@ class WebhookDetailView(OrganizationPageMixin, TemplateView):
                     "name": webhook.name,
                     "description": webhook.description,
                     "team": webhook.team_id,
+                    "max_events_per_minute": webhook.max_events_per_minute,
                 },
             )
         if heartbeat_form is None:

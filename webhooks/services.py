@@ -18,7 +18,8 @@ from rulesets import heartbeats
 from rulesets.models import Level, Ruleset
 from rulesets.services import ensure_can_manage
 from rulesets.tasks import evaluate_events
-from webhooks.models import Webhook, WebhookEvent, WebhookIngestKey
+from webhooks import limits
+from webhooks.models import DEFAULT_EVENTS_PER_MINUTE, Webhook, WebhookEvent, WebhookIngestKey
 
 # Ids of stored events go to evaluation in batches, after commit, off the request path. At
 # 700 events/s, batches of 100 ms instead of 50 ms raised the rate evaluation keeps up with
@@ -41,8 +42,11 @@ def store_event(
 
     The id of the stored event; None when no webhook accepts the key (unknown, rotated past its
     grace period, or its webhook deleted). One statement: ``INSERT ... SELECT`` reads the key
-    by primary key and inserts nothing when it is not accepted.
+    by primary key and inserts nothing when it is not accepted. ``limits.OverLimit`` when the
+    webhook is over its ``max_events_per_minute``: nothing is stored.
     """
+    if not limits.admit(key):
+        return None
     event_id = uuid.uuid4()
     db = connections[DEFAULT_DB_ALIAS]  # once: each use of the ``connection`` proxy looks it up
     try:
@@ -119,12 +123,19 @@ def create_webhook(
     description: str = "",
     team: Team | None = None,
     by: User | None = None,
+    max_events_per_minute: int = DEFAULT_EVENTS_PER_MINUTE,
     **heartbeat: Any,
 ) -> Webhook:
     """A new webhook; with ``expect_every_seconds`` (``heartbeats.FIELDS``), its heartbeat
     ruleset too. By the managers of its team, or organization admins for a webhook of no team
     (``by`` None: the system, e.g. the demo command)."""
-    webhook = Webhook(organization=organization, name=name, description=description, team=team)
+    webhook = Webhook(
+        organization=organization,
+        name=name,
+        description=description,
+        team=team,
+        max_events_per_minute=max_events_per_minute,
+    )
     if by is not None:
         ensure_can_change(by, webhook)
     heartbeats.configure(webhook, heartbeat)
@@ -135,7 +146,10 @@ def create_webhook(
 
 
 def _audited(webhook: Webhook) -> dict[str, Any]:
-    return audit.snapshot(webhook, ["name", "description", "team_id", *heartbeats.FIELDS])
+    return audit.snapshot(
+        webhook,
+        ["name", "description", "team_id", "max_events_per_minute", *heartbeats.FIELDS],
+    )
 
 
 def ensure_can_change(user: User, webhook: Webhook) -> None:
@@ -149,12 +163,12 @@ def ensure_can_change(user: User, webhook: Webhook) -> None:
 @transaction.atomic
 def update_webhook(webhook: Webhook, *, by: User, changes: dict[str, Any]) -> Webhook:
     """Change the given fields (the others keep their value), audited: name, description, team,
-    and the heartbeat (set, change, pause, resume, or switch off with ``expect_every_seconds``
-    None)."""
+    the ingest limit, and the heartbeat (set, change, pause, resume, or switch off with
+    ``expect_every_seconds`` None)."""
     webhook = Webhook.objects.select_for_update().get(pk=webhook.pk)
     ensure_can_change(by, webhook)
     before = _audited(webhook)
-    for field in ("name", "description", "team"):
+    for field in ("name", "description", "team", "max_events_per_minute"):
         if field in changes:
             setattr(webhook, field, changes[field])
     ensure_can_change(by, webhook)

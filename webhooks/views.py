@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from pinghome.client_ip import client_ip
 from pinghome.jsondata import storable_text
-from webhooks import services
+from webhooks import limits, services
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +64,12 @@ def accept(environ: dict[str, Any], webhook_id: str) -> Answer:
             content_type=content_type,
             headers=request_headers(environ),
             ip=ip,
+        )
+    except limits.OverLimit as refused:
+        return (
+            429,
+            {"message": "Over this webhook's max_events_per_minute: nothing stored."},
+            {"Retry-After": str(refused.retry_after)},
         )
     except DatabaseError:
         logger.exception("could not store an event for ingest key %s", key)

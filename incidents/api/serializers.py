@@ -6,6 +6,8 @@ from rest_framework import serializers
 from incidents.actions import REGISTRY, action_type
 from incidents.assignees import check_assignees
 from incidents.models import (
+    SNOOZE_MAX_MINUTES,
+    SNOOZE_MIN_MINUTES,
     AssigneeType,
     EscalationState,
     Incident,
@@ -14,7 +16,7 @@ from incidents.models import (
     TimelineEntry,
     Urgency,
 )
-from pinghome.fields import StrictCharField
+from pinghome.fields import StrictCharField, StrictIntegerField
 
 MAX_ITEMS = 50
 
@@ -153,6 +155,12 @@ class IncidentUpdateSerializer(IncidentWriteSerializer):
     )
 
 
+class SnoozeSerializer(serializers.Serializer):
+    minutes = StrictIntegerField(
+        help_text=f"How long, from {SNOOZE_MIN_MINUTES} to {SNOOZE_MAX_MINUTES} minutes (a week)."
+    )
+
+
 class IncidentEscalationSerializer(serializers.Serializer):
     policy_id = serializers.UUIDField(source="escalation_policy_id", allow_null=True)
     state = serializers.ChoiceField(
@@ -203,8 +211,15 @@ class IncidentSerializer(serializers.ModelSerializer):
             "resolved_at",
             "escalation_policy_id",
             "escalation",
+            "snoozed_until",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "snoozed_until": {
+                "help_text": "Extension: when a snoozed incident is triggered again (null: not "
+                "snoozed)."
+            }
+        }
 
 
 class IncidentActionSerializer(serializers.ModelSerializer):

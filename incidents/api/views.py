@@ -9,6 +9,7 @@ from incidents.api.serializers import (
     IncidentSerializer,
     IncidentUpdateSerializer,
     IncidentWriteSerializer,
+    SnoozeSerializer,
     TimelineEntrySerializer,
 )
 from incidents.filters import IncidentFilterSet
@@ -110,6 +111,29 @@ class IncidentEscalateView(OrganizationAPIView):
         except escalation.CannotEscalate as exc:
             raise Conflict(str(exc)) from None
         return ok("Escalated.")
+
+
+class IncidentSnoozeView(OrganizationAPIView):
+    @extend_schema(
+        summary="Snooze an incident (extension)",
+        description="Acknowledged until `minutes` from now (a triggered incident is acknowledged "
+        "now), then triggered again with its escalation from step 1; `snoozed_until` of the "
+        "incident says when. Snoozing again sets a new time; resolving ends the snooze. 409 "
+        "for a resolved incident.",
+        request=SnoozeSerializer,
+        responses={200: MESSAGE, **ERRORS, **CONFLICT},
+    )
+    def post(self, request, incident_id):
+        incident = self.get_in_organization(Incident.objects, incident_id)
+        body = SnoozeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            incident = services.snooze_incident(
+                incident, by=request.user, minutes=body.validated_data["minutes"]
+            )
+        except services.TransitionError as exc:
+            raise Conflict(str(exc)) from None
+        return ok(f"Snoozed until {incident.snoozed_until:%Y-%m-%dT%H:%M:%SZ}.")
 
 
 class IncidentActionsView(OrganizationAPIView):

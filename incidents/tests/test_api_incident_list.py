@@ -38,6 +38,7 @@ INCIDENT_FIELDS = {
     "resolved_at",
     "escalation_policy_id",
     "escalation",
+    "snoozed_until",
 }
 
 

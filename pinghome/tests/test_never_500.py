@@ -188,6 +188,7 @@ def ruleset_body(ctx: dict) -> dict:
         "resolve_conditions": [{**condition, "values": ["0"]}],
         "enabled": True,
         "incident_name": "CPU on {{ host }}",
+        "auto_resolve_after_seconds": 3600,
     }
 
 
@@ -260,10 +261,16 @@ ROUTES = [
         "/v1/incident/{incident_id}",
         lambda ctx: {**incident_body(ctx), "status": "acknowledged"},
     ),
+    Route("POST", "/v1/incident/{incident_id}/snooze", lambda ctx: {"minutes": 15}),
     Route(
         "POST",
         "/v1/webhook",
-        lambda ctx: {"name": "Alarms", "description": "d", "team_id": ctx["team_id"]},
+        lambda ctx: {
+            "name": "Alarms",
+            "description": "d",
+            "team_id": ctx["team_id"],
+            "max_events_per_minute": 600,
+        },
     ),
     Route(
         "PUT",
@@ -274,6 +281,7 @@ ROUTES = [
             "expect_every_seconds": 60,
             "grace_seconds": 30,
             "heartbeat_paused": False,
+            "max_events_per_minute": 600,
         },
     ),
     Route("POST", "/v1/maintenance-window", maintenance_window_body),

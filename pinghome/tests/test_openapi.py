@@ -70,7 +70,7 @@ def test_the_ingest_route_is_added_by_the_postprocessing_hook(schema):
 
     assert ingest["security"] == []
     assert ingest["parameters"][0]["name"] == "id"
-    assert set(ingest["responses"]) == {"202", "404", "413"}
+    assert set(ingest["responses"]) == {"202", "404", "413", "429"}
     accepted = ingest["responses"]["202"]["content"]["application/json"]["schema"]
     assert set(accepted["properties"]) == {"message", "event_id", "ip", "content_type"}
     # The error shape it points at exists.

@@ -236,6 +236,13 @@ WRITES = [
         },
         EVERYONE,
     ),
+    Write(
+        "snooze incident",
+        "post",
+        "/v1/incident/{incident}/snooze",
+        lambda c: {"minutes": 15},
+        EVERYONE,
+    ),
     # Webhooks: a team's by its managers, the organization's by admins
     Write(
         "create team webhook",

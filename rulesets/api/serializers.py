@@ -4,9 +4,16 @@ from accounts.models import Team
 from escalation.models import EscalationPolicy
 from incidents.api.serializers import ActionsField, AssigneesField
 from incidents.models import Urgency
-from pinghome.fields import StrictBooleanField, StrictCharField
+from pinghome.fields import StrictBooleanField, StrictCharField, StrictIntegerField
 from rulesets.conditions import KeyPathError, parse_key_path, validate_conditions
-from rulesets.models import Level, Ruleset, RulesetAction, RuleType
+from rulesets.models import (
+    AUTO_RESOLVE_MAX_SECONDS,
+    AUTO_RESOLVE_MIN_SECONDS,
+    Level,
+    Ruleset,
+    RulesetAction,
+    RuleType,
+)
 from webhooks.models import Webhook
 
 CONDITION_KEYS = ("type", "key", "operator")
@@ -73,6 +80,14 @@ class RulesetWriteSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Extension: the escalation policy its incidents follow, one of its team's; "
         "null: the team's default.",
+    )
+    auto_resolve_after_seconds = StrictIntegerField(
+        required=False,
+        allow_null=True,
+        min_value=AUTO_RESOLVE_MIN_SECONDS,
+        max_value=AUTO_RESOLVE_MAX_SECONDS,
+        help_text="Extension: its incidents that no event joins for this many seconds resolve "
+        "themselves (checked every CHECK_INTERVAL_SECONDS); null: never. Not for heartbeats.",
     )
 
     def validate_team_id(self, value):
@@ -151,6 +166,7 @@ class RulesetSerializer(serializers.ModelSerializer):
             "enabled",
             "incident_name",
             "escalation_policy_id",
+            "auto_resolve_after_seconds",
             "created_at",
             "updated_at",
         ]

@@ -227,3 +227,15 @@ def test_the_webhook_autocomplete_offers_only_the_users_webhooks(staff, owner, o
     )
     assert response.status_code == 200
     assert [item["id"] for item in response.json()["results"]] == [str(ours.pk)]
+
+
+def test_auto_resolve_after_fewer_than_10_seconds_is_a_form_error(staff, owner):
+    refused = staff.post(ADD, form_data(owner, auto_resolve_after_seconds="5"))
+
+    assert "auto_resolve_after_seconds" in form_errors(refused)
+    assert not Ruleset.objects.filter(name="CPU high").exists()
+
+    saved = staff.post(ADD, form_data(owner, auto_resolve_after_seconds="3600"))
+
+    assert saved.status_code == 302, form_errors(saved)
+    assert Ruleset.objects.get(name="CPU high").auto_resolve_after_seconds == 3600

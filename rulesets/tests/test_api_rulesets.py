@@ -42,6 +42,7 @@ RULESET_FIELDS = {
     "enabled",
     "incident_name",
     "escalation_policy_id",
+    "auto_resolve_after_seconds",
     "created_at",
     "updated_at",
 }

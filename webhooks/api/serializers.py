@@ -5,8 +5,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Team
-from pinghome.fields import StrictBooleanField, StrictCharField
+from pinghome.fields import StrictBooleanField, StrictCharField, StrictIntegerField
 from webhooks.models import (
+    DEFAULT_EVENTS_PER_MINUTE,
+    MAX_EVENTS_PER_MINUTE,
     MAX_HEARTBEAT_SECONDS,
     MIN_HEARTBEAT_SECONDS,
     Webhook,
@@ -44,6 +46,13 @@ class WebhookWriteSerializer(serializers.Serializer):
     heartbeat_paused = StrictBooleanField(
         required=False,
         help_text="Extension: a paused heartbeat opens nothing; resuming restarts its clock.",
+    )
+    max_events_per_minute = StrictIntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_EVENTS_PER_MINUTE,
+        help_text=f"Extension: events accepted per minute (default {DEFAULT_EVENTS_PER_MINUTE}); "
+        "beyond, ingest answers 429 with Retry-After and stores nothing.",
     )
 
     def validate_team_id(self, value):
@@ -100,8 +109,16 @@ class WebhookSerializer(serializers.ModelSerializer):
             "heartbeat_paused",
             "heartbeat_state",
             "heartbeat_ruleset_id",
+            "max_events_per_minute",
+            "rejected_events",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "rejected_events": {
+                "help_text": "Extension: events refused for being over max_events_per_minute "
+                "(written within a second)."
+            }
+        }
 
 
 # In lists each body is cut at this many bytes; one event is returned whole.

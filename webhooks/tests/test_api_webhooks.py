@@ -35,6 +35,8 @@ def test_webhooks_of_the_organization_are_listed_with_their_ingest_url(owner, se
             "heartbeat_paused": False,
             "heartbeat_state": "off",
             "heartbeat_ruleset_id": None,
+            "max_events_per_minute": 6000,
+            "rejected_events": 0,
         }
     ]
 
