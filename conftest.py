@@ -78,3 +78,13 @@ def browser_page(chromium, live_server, request):
     yield page
     screenshot(page, request.node.name)
     context.close()
+
+
+def pytest_ignore_collect(collection_path, config):
+    """``-m sqlite`` (scripts/test's run on SQLite) imports only the test modules that mark
+    tests ``sqlite``: importing the whole suite would cost more than the smoke set itself."""
+    if config.getoption("markexpr") != "sqlite" or collection_path.suffix != ".py":
+        return None
+    if not collection_path.name.startswith("test_"):
+        return None
+    return "pytest.mark.sqlite" not in collection_path.read_text(encoding="utf-8")

@@ -2,11 +2,14 @@
 
 Settings (``AXES_*`` in pinghome/settings.py) point here: which e-mail and address an attempt
 is counted against, which attempts are not counted, and the page a locked-out sign-in gets.
-Admins clear a lockout in the Django admin (Axes > Access attempts) or with
-``python manage.py axes_reset_username EMAIL`` / ``axes_reset_ip ADDRESS`` / ``axes_reset``.
+Organization admins clear the lockout of an account of theirs on the Teams page or with
+``DELETE /v1/user/{id}/lockout`` (``accounts.services.clear_lockout``); the lockout of an
+address, which may be anyone's, in the Django admin (Axes > Access attempts) or with
+``python manage.py axes_reset_ip ADDRESS`` (``axes_reset_username EMAIL``, ``axes_reset``).
 """
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -51,19 +54,30 @@ class Lockout:
         return max(1, math.ceil((self.until - timezone.now()).total_seconds() / 60))
 
 
-def current_lockout(email: str | None, address: str | None) -> Lockout | None:
-    """The lockout in force for this account or this address, and when it ends (the last
-    counted failure plus the lockout time)."""
+def locked_until(field: str, values: Iterable[str]) -> dict[str, datetime]:
+    """When the lockout of each of these accounts (``field`` "username") or addresses
+    ("ip_address") that is locked now ends: its last counted failure plus the lockout time.
+    One query."""
     cool_off = get_cool_off()
-    since = timezone.now() - cool_off
+    counted = (
+        AccessAttempt.objects.filter(attempt_time__gte=timezone.now() - cool_off)
+        .filter(**{f"{field}__in": list(values)})
+        .values(field)
+        .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
+    )
+    return {
+        row[field]: row["last"] + cool_off
+        for row in counted
+        if row["failures"] >= settings.AXES_FAILURE_LIMIT
+    }
+
+
+def current_lockout(email: str | None, address: str | None) -> Lockout | None:
+    """The lockout in force for this account or this address, and when it ends."""
     for by, value, field in (("account", email, "username"), ("address", address, "ip_address")):
-        if not value:
-            continue
-        counted = AccessAttempt.objects.filter(attempt_time__gte=since, **{field: value}).aggregate(
-            failures=Sum("failures_since_start"), last=Max("attempt_time")
-        )
-        if (counted["failures"] or 0) >= settings.AXES_FAILURE_LIMIT:
-            return Lockout(by, counted["last"] + cool_off)
+        until = locked_until(field, [value]).get(value) if value else None
+        if until is not None:
+            return Lockout(by, until)
     return None
 
 

@@ -1,11 +1,12 @@
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -14,6 +15,7 @@ from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import lockout
 from accounts.models import ApiToken, Invitation, Organization, Team, TeamMember, User, hash_token
 from accounts.permissions import (
     ensure_org_admin,
@@ -405,6 +407,35 @@ def change_user_role(user: User, *, by: User, role: str) -> User:
         user.role = role
         user.save(update_fields=["role"])
     return user
+
+
+def lockouts(users: Iterable[User]) -> dict[Any, datetime]:
+    """Until when each of these users' accounts is locked, for those locked now (one query)."""
+    by_email = {User.objects.normalize_email(user.email): user.pk for user in users}
+    return {
+        by_email[email]: until
+        for email, until in lockout.locked_until("username", by_email).items()
+        if email in by_email
+    }
+
+
+@transaction.atomic
+def clear_lockout(user: User, *, by: User) -> datetime | None:
+    """Organization admins: the failed sign-ins counted against ``user``'s account are
+    forgotten (django-axes' ``reset``), so its lockout, if any, ends now; audited when there was
+    one. Until when it was locked, or None."""
+    ensure_org_admin(by)
+    until = lockouts([user]).get(user.pk)
+    axes_reset(username=User.objects.normalize_email(user.email))
+    if until is not None:
+        audit.record(
+            by,
+            AuditAction.UPDATED,
+            user,
+            before={"locked_until": until.isoformat()},
+            after={"locked_until": None},
+        )
+    return until
 
 
 # --------------------------------------------------------------------------- API tokens

@@ -52,5 +52,10 @@ urlpatterns = [
         name="invitation-action",
     ),
     path("settings/users/<str:user_id>/role", views.UserRoleView.as_view(), name="user-role"),
+    path(
+        "settings/users/<str:user_id>/lockout",
+        views.UserLockoutView.as_view(),
+        name="user-lockout",
+    ),
     path("invitation/<str:token>", views.InvitationAcceptView.as_view(), name="invitation-accept"),
 ]

@@ -99,10 +99,18 @@ class TeamListView(OrganizationPageMixin, TemplateView):
             teams=teams.order_by("name"),
             form=form or TeamCreateForm(),
             is_admin=user.is_org_admin,
-            users=services.organization_users(self.organization) if user.is_org_admin else [],
+            users=self.people() if user.is_org_admin else [],
             user_roles=User.Role.choices,
             **kwargs,
         )
+
+    def people(self) -> list[User]:
+        """The organization's users, each with ``locked_until`` (None: not locked)."""
+        users = list(services.organization_users(self.organization))
+        lockouts = services.lockouts(users)
+        for person in users:
+            person.locked_until = lockouts.get(person.pk)
+        return users
 
     def post(self, request):
         form = TeamCreateForm(request.POST)
@@ -296,6 +304,17 @@ class UserRoleView(OrganizationPageMixin, View):
                 messages.error(request, str(exc.detail))
             else:
                 messages.success(request, f"{user.email} is now an organization {user.role}.")
+        return redirect(reverse("team-list") + "#people")
+
+
+class UserLockoutView(OrganizationPageMixin, View):
+    """POST clears a user's sign-in lockout (admins)."""
+
+    def post(self, request, user_id):
+        user = self.get_in_organization(User.objects, user_id)
+        until = services.clear_lockout(user, by=request.user)  # 403 unless an admin
+        said = "may sign in again" if until else "was not locked"
+        messages.success(request, f"{user.email} {said}.")
         return redirect(reverse("team-list") + "#people")
 
 

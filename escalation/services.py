@@ -9,7 +9,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
@@ -573,6 +573,23 @@ def _compare_and_set(moves: list[tuple[Incident, chain.State, chain.State]]) -> 
     still in the old one; the ids of those moved. One statement, its values as arrays."""
     if not moves:
         return set()
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":  # SQLite (the embedded default): no arrays, one row at a time
+        return {
+            incident.pk
+            for incident, old, new in moves
+            if Incident.objects.filter(
+                pk=incident.pk,
+                escalation_cycle=old.cycle,
+                escalation_step=old.step,
+                status=IncidentStatus.TRIGGERED,
+            ).update(
+                escalation_cycle=new.cycle,
+                escalation_step=new.step,
+                escalation_repeats_left=new.repeats_left,
+                next_escalation_at=new.next_at,
+            )
+        }
     columns = list(zip(*((i.pk, o.cycle, o.step, *astuple(n)) for i, o, n in moves), strict=True))
     sql = (
         f'UPDATE "{Incident._meta.db_table}" AS i SET escalation_cycle = v.cycle, '
@@ -583,7 +600,7 @@ def _compare_and_set(moves: list[tuple[Incident, chain.State, chain.State]]) -> 
         "WHERE i.id = v.id AND i.escalation_cycle = v.old_cycle "
         "AND i.escalation_step = v.old_step AND i.status = %s RETURNING i.id"
     )
-    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(sql, [*map(list, columns), IncidentStatus.TRIGGERED])
         return {row[0] for row in cursor.fetchall()}
 
@@ -593,14 +610,27 @@ def _insert_once(rows: list[PagedUser]) -> set[tuple[Any, Any]]:
     if not rows:
         return set()
     fields = ("incident_id", "cycle", "step", "user_id", "created_at")
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":  # SQLite (the embedded default): no arrays, one row at a time
+        return {(row.incident_id, row.user_id) for row in rows if _inserted(row)}
     sql = (
         f'INSERT INTO "{PagedUser._meta.db_table}" ({", ".join(fields)}) '
         "SELECT * FROM unnest(%s::uuid[], %s::int[], %s::int[], %s::uuid[], %s::timestamptz[]) "
         "ON CONFLICT DO NOTHING RETURNING incident_id, user_id"
     )
-    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(sql, [[getattr(row, f) for row in rows] for f in fields])
         return set(map(tuple, cursor.fetchall()))
+
+
+def _inserted(row: PagedUser) -> bool:
+    """Insert one paged-user row unless it exists (in a savepoint); whether it was inserted."""
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError:
+        return False
+    return True
 
 
 def progress(incident: Incident) -> dict[str, Any]:

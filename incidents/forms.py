@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from accounts.models import Organization, Team, TeamMember
+from escalation.models import EscalationPolicy
 from incidents.api.serializers import IncidentUpdateSerializer
 from incidents.models import AssigneeType, Incident, Urgency
 from pinghome.api import flatten_errors
@@ -44,6 +45,11 @@ class IncidentEditForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 6}),
         help_text="Ctrl/Cmd-click to pick several.",
     )
+    escalation_policy_id = forms.ChoiceField(
+        required=False,
+        label="Escalation policy",
+        help_text="One of the team's; another one restarts the chain at step 1.",
+    )
 
     def __init__(self, *args, organization: Organization, incident: Incident, **kwargs):
         kwargs.setdefault(
@@ -53,11 +59,23 @@ class IncidentEditForm(forms.Form):
                 "description": incident.description,
                 "urgency": incident.urgency,
                 "assignees": [assignee_value(a) for a in incident.assignees],
+                "escalation_policy_id": str(incident.escalation_policy_id or ""),
             },
         )
         super().__init__(*args, **kwargs)
-        self.organization = organization
+        self.organization, self.team = organization, incident.team
         self.fields["assignees"].choices = assignee_choices(organization)
+        # The team's policies only (the serializer checks it again). Left blank: unchanged, as
+        # for an incident that follows none (its policy was deleted).
+        policies = [
+            (str(pk), name)
+            for pk, name in EscalationPolicy.objects.filter(team=incident.team)
+            .order_by("name", "created_at")
+            .values_list("pk", "name")
+        ]
+        if incident.escalation_policy_id is None:
+            policies.insert(0, ("", "none"))
+        self.fields["escalation_policy_id"].choices = policies
 
     def assignee_labels(self) -> dict[str, str]:
         return {
@@ -78,8 +96,10 @@ class IncidentEditForm(forms.Form):
                 for value in cleaned["assignees"]
             ],
         }
+        if cleaned["escalation_policy_id"]:
+            body["escalation_policy_id"] = cleaned["escalation_policy_id"]
         serializer = IncidentUpdateSerializer(
-            data=body, context={"organization": self.organization}
+            data=body, context={"organization": self.organization, "team": self.team}
         )
         if not serializer.is_valid():
             for path, reasons in flatten_errors(serializer.errors).items():

@@ -3,7 +3,11 @@ shown with their secrets masked, and sent to with the reason of a failure kept.
 
 The apprise library holds one client per service; we hold none. What it may reach is ours to
 bound: no service that acts on this machine (desktop notifications, syslog, a USB device), and
-the private-address check of outgoing webhooks on every host the URL names.
+the public-address check of ``pinghome.destinations`` on every host the URL names, when the
+URL is kept and again before each send. Apprise makes its own connections, so they cannot be
+pinned to the address checked then; instead, while it sends, every address any host name
+resolves to in that thread is checked before it connects (``public_resolution``): a second DNS
+answer, a redirect or a service's own host reach public addresses only.
 """
 
 import logging
@@ -12,7 +16,8 @@ import threading
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from notifications.delivery import DeliveryError, check_destination
+from notifications.delivery import DeliveryError
+from pinghome.destinations import UnsafeDestination, public_address, public_resolution
 
 # Services that act on the machine pinghome runs on rather than on the network.
 LOCAL_SCHEMES = frozenset(
@@ -67,13 +72,12 @@ def check(url: str):
     plugin = parse(url)
     unresolved = None
     for host, port in hosts(plugin):
-        address = f"[{host}]" if ":" in host else host
         try:
-            check_destination(f"https://{address}:{port or 443}/")
-        except DeliveryError as exc:
+            public_address(host, port or 443)
+        except UnsafeDestination as exc:
             if exc.permanent:
-                raise
-            unresolved = exc  # every host is checked for a private address first
+                raise DeliveryError(str(exc), permanent=True) from None
+            unresolved = DeliveryError(str(exc))  # every host is checked for a private one first
     if unresolved:
         raise unresolved
     return plugin
@@ -128,10 +132,12 @@ def send(url: str, title: str, body: str) -> None:
     logger = logging.getLogger("apprise")
     logger.addHandler(warnings)
     try:
-        # The plugin itself, in this thread (an Apprise object may hand it to a thread pool).
-        sent = plugin.notify(title=title, body=body, body_format=_apprise().NotifyFormat.TEXT)
+        # The plugin itself, in this thread (an Apprise object may hand it to a thread pool),
+        # where every host it resolves is checked before it connects.
+        with public_resolution() as refused:
+            sent = plugin.notify(title=title, body=body, body_format=_apprise().NotifyFormat.TEXT)
     finally:
         logger.removeHandler(warnings)
     if not sent:
-        reason = "; ".join(warnings.lines[-3:]) or "Apprise could not send it"
-        raise DeliveryError(scrub(reason, url, plugin)[:500])
+        reason = "; ".join(refused.reasons[-1:] or warnings.lines[-3:])
+        raise DeliveryError(scrub(reason or "Apprise could not send it", url, plugin)[:500])

@@ -9,11 +9,20 @@ resolves to is not public, whatever its spelling: IPv4 written in decimal, octal
 the ``Host`` header, as TLS server name and for the certificate check: a second DNS answer
 (rebinding) is never asked for. ``NOTIFY_ALLOW_PRIVATE_ADDRESSES`` lifts the public-only rule
 (tests, a private network), not the pinning.
+
+Libraries that make their own connections (Apprise's services) cannot be handed a pinned
+session: ``public_resolution()`` checks, in the current thread, every address any host name
+resolves to before the library connects to it (``socket.getaddrinfo`` is wrapped once, at
+import; other threads resolve as before). The address connected to is the address checked, so
+a second DNS answer cannot reach a private address, nor can a redirect or a service's own host.
 """
 
 import ipaddress
 import socket
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import requests
@@ -95,12 +104,61 @@ def _refuse_private(hostname: str, addresses: list[Address]) -> None:
             raise UnsafeDestination(f"{hostname} resolves to a non-public address ({address})")
 
 
+def public_address(hostname: str, port: int) -> Address:
+    """Resolve ``hostname`` (a name, or an IP address in any spelling, IPv6 with or without
+    brackets) once; its first address, when every address it has is public."""
+    hostname = hostname.removeprefix("[").removesuffix("]")
+    addresses = _resolve(hostname, port)
+    _refuse_private(hostname, addresses)
+    return addresses[0]
+
+
 def public_destination(url: str) -> Destination:
     """Resolve ``url``'s host once; its address, when every address it has is public."""
     hostname, port = _split(url)
-    addresses = _resolve(hostname, port)
-    _refuse_private(hostname, addresses)
-    return Destination(url, hostname, addresses[0])
+    return Destination(url, hostname, public_address(hostname, port))
+
+
+@dataclass
+class Refusals:
+    """What ``public_resolution`` refused in its thread: the reasons, last one last."""
+
+    reasons: list[str] = field(default_factory=list)
+
+
+_guarded = threading.local()
+_system_getaddrinfo = socket.getaddrinfo
+
+
+def _getaddrinfo(host, port, *args, **kwargs):
+    """``socket.getaddrinfo``; inside ``public_resolution``, an answer with a non-public
+    address is refused as a failed lookup (the library reports it like any other)."""
+    infos = _system_getaddrinfo(host, port, *args, **kwargs)
+    refusals = getattr(_guarded, "refusals", None)
+    if refusals is None or settings.NOTIFY_ALLOW_PRIVATE_ADDRESSES:
+        return infos
+    name = host.decode() if isinstance(host, bytes) else str(host)
+    try:
+        _refuse_private(name, [ipaddress.ip_address(i[4][0].split("%")[0]) for i in infos])
+    except UnsafeDestination as exc:
+        refusals.reasons.append(str(exc))
+        raise socket.gaierror(socket.EAI_NONAME, str(exc)) from None
+    return infos
+
+
+socket.getaddrinfo = _getaddrinfo
+
+
+@contextmanager
+def public_resolution() -> Iterator[Refusals]:
+    """While inside, every host name this thread resolves must resolve to public addresses
+    only (unless ``NOTIFY_ALLOW_PRIVATE_ADDRESSES``); what was refused is collected."""
+    outer = getattr(_guarded, "refusals", None)
+    _guarded.refusals = refusals = Refusals()
+    try:
+        yield refusals
+    finally:
+        _guarded.refusals = outer
 
 
 class PinnedAddressAdapter(HTTPAdapter):

@@ -107,6 +107,7 @@ api = [
     ),
     # After every fixed "user/..." route: a user id never looks like one.
     path("user/<str:user_id>", accounts.UserView.as_view()),
+    path("user/<str:user_id>/lockout", accounts.UserLockoutView.as_view()),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     # Its start-up script served apart (?script): no inline script under the policy.
     path("docs", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),

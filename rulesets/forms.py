@@ -13,6 +13,7 @@ from typing import Any
 from django.http import QueryDict
 
 from accounts.models import Organization, Team, TeamMember
+from escalation.models import EscalationPolicy
 from incidents.actions.trigger_alerts import NAME as TRIGGER_ALERTS
 from incidents.models import AssigneeType, Urgency
 from pinghome.api import flatten_errors
@@ -37,6 +38,7 @@ FIELDS = (
     "incident_name",
     "auto_resolve_after_seconds",
     "assignees",
+    "escalation_policy_id",
 )
 
 
@@ -148,6 +150,7 @@ class RulesetForm:
                 "incident_name": "",
                 "auto_resolve_after_seconds": None,
                 "assignees": [],
+                "escalation_policy_id": None,
                 "conditions": [],
                 "resolve_conditions": None,
             }
@@ -174,6 +177,8 @@ class RulesetForm:
             "auto_resolve_after_seconds": _seconds(post.get("auto_resolve_after_seconds", "")),
             "webhook_ids": post.getlist("webhook_ids"),
             "assignees": [_assignee(value) for value in post.getlist("assignees")],
+            # Blank: the team's default.
+            "escalation_policy_id": post.get("escalation_policy_id") or None,
             "conditions": condition_rows(post, "conditions"),
             # No resolve rows: none (an empty list would resolve on every event).
             "resolve_conditions": condition_rows(post, "resolve_conditions") or None,
@@ -194,6 +199,7 @@ class RulesetForm:
             "incident_name": ruleset.incident_name,
             "auto_resolve_after_seconds": ruleset.auto_resolve_after_seconds,
             "assignees": list(ruleset.assignees),
+            "escalation_policy_id": str(ruleset.escalation_policy_id or "") or None,
             "conditions": list(ruleset.conditions),
             "resolve_conditions": ruleset.resolve_conditions,
         }
@@ -289,6 +295,9 @@ class RulesetForm:
             )
             for member in members.order_by("team__name", "user__email")
         ]
+        policies = EscalationPolicy.objects.filter(team__organization=org).order_by(
+            "team__name", "team_id", "name", "created_at"
+        )
         pages = list(StatusPage.objects.filter(organization=org).order_by("name"))
         components = Component.objects.filter(status_page__organization=org).order_by(
             "status_page__name", "name"
@@ -312,6 +321,12 @@ class RulesetForm:
                 .order_by("name", "created_at")
             ],
             "assignees": [(value, label, value in assignees) for value, label in assignee_options],
+            # Each policy with its team: the page offers those of the team chosen (forms.js),
+            # the API's serializer refuses another team's.
+            "escalation_policies": [
+                (str(p.pk), p.name, str(p.team_id), str(p.pk) == self.body["escalation_policy_id"])
+                for p in policies
+            ],
             "status_pages": [(str(page.pk), page.name) for page in pages],
             "components": [(str(c.pk), c.name, str(c.status_page_id)) for c in components],
         }

@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from rest_framework import serializers
 
 from accounts.models import ApiToken, Team, TeamMember, TokenScope, User
@@ -118,6 +120,10 @@ class UserSerializer(serializers.ModelSerializer):
         help_text="Invited, and has not yet set their password."
     )
     teams = MembershipSerializer(source="memberships", many=True, read_only=True)
+    locked_until = serializers.SerializerMethodField(
+        help_text="Password sign-in is locked until then after too many failures (null: it is "
+        "not); `DELETE /v1/user/{id}/lockout` clears it."
+    )
 
     class Meta:
         model = User
@@ -131,11 +137,15 @@ class UserSerializer(serializers.ModelSerializer):
             "teams",
             "date_joined",
             "last_login",
+            "locked_until",
         ]
         read_only_fields = fields
 
     def get_pending(self, user) -> bool:
         return pending(user)
+
+    def get_locked_until(self, user) -> datetime | None:
+        return self.context["lockouts"].get(user.pk)
 
 
 class TokenWriteSerializer(serializers.Serializer):

@@ -173,8 +173,9 @@ class UserListView(OrganizationAPIView):
     )
     def get(self, request):
         ensure_org_admin(request.user)
-        users = services.organization_users(self.organization)
-        return Response(UserSerializer(users, many=True).data)
+        users = list(services.organization_users(self.organization))
+        context = {"lockouts": services.lockouts(users)}
+        return Response(UserSerializer(users, many=True, context=context).data)
 
 
 class UserView(OrganizationAPIView):
@@ -191,6 +192,21 @@ class UserView(OrganizationAPIView):
         body.is_valid(raise_exception=True)
         services.change_user_role(user, by=request.user, role=body.validated_data["role"])
         return ok("User updated.")
+
+
+class UserLockoutView(OrganizationAPIView):
+    @extend_schema(
+        summary="Clear a user's sign-in lockout (extension)",
+        description="Organization admins only: the failed password sign-ins counted against "
+        "the user's account are forgotten, so a lockout ends now (audited). A lockout of an "
+        "address is cleared in the Django admin.",
+        request=None,
+        responses={200: MESSAGE, **FORBIDDEN, **ERRORS},
+    )
+    def delete(self, request, user_id):
+        user = self.get_in_organization(User.objects, user_id)
+        until = services.clear_lockout(user, by=request.user)
+        return ok("Lockout cleared." if until else "The account was not locked.")
 
 
 class TokenListView(OrganizationAPIView):

@@ -125,3 +125,51 @@ def test_many_successful_sign_ins_lock_nothing(client):
     for _ in range(12):
         assert sign_in(client, persona.user.email).status_code == 302
         client.logout()
+
+
+def test_an_organization_admin_clears_a_lockout_on_the_teams_page_audited(client, owner, manager):
+    with_password(manager.user)
+    fail(client, manager.user.email, 10)
+    admin = Client()
+    admin.force_login(owner.user)
+    page = admin.get("/settings/teams").content.decode()
+    assert "sign-in locked" in page and f"/settings/users/{manager.user.id}/lockout" in page
+
+    response = admin.post(f"/settings/users/{manager.user.id}/lockout")
+
+    assert response.status_code == 302
+    assert "sign-in locked" not in admin.get("/settings/teams").content.decode()
+    assert sign_in(Client(), manager.user.email, REMOTE_ADDR=ELSEWHERE).status_code == 302
+    record = owner.api.get("/v1/audit-log", {"object_id": str(manager.user.id)}).json()[0]
+    assert (record["actor"], record["action"]) == ("owner@acme.test", "updated")
+    assert record["before"]["locked_until"] and record["after"] == {"locked_until": None}
+
+
+def test_a_member_cannot_clear_a_lockout_nor_see_one(client, owner, manager):
+    with_password(owner.user)
+    fail(client, owner.user.email, 10)
+    member = Client()
+    member.force_login(manager.user)
+    assert "sign-in locked" not in member.get("/settings/teams").content.decode()
+    assert member.post(f"/settings/users/{owner.user.id}/lockout").status_code == 403
+    assert manager.api.delete(f"/v1/user/{owner.user.id}/lockout").status_code == 403
+    assert sign_in(Client(), owner.user.email, REMOTE_ADDR=ELSEWHERE).status_code == 429
+
+
+def test_the_api_lists_a_lockout_and_an_admin_clears_it(client, owner, manager, outsider):
+    with_password(manager.user)
+    fail(client, manager.user.email, 10)
+    users = {u["email"]: u for u in owner.api.get("/v1/users").json()}
+    assert (
+        users["lead@acme.test"]["locked_until"] and users["owner@acme.test"]["locked_until"] is None
+    )
+
+    assert outsider.api.delete(f"/v1/user/{manager.user.id}/lockout").status_code == 404
+    cleared = owner.api.delete(f"/v1/user/{manager.user.id}/lockout")
+    again = owner.api.delete(f"/v1/user/{manager.user.id}/lockout")
+
+    assert (cleared.status_code, cleared.json()["message"]) == (200, "Lockout cleared.")
+    assert (again.status_code, again.json()["message"]) == (200, "The account was not locked.")
+    users = {u["email"]: u for u in owner.api.get("/v1/users").json()}
+    assert users["lead@acme.test"]["locked_until"] is None
+    assert sign_in(Client(), manager.user.email, REMOTE_ADDR=ELSEWHERE).status_code == 302

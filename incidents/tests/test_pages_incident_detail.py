@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.models import Team
 from incidents import services
 from incidents.api import serializers
 from incidents.models import Incident, IncidentEvent, TimelineEntry, TimelineKind
@@ -315,3 +316,29 @@ def test_bodies_that_are_not_json_or_are_large_are_shown_safely(client, owner):
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;" in html
     assert "Showing the first 16.0\xa0KB" in html
+
+
+def test_the_escalation_policy_is_chosen_among_the_teams_and_restarts_the_chain(
+    client, owner, outsider
+):
+    from escalation.tests.builders import create_policy
+
+    incident = open_incident(owner.team, owner.user)
+    other_team = owner.api.post("/v1/team", {"name": "Payments"}).json()["id"]
+    chosen = create_policy(owner, (5, []), name="Slow chain")
+    foreign = create_policy(owner, (0, []), name="Payments chain", team=Team(pk=other_team))
+    client.force_login(owner.user)
+
+    html = client.get(url(incident)).content.decode()
+    assert "Slow chain" in html and "Payments chain" not in html
+    refused = client.post(url(incident), edit(incident, escalation_policy_id=foreign))
+    assert refused.status_code == 422 and "Select a valid choice." in refused.content.decode()
+    kept = client.post(url(incident), edit(incident))
+    assert kept.status_code == 302
+
+    response = client.post(url(incident), edit(incident, escalation_policy_id=chosen))
+
+    assert response.status_code == 302
+    escalation = owner.api.get(f"/v1/incident/{incident.pk}").json()["escalation"]
+    assert escalation["policy_id"] == chosen
+    assert (escalation["cycle"], escalation["step"]) == (2, 0), "restarted at step 1"

@@ -14,6 +14,7 @@ from django.utils import timezone
 from notifications.models import ContactMethod
 from notifications.tests.receivers import Receiver
 from notifications.tests.test_routing import open_incident, page_me_by, timeline
+from pinghome import destinations
 from pinghome.destinations import Destination, pinned_session
 
 pytestmark = pytest.mark.django_db
@@ -166,3 +167,103 @@ def test_tls_to_the_pinned_address_names_and_verifies_the_host(tls_receiver):
     wrong = Destination(f"https://other.example.test:{port}/x", "other.example.test", loopback)
     with pinned_session(wrong) as session, pytest.raises(requests.exceptions.SSLError):
         session.post(wrong.url, data=b"{}", verify=str(cert), timeout=5)
+
+
+# --- Apprise URLs: every host they name, at creation, before each send, and while sending ----
+
+PRIVATE_APPRISE_TARGETS = [
+    "json://127.0.0.1/x",
+    "json://localhost:8000/x",
+    "json://LOCALHOST./x",
+    "json://2130706433/x",  # 127.0.0.1 in decimal, hex and octal
+    "json://0x7f000001/x",
+    "json://017700000001/x",
+    "json://[::1]/x",
+    "json://[::127.0.0.1]/x",
+    "json://[::ffff:127.0.0.1]/x",
+    "json://[0:0:0:0:0:ffff:7f00:1]:80/x",
+    "json://[2002:7f00:1::1]/x",
+    "json://[64:ff9b::a00:1]/x",
+    "jsons://[fe80::1]/x",
+    "form://10.1.2.3/x",
+    "xml://169.254.169.254/latest",
+    "json://user:password@100.64.0.1/x",
+    "ntfy://127.0.0.1/topic",
+    "gotify://127.0.0.1/token",
+    "mailto://user:pass@example.com?smtp=127.0.0.1",
+]
+
+
+@pytest.mark.parametrize("target", PRIVATE_APPRISE_TARGETS)
+def test_a_private_apprise_host_is_refused_at_creation_in_any_spelling(owner, target):
+    method = owner.api.post("/v1/user/contact-method", {"type": "apprise", "target": target})
+    channel = owner.api.post(f"/v1/team/{owner.team.id}/chat-channel", {"target": target})
+    for response in (method, channel):
+        assert response.status_code == 422, response.content
+        assert "non-public address" in response.json()["errors"]["target"][0]
+
+
+def test_a_public_ipv6_apprise_host_is_kept(owner):
+    target = "json://[2606:4700:4700::1111]/x"
+    response = owner.api.post("/v1/user/contact-method", {"type": "apprise", "target": target})
+    assert response.status_code == 201, response.content
+
+
+def verified_apprise(persona, target: str) -> None:
+    method = ContactMethod.objects.create(
+        user=persona.user, type="apprise", target=target, verified_at=timezone.now()
+    )
+    page_me_by(persona, str(method.id))
+
+
+@pytest.mark.parametrize("spelling", ["127.0.0.1", "2130706433", "[0:0:0:0:0:ffff:7f00:1]"])
+def test_a_private_apprise_host_saved_earlier_is_refused_at_send_time(owner, spelling):
+    receiver = Receiver()
+    try:
+        verified_apprise(owner, f"json://{spelling}:{receiver.server.server_port}/x")
+        incident_id = open_incident(
+            owner, assignees=[{"type": "team_member", "id": str(owner.member.id)}]
+        )
+    finally:
+        receiver.server.shutdown()
+    assert receiver.requests == []
+    [entry] = timeline(owner, incident_id, "notification-failed")
+    assert "non-public address" in entry["message"]
+
+
+def test_apprise_connects_only_to_public_addresses_whatever_a_later_dns_answer(owner, monkeypatch):
+    """Apprise resolves the host again when it connects (a rebinding DNS answers with loopback
+    then): that answer is checked too, and nothing reaches the receiver on loopback."""
+    receiver = Receiver()
+    lookups = []
+    real = destinations._system_getaddrinfo
+
+    def rebinding(host, port, *args, **kwargs):
+        if host != "hooks.example.test":
+            return real(host, port, *args, **kwargs)
+        lookups.append(host)
+        address = "93.184.216.34" if len(lookups) == 1 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(destinations, "_system_getaddrinfo", rebinding)
+    verified_apprise(owner, f"json://hooks.example.test:{receiver.server.server_port}/x")
+    lookups.clear()  # the check at creation
+    try:
+        incident_id = open_incident(
+            owner, assignees=[{"type": "team_member", "id": str(owner.member.id)}]
+        )
+    finally:
+        receiver.server.shutdown()
+    assert receiver.requests == []
+    assert len(lookups) >= 2, "checked before sending, then resolved by Apprise"
+    [entry] = timeline(owner, incident_id, "notification-failed")
+    assert "hooks.example.test resolves to a non-public address (127.0.0.1)" in entry["message"]
+
+
+def test_resolving_outside_a_send_is_left_alone(settings):
+    assert socket.getaddrinfo("localhost", 80)  # another thread's or a later lookup
+    with destinations.public_resolution() as refused:
+        with pytest.raises(socket.gaierror):
+            socket.getaddrinfo("localhost", 80)
+    assert refused.reasons == ["localhost resolves to a non-public address (127.0.0.1)"]
+    assert socket.getaddrinfo("localhost", 80)

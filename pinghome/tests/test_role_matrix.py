@@ -128,6 +128,7 @@ WRITES = [
         FORBIDDEN_TO_RESPONDERS,
     ),
     Write("organization role", "put", "/v1/user/{user}", lambda c: {"role": "admin"}, ADMINS_ONLY),
+    Write("clear lockout", "delete", "/v1/user/{user}/lockout", lambda c: None, ADMINS_ONLY),
     # Tokens and contact methods: one's own
     Write(
         "create token",

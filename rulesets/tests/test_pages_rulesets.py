@@ -415,3 +415,32 @@ def test_a_heartbeat_ruleset_is_edited_on_its_page_and_stays_a_heartbeat(owner):
     assert response.status_code == 409
     assert "switch the heartbeat off on the webhook" in response.content.decode()
     assert Ruleset.objects.filter(pk=ruleset.pk).exists()
+
+
+def test_the_escalation_policy_is_one_of_the_teams_or_its_default(owner):
+    from escalation.tests.builders import create_policy
+
+    payments = make_team(owner.organization, "Payments")
+    chosen = create_policy(owner, (5, []), name="Slow chain")
+    foreign = create_policy(owner, (0, []), name="Payments chain", team=payments)
+    client = signed_in(owner)
+    html = client.get("/rulesets/new").content.decode()
+    assert f'value="{chosen}" data-team="{owner.team.id}"' in html
+    assert f'value="{foreign}" data-team="{payments.id}"' in html, "hidden unless Payments"
+
+    refused = client.post("/rulesets/new", form_data(owner, escalation_policy_id=foreign))
+    assert refused.status_code == 200
+    assert "escalation_policy_id: no such escalation policy in team Ops" in refused.content.decode()
+    assert not Ruleset.objects.exists()
+
+    created = client.post("/rulesets/new", form_data(owner, escalation_policy_id=chosen))
+    assert created.status_code == 302
+    ruleset = Ruleset.objects.get()
+    assert str(ruleset.escalation_policy_id) == chosen
+    assert f'value="{chosen}" data-team="{owner.team.id}" selected' in client.get(
+        created["Location"]
+    ).content.decode()
+
+    assert client.post(created["Location"], form_data(owner)).status_code == 302
+    ruleset.refresh_from_db()
+    assert ruleset.escalation_policy_id is None, "blank: the team's default"

@@ -1,8 +1,20 @@
 // Form rows without a build step: [data-rows] holds a [data-row-container], a
 // <template data-row-template> and an [data-add-row] button; [data-remove-row] removes its row.
 // Component selects follow their row's status page; forms with data-confirm ask first;
-// select[data-autosubmit] submits its form on change.
+// select[data-autosubmit] submits its form on change; an escalation policy select offers the
+// policies of the team chosen in its form (options with data-team).
 (function () {
+  function followTeam(form) {
+    const team = form && form.querySelector("select[name=team_id]");
+    const policy = form && form.querySelector("select[name=escalation_policy_id]");
+    if (!team || !policy) return;
+    policy.querySelectorAll("option[data-team]").forEach((option) => {
+      option.hidden = option.dataset.team !== team.value;
+    });
+    const chosen = policy.selectedOptions[0];
+    if (chosen && chosen.hidden) policy.value = "";
+  }
+
   function followStatusPage(row) {
     const page = row.querySelector("[data-status-page-select]");
     if (!page) return;
@@ -29,6 +41,7 @@
 
   document.addEventListener("change", (event) => {
     if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
+    if (event.target.matches("select[name=team_id]")) followTeam(event.target.form);
     if (event.target.matches("[data-status-page-select]")) {
       const row = event.target.closest("[data-row]");
       const component = row.querySelector("select[name=action-component]");
@@ -47,5 +60,6 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     document.querySelectorAll("[data-row]").forEach(followStatusPage);
+    document.querySelectorAll("form").forEach(followTeam);
   });
 })();
