@@ -10,6 +10,7 @@ was still in the killed process's memory are found by the re-drive.
 
 import os
 import signal
+import time
 
 from harness import Figures, Run, Stack, main
 
@@ -22,10 +23,13 @@ def run(opts) -> Figures:
 
         def fault() -> None:
             pids = stack.web_workers()
+            killed_at = time.time()
             for pid in pids:
                 os.kill(pid, signal.SIGKILL)
             test.notes.append(f"{len(pids)} web worker processes killed")
-            stack.wait_until_serving()
+            # Over once an event of the load is accepted again.
+            while not any(event.accepted_at > killed_at for event in test.load.sent):
+                time.sleep(0.05)
 
         return test.inject(fault)
 
