@@ -18,6 +18,14 @@ def fresh_rate_limits():
 
 
 @pytest.fixture
+def clock(monkeypatch):
+    """``django.utils.timezone.now`` moved forward by hand (``clock.advance(minutes=5)``)."""
+    from escalation.tests.builders import install_clock
+
+    return install_clock(monkeypatch)
+
+
+@pytest.fixture
 def owner(db):
     """Admin of the Acme organization, member of its Ops team."""
     return make_persona("Acme", "Ops", "owner@acme.test")

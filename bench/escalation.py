@@ -7,11 +7,11 @@ In a scratch PostgreSQL database: ``--teams`` teams of 3 members, one on call ar
 clock; each team's default policy pages its on-call at once, then 5 minutes later its on-call
 and its lead. ``--incidents`` triggered incidents spread over the teams are past step 1, the
 first ``--due`` of them with step 2 due. One tick then runs step 2 of each due incident (cold:
-nothing cached in the process) and hands each batch's pages to Celery after commit, through the
-broker at ``--broker-url`` (a database number of its own: the bench empties it before and
-after). Prints the tick's wall time (target < 1 s), the CPU time of this process and of its
-PostgreSQL backend (steadier on a busy machine), and its statements (Django's cursor, plus the
-``COPY`` of the timeline entries).
+nothing cached in the process), writes the delivery rows of its pages and hands each batch's to
+Celery after commit in one message, through the broker at ``--broker-url`` (a database number
+of its own: the bench empties it before and after). Prints the tick's wall time (target < 1 s),
+the CPU time of this process and of its PostgreSQL backend (steadier on a busy machine), and
+its statements (Django's cursor, plus the ``COPY`` of the timeline entries).
 """
 
 import argparse

@@ -86,7 +86,7 @@ async def _load(port, path, start_at, seconds, connections, rate, unique_keys):
             start, wall = time.perf_counter(), time.time()
             try:
                 writer.write(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
-                ok = await _response_status(reader) == 202
+                ok = (await read_response(reader))[0] == 202
             except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
                 writer.close()
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -103,8 +103,8 @@ async def _load(port, path, start_at, seconds, connections, rate, unique_keys):
     return counts[0], counts[1], latencies, sent
 
 
-async def _response_status(reader: asyncio.StreamReader) -> int:
-    """Read one HTTP/1.1 response (sized or chunked body); its status code."""
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """Read one HTTP/1.1 response (sized or chunked body); its status code and body."""
     status = int((await reader.readline()).split()[1])
     length, chunked = 0, False
     while (line := await reader.readline()) not in (b"\r\n", b""):
@@ -115,12 +115,12 @@ async def _response_status(reader: asyncio.StreamReader) -> int:
         elif name == b"transfer-encoding":
             chunked = b"chunked" in value.lower()
     if not chunked:
-        await reader.readexactly(length)
-        return status
+        return status, await reader.readexactly(length)
+    body = b""
     while size := int((await reader.readline()).split(b";")[0], 16):
-        await reader.readexactly(size + 2)
+        body += (await reader.readexactly(size + 2))[:-2]
     await reader.readline()  # the blank line after the last chunk
-    return status
+    return status, body
 
 
 # The load processes start (spawn, imports: about half a second of CPU each) before the
@@ -355,11 +355,21 @@ def manage(database: str, *args: str) -> str:
     ).stdout
 
 
-def setup_tenant(api: str, database: str) -> tuple[str, str]:
+FIRING = [{"type": "json-check", "key": "status", "operator": "equal", "values": ["firing"]}]
+
+
+def setup_tenant(
+    api: str,
+    database: str,
+    *,
+    organization: str = "Bench",
+    email: str = "bench@example.com",
+    conditions: list[dict] = FIRING,
+) -> tuple[str, str]:
+    """An organization with a team, a webhook and a ruleset over it whose incidents take the
+    event's ``key`` as dedup key; (team id, webhook id)."""
     tenant = json.loads(
-        manage(
-            database, "bootstrap", "--org", "Bench", "--team", "Ops", "--email", "bench@example.com"
-        )
+        manage(database, "bootstrap", "--org", organization, "--team", "Ops", "--email", email)
     )
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {tenant['token']}"
@@ -377,9 +387,7 @@ def setup_tenant(api: str, database: str) -> tuple[str, str]:
             "description": "",
             "urgency": "high",
             "dedup_key": "key",
-            "conditions": [
-                {"type": "json-check", "key": "status", "operator": "equal", "values": ["firing"]}
-            ],
+            "conditions": conditions,
             "webhook_ids": [webhook],
         },
     )

@@ -23,7 +23,6 @@ from escalation.models import EscalationPolicy, EscalationStep, PagedUser, Targe
 from escalation.targets import Reach, Resolver
 from incidents.models import Incident, IncidentStatus, TimelineEntry, TimelineKind
 from notifications import services as notifications
-from pinghome.jobs import enqueue_on_commit
 from pinghome.memo import ShortLived
 from pinghome.rows import insert_each, update_each
 
@@ -295,71 +294,23 @@ Due = tuple[Incident, chain.Plan, tuple[int, int, int]]  # the step to run: (cyc
 
 @dataclass
 class _Pages:
-    """What steps decided to send, sent once the transaction that decided it commits: pages
-    (``[incident, user, reason, step label]``), chat posts of ``channel`` targets
-    (``[incident, channel id, reason, step label]``) and what the incidents' teams' chat
-    channels are told (``[incident, reason, note]``)."""
+    """What steps decided to send, written as delivery rows in the transaction that decided it
+    (sent after commit, or by the periodic sweep should the broker be down then): pages, chat
+    posts of ``channel`` targets (``[incident, channel id, reason, step label]``) and what the
+    incidents' teams' chat channels are told (``[incident, reason, note]``)."""
 
-    users: list[list[Any]] = field(default_factory=list)
+    users: list[notifications.Page] = field(default_factory=list)
     channels: list[list[Any]] = field(default_factory=list)
     announcements: list[list[Any]] = field(default_factory=list)
 
-    def send_after_commit(self) -> None:
-        if self.users or self.channels or self.announcements:
-            transaction.on_commit(self.send)
-
-    def hand_over_after_commit(self) -> None:
-        """Sent by a task instead (``send_pages``): the tick publishes one message per batch,
-        not one per page."""
-        from escalation.tasks import send_pages as send_pages_task
-
-        if self.users or self.channels or self.announcements:
-            ids = [self._ids(rows) for rows in (self.users, self.channels, self.announcements)]
-            enqueue_on_commit(send_pages_task, *ids)
-
-    @staticmethod
-    def _ids(rows: list[list[Any]]) -> list[list[str]]:
-        return [[str(getattr(value, "pk", value)) for value in row] for row in rows]
-
     def send(self) -> None:
-        for incident, user, reason, label in self.users:
-            try:
-                notifications.page_user(incident, user, reason=reason, step_label=label)
-            except Exception:  # noqa: BLE001 - one page failing must not hold the others back
-                logger.exception("could not page %s about incident %s", user.pk, incident.pk)
+        notifications.page_users(self.users)
         for incident, channel_id, reason, label in self.channels:
-            try:
-                notifications.post_to_chat_channel(
-                    incident, channel_id, reason=reason, step_label=label
-                )
-            except Exception:  # noqa: BLE001
-                logger.exception("could not post incident %s to %s", incident.pk, channel_id)
+            notifications.post_to_chat_channel(
+                incident, channel_id, reason=reason, step_label=label
+            )
         for incident, reason, note in self.announcements:
-            try:
-                notifications.announce(incident, reason, note)
-            except Exception:  # noqa: BLE001
-                logger.exception("could not announce incident %s", incident.pk)
-
-
-def send_pages(
-    users: list[list[str]], channels: list[list[str]], announcements: list[list[str]]
-) -> None:
-    """Send what a tick decided (``_Pages.hand_over_after_commit``), the incidents and users
-    read in two queries."""
-    incidents = {
-        str(incident.pk): incident
-        for incident in Incident.objects.select_related("team").filter(
-            pk__in={row[0] for row in [*users, *channels, *announcements]}
-        )
-    }
-    people = {str(user.pk): user for user in User.objects.filter(pk__in={row[1] for row in users})}
-    pages = _Pages()
-    for incident_id, user_id, *rest in users:
-        if incident_id in incidents and user_id in people:
-            pages.users.append([incidents[incident_id], people[user_id], *rest])
-    for rows, kept in ((channels, pages.channels), (announcements, pages.announcements)):
-        kept += [[incidents[row[0]], *row[1:]] for row in rows if row[0] in incidents]
-    pages.send()
+            notifications.announce(incident, reason, note)
 
 
 @dataclass
@@ -475,16 +426,20 @@ def _open(incidents: list[Incident], now) -> list[TimelineEntry]:
                 for user in routing.recipients(incident, incident.assignees)
             }
             people.update((user.pk, (user, label)) for user in (reach.users if reach else ()))
-            pages.users += [[incident, user, "opened", why] for user, why in people.values()]
+            pages.users += [
+                notifications.Page(incident, user, "opened", why) for user, why in people.values()
+            ]
         elif reach is not None:
-            pages.users += [[incident, user, "opened", label] for user in reach.users]
+            pages.users += [
+                notifications.Page(incident, user, "opened", label) for user in reach.users
+            ]
         if reach is not None and reach.channel_ids:
             pages.channels += [[incident, c, "opened", label] for c in reach.channel_ids]
         pages.announcements.append([incident, "opened", ""])
     for incident, _, _ in due:
         _set_state(incident, ran.states[incident.pk])
     update_each([i for i, _, _ in due if not i._state.adding], STATE_FIELDS)
-    pages.send_after_commit()
+    pages.send()
     return routing.no_one_on_call + ran.entries
 
 
@@ -509,19 +464,19 @@ def escalate_due(*, now=None) -> int:
                 .filter(next_escalation_at__lte=now or timezone.now())
                 .filter(status=IncidentStatus.TRIGGERED)
                 .order_by("next_escalation_at")
-                .only("organization_id", "escalation_policy_id", *STATE_FIELDS)[:BATCH_SIZE]
+                .only(*notifications.PAGE_FIELDS, "escalation_policy_id", *STATE_FIELDS)[
+                    :BATCH_SIZE
+                ]
             )
-            total += _run_due(claimed, now or timezone.now(), hand_over=True)
+            total += _run_due(claimed, now or timezone.now())
         if len(claimed) < BATCH_SIZE:
             break
     return total
 
 
-def _run_due(
-    incidents: list[Incident], now, *, by: User | None = None, hand_over: bool = False
-) -> int:
-    """Run the next step of each incident (held by this transaction); the steps run. Pages go
-    after commit, by a task with ``hand_over``."""
+def _run_due(incidents: list[Incident], now, *, by: User | None = None) -> int:
+    """Run the next step of each incident (held by this transaction); the steps run. Its pages
+    are delivery rows of this transaction."""
     plans = plans_of({incident.escalation_policy_id for incident in incidents})
     due: list[Due] = []
     moves: list[tuple[Incident, chain.State, chain.State]] = []
@@ -550,7 +505,7 @@ def _run_due(
     for incident, plan, (cycle, step, _) in due:
         reach, label = ran.reached[incident.pk], _label(plan, cycle, step)
         pages.users += [
-            [incident, user, "escalated", label]
+            notifications.Page(incident, user, "escalated", label)
             for user in reach.users
             if (incident.pk, user.pk) in paged
         ]
@@ -561,10 +516,7 @@ def _run_due(
     for incident, _, new in moves:
         if incident.pk in moved:
             _set_state(incident, new)
-    if hand_over:
-        pages.hand_over_after_commit()
-    else:
-        pages.send_after_commit()
+    pages.send()
     return len(due)
 
 

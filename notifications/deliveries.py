@@ -40,22 +40,36 @@ def backoff(attempts: int) -> timedelta:
 
 def create(rows: list[Delivery]) -> None:
     """Insert deliveries (a row whose key exists already is left alone: that page or post was
-    asked for before) and hand those due now to a task after commit."""
-    from notifications.tasks import send_delivery
+    asked for before) and hand those due now to a task after commit, in one message."""
+    from notifications.tasks import send_deliveries
 
     now = timezone.now()
     for row in rows:
         if row.due_at <= now:
             row.enqueued_at = now
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
-    for row in rows:
-        if row.enqueued_at:  # a row not inserted (its key existed) is claimed by no one
-            enqueue_on_commit(send_delivery, str(row.pk))
+    # A row not inserted (its key existed) is claimed by no one.
+    due = [str(row.pk) for row in rows if row.enqueued_at]
+    if due:
+        enqueue_on_commit(send_deliveries, due)
+
+
+def send_each(delivery_ids: list[str]) -> None:
+    """Send deliveries handed over together: one, at once; more, each by a task of its own, so
+    that workers send them side by side (an escalation tick publishes one message per batch,
+    not one per page)."""
+    from notifications.tasks import send_delivery
+
+    if len(delivery_ids) == 1:
+        send(delivery_ids[0])
+        return
+    for delivery_id in delivery_ids:
+        send_task(send_delivery, delivery_id)
 
 
 def send_due(now=None) -> int:
     """Hand every due delivery to a task: delayed rules, retries, and what lost tasks left."""
-    from notifications.tasks import send_delivery
+    from notifications.tasks import send_deliveries
 
     now = now or timezone.now()
     Delivery.objects.filter(state=DeliveryState.SENDING, updated_at__lt=now - STUCK_AFTER).update(
@@ -70,8 +84,8 @@ def send_due(now=None) -> int:
             .values_list("pk", flat=True)[:SWEEP_BATCH]
         )
         Delivery.objects.filter(pk__in=due).update(enqueued_at=now)
-    for pk in due:
-        send_task(send_delivery, str(pk))
+    if due:
+        send_task(send_deliveries, [str(pk) for pk in due])
     return len(due)
 
 

@@ -1,13 +1,14 @@
 """Routing incidents to people: assignees resolved through on-call schedules, each person paged
-through their contact methods and notification rules (``page_user``); team chat channels told of
+through their contact methods and notification rules (``page_users``); team chat channels told of
 changes (``post_to_chat_channel``); personal messages (``notify_user``)."""
 
 import logging
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -25,7 +26,7 @@ from notifications.models import (
     DeliveryState,
     NotificationRule,
 )
-from pinghome.jobs import enqueue_on_commit, send_task
+from pinghome.jobs import send_task
 from pinghome.memo import ShortLived
 from schedules import oncall
 from schedules.models import ImportedShift, Override, Rotation, RotationVersion, ScheduleEntry
@@ -47,12 +48,14 @@ def _enqueue_opened(incident_ids: list[str]) -> None:
 
 
 def on_assignees_changed(incident: Incident, added: list[dict[str, str]]) -> None:
-    from notifications.tasks import notify_assignees
-
-    if added:
+    """Page the people the added assignees of an incident reach, once each, in the caller's
+    transaction (``page_users``)."""
+    if added and not incident.is_resolved:
         # Each change is a step of its own: someone assigned again is paged again.
         step = f"assigned at {timezone.now():%Y-%m-%d %H:%M:%S.%f}"
-        enqueue_on_commit(notify_assignees, str(incident.pk), added, "assigned", step)
+        routing = Routing()
+        routing.notify(incident, added, "assigned", step)
+        TimelineEntry.objects.bulk_create(routing.no_one_on_call)
 
 
 # Who is on call for a team, a set of members' users, a team's chat channels: routing a storm of
@@ -132,27 +135,13 @@ class Routing:
         """Page each person the assignees reach (whom escalation policies page is the
         ``escalation`` app's)."""
         users = self.recipients(incident, assignees)
-        for user in users:
-            page_user(incident, user, reason=reason, step_label=step)
+        page_users(Page(incident, user, reason, step) for user in users)
         return len(users)
-
-
-def notify_assignees(
-    incident_id: str, assignees: list[dict[str, str]], reason: str, step: str = ""
-) -> int:
-    """Page the people the assignees of an incident reach, once each."""
-    incident = Incident.objects.filter(pk=incident_id).select_related("team").first()
-    if incident is None or incident.is_resolved:
-        return 0
-    routing = Routing()
-    count = routing.notify(incident, assignees, reason, step or reason)
-    TimelineEntry.objects.bulk_create(routing.no_one_on_call)
-    return count
 
 
 @transaction.atomic
 def notify_opened_incidents(incident_ids: list[str]) -> None:
-    """``notify_assignees`` of their assignees for many new incidents at once (those still
+    """Page the assignees of many new incidents at once (those still
     unresolved): when paging in process (``escalation.services.opened_now``) failed."""
     TimelineEntry.objects.bulk_create(
         route_opened(
@@ -177,70 +166,89 @@ def route_opened(incidents: Iterable[Incident]) -> list[TimelineEntry]:
 # --- paging one person ------------------------------------------------------------------------
 
 
-def page_user(incident: Incident, user: User, *, reason: str, step_label: str) -> None:
-    """Page one user about an incident, after commit, through their rules for its urgency.
+# What paging reads of an incident (a caller loading incidents with ``only()`` loads these).
+PAGE_FIELDS = ("organization_id", "team_id", "urgency", "status")
 
-    Each rule (a verified contact method and a delay) is one delivery; a user without a usable
-    rule for that urgency gets e-mail at once. Deliveries are unique per (incident, user,
-    ``step_label``, contact method, delay): asking twice for the same step pages once. Those
-    with a delay are dropped if the incident is acknowledged or resolved before they are due.
+
+class Page(NamedTuple):
+    """One person to page about an incident; ``step_label`` says why, and pages it once."""
+
+    incident: Incident
+    user: User
+    reason: str
+    step_label: str
+
+
+def page_user(incident: Incident, user: User, *, reason: str, step_label: str) -> int:
+    """Page one user about an incident (``page_users``); how many deliveries it asked for."""
+    return page_users([Page(incident, user, reason, step_label)])
+
+
+def page_users(pages: Iterable[Page]) -> int:
+    """Page people about incidents through their rules for each incident's urgency; how many
+    deliveries were asked for.
+
+    The delivery rows are written in the caller's transaction and those due now handed to a
+    task after commit: should the broker be down then, the periodic sweep sends them
+    (``deliveries.send_due``), and a rollback pages no one. Each rule (a verified contact
+    method and a delay) is one delivery; a user without a usable rule for that urgency gets
+    e-mail at once. Deliveries are unique per (incident, user, ``step_label``, contact method,
+    delay): asking twice for the same step pages once. Those with a delay are dropped if the
+    incident is acknowledged or resolved before they are due. A resolved incident, or a user
+    inactive or of another organization, pages no one.
     """
-    from notifications.tasks import page
-
-    enqueue_on_commit(page, str(incident.pk), str(user.pk), reason, step_label)
-
-
-@transaction.atomic
-def create_page(incident_id: str, user_id: str, reason: str, step_label: str) -> int:
-    """The deliveries of one page (the task behind ``page_user``); how many it asked for."""
-    incident = Incident.objects.filter(pk=incident_id).first()
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if (
-        incident is None
-        or user is None
-        or incident.is_resolved
-        or user.organization_id != incident.organization_id
-    ):
+    pages = [
+        page
+        for page in pages
+        if page.user.is_active
+        and not page.incident.is_resolved
+        and page.user.organization_id == page.incident.organization_id
+    ]
+    if not pages:
         return 0
-    rules = (
+    rules: dict[tuple[Any, str], list[NotificationRule]] = defaultdict(list)
+    for rule in (
         NotificationRule.objects.filter(
-            user=user,
-            urgency=incident.urgency,
+            user__in={page.user.pk for page in pages},
+            urgency__in={page.incident.urgency for page in pages},
             contact_method__verified_at__isnull=False,
             contact_method__enabled=True,
         )
         .select_related("contact_method")
-        .order_by("delay_minutes")
-    )
+        .order_by("delay_minutes", "pk")
+    ):
+        rules[rule.user_id, rule.urgency].append(rule)
     now = timezone.now()
-    key = f"page:{incident.pk}:{user.pk}"
-    common = {
-        "organization_id": incident.organization_id,
-        "team_id": incident.team_id,
-        "incident": incident,
-        "user": user,
-        "reason": reason,
-        "step_label": step_label[:200],
-    }
-    rows = [
-        Delivery(
-            key=f"{key}:{rule.contact_method_id}:{rule.delay_minutes}:{step_label}"[:300],
-            contact_method=rule.contact_method,
-            method=rule.contact_method.type,
-            target=rule.contact_method.shown_target,
-            delay_minutes=rule.delay_minutes,
-            due_at=now + timedelta(minutes=rule.delay_minutes),
-            **common,
-        )
-        for rule in rules
-    ] or [
-        Delivery(
-            key=f"{key}:email:0:{step_label}"[:300],
-            method=ContactMethodType.EMAIL,
-            target=user.email,
-            **common,
-        )
-    ]
+    rows = []
+    for incident, user, reason, step_label in pages:
+        key = f"page:{incident.pk}:{user.pk}"
+        common = {
+            "organization_id": incident.organization_id,
+            "team_id": incident.team_id,
+            "incident_id": incident.pk,  # by id: evaluation may insert the incident after this
+            "user": user,
+            "reason": reason,
+            "step_label": step_label[:200],
+        }
+        rows += [
+            Delivery(
+                key=f"{key}:{rule.contact_method_id}:{rule.delay_minutes}:{step_label}"[:300],
+                contact_method=rule.contact_method,
+                method=rule.contact_method.type,
+                target=rule.contact_method.shown_target,
+                delay_minutes=rule.delay_minutes,
+                due_at=now + timedelta(minutes=rule.delay_minutes),
+                **common,
+            )
+            for rule in rules[user.pk, incident.urgency]
+        ] or [
+            Delivery(
+                key=f"{key}:email:0:{step_label}"[:300],
+                method=ContactMethodType.EMAIL,
+                target=user.email,
+                **common,
+            )
+        ]
     deliveries.create(rows)
     return len(rows)
 
@@ -294,23 +302,13 @@ def send_test_page(user: User) -> None:
 def post_to_chat_channel(
     incident: Incident, channel_id, *, reason: str, step_label: str = "", note: str = ""
 ) -> None:
-    """Post an incident change to a team chat channel, after commit. With ``step_label`` (an
+    """Post an incident change to a team chat channel: its delivery row written in the
+    caller's transaction, sent after commit (or by the periodic sweep). With ``step_label`` (an
     escalation step), asking twice for the same step posts once."""
-    from notifications.tasks import post_to_chat
-
-    enqueue_on_commit(post_to_chat, str(incident.pk), str(channel_id), reason, step_label, note)
-
-
-@transaction.atomic
-def create_chat_post(
-    incident_id: str, channel_id: str, reason: str, step_label: str, note: str
-) -> None:
-    """The delivery of one chat post (the task behind ``post_to_chat_channel``)."""
-    incident = Incident.objects.filter(pk=incident_id).first()
-    channel = ChatChannel.objects.filter(pk=channel_id).select_related("team").first()
-    if incident is None or channel is None:
-        return
-    if channel.team.organization_id != incident.organization_id:
+    channel = ChatChannel.objects.filter(
+        pk=channel_id, team__organization=incident.organization_id
+    ).first()
+    if channel is None:
         return
     once = step_label or str(uuid.uuid4())
     deliveries.create(
@@ -319,7 +317,7 @@ def create_chat_post(
                 key=f"chat:{channel.pk}:{incident.pk}:{reason}:{once}"[:300],
                 organization_id=incident.organization_id,
                 team_id=channel.team_id,
-                incident=incident,
+                incident_id=incident.pk,
                 chat_channel=channel,
                 method=ContactMethodType.APPRISE,
                 target=channel.shown_target,

@@ -4,23 +4,8 @@ from notifications import contacts, deliveries, services
 
 
 @shared_task(acks_late=True)
-def notify_assignees(incident_id: str, assignees: list[dict], reason: str, step: str = "") -> int:
-    return services.notify_assignees(incident_id, assignees, reason, step)
-
-
-@shared_task(acks_late=True)
 def notify_opened(incident_ids: list[str]) -> None:
     services.notify_opened_incidents(incident_ids)
-
-
-@shared_task(acks_late=True)
-def page(incident_id: str, user_id: str, reason: str, step_label: str) -> int:
-    return services.create_page(incident_id, user_id, reason, step_label)
-
-
-@shared_task(acks_late=True)
-def post_to_chat(incident_id: str, channel_id: str, reason: str, step_label: str, note: str):
-    services.create_chat_post(incident_id, channel_id, reason, step_label, note)
 
 
 @shared_task(acks_late=True)
@@ -28,6 +13,11 @@ def send_delivery(delivery_id: str) -> None:
     """Retries are not Celery's: a failed delivery is due again later (``send_due_deliveries``),
     so a retry never waits inside a worker, nor inside a request in the embedded default."""
     deliveries.send(delivery_id)
+
+
+@shared_task(acks_late=True)
+def send_deliveries(delivery_ids: list[str]) -> None:
+    deliveries.send_each(delivery_ids)
 
 
 @shared_task(acks_late=True)

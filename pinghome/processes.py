@@ -51,9 +51,11 @@ def web_command(
 CELERY = str(Path(sys.executable).parent / "celery")
 
 
-def worker_command(*, concurrency: int) -> list[str]:
+def worker_command(
+    *, concurrency: int, queues: str = "default,evaluation,actions,notifications"
+) -> list[str]:
     return [
-        *(CELERY, "-A", "pinghome", "worker", "-Q", "default,evaluation,actions,notifications"),
+        *(CELERY, "-A", "pinghome", "worker", "-Q", queues),
         *("--concurrency", str(concurrency), "--loglevel", "WARNING"),
         *("--without-gossip", "--without-mingle", "--without-heartbeat"),
     ]

@@ -1,12 +1,6 @@
 import pytest
 
-from escalation.tests.builders import install_clock
 from notifications.tests.receivers import Receiver
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return install_clock(monkeypatch)
 
 
 @pytest.fixture
