@@ -240,6 +240,8 @@ WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 1024 * 1024, minimum=
 # The web worker (pinghome.http_worker) reads each request whole before a thread serves it:
 # within this many seconds of its first byte, else 408.
 REQUEST_READ_TIMEOUT_SECONDS = env_int("REQUEST_READ_TIMEOUT_SECONDS", 30, minimum=1)
+# Stored events are kept this many days (but those of unresolved incidents): webhooks.retention.
+EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30, minimum=1)
 # Re-drive events stored but not evaluated after this many seconds.
 EVALUATION_REDRIVE_AFTER_SECONDS = env_int("EVALUATION_REDRIVE_AFTER_SECONDS", 60, minimum=1)
 # An event whose evaluation alone fails this many times is given up: marked evaluated with the
@@ -376,6 +378,10 @@ CELERY_BEAT_SCHEDULE = {
     "redrive-pending-events": {
         "task": "rulesets.tasks.redrive_pending_events",
         "schedule": float(env_int("EVALUATION_REDRIVE_INTERVAL_SECONDS", 30, minimum=1)),
+    },
+    "prune-events": {
+        "task": "webhooks.tasks.prune_events",
+        "schedule": 3600.0,
     },
     "purge-dedup-states": {
         "task": "rulesets.tasks.purge_dedup_states",
