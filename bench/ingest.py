@@ -46,9 +46,6 @@ sys.path.insert(0, str(ROOT))
 from bench.baseline_app import create_table  # noqa: E402
 from pinghome.processes import running, service_processes, web_command  # noqa: E402
 
-PORT, BASELINE_PORT = 18801, 18802
-
-
 # --- load generation (separate processes) ---------------------------------------------------
 
 
@@ -416,6 +413,9 @@ def main() -> None:
         "--admin-database-url", default="postgres://postgres@127.0.0.1:5432/postgres"
     )
     parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/14")
+    # Benchmarks of several people on one machine: each its own port (and the next) and database.
+    parser.add_argument("--port", type=int, default=18801)
+    parser.add_argument("--database-name", default="pinghome_bench")
     parser.add_argument(
         "--paced-rate",
         type=float,
@@ -424,32 +424,33 @@ def main() -> None:
     options = parser.parse_args()
 
     redis.Redis.from_url(options.broker_url).flushdb()  # no messages left from an earlier run
-    database = fresh_database(options.admin_database_url, "pinghome_bench")
+    database = fresh_database(options.admin_database_url, options.database_name)
+    port, baseline_port = options.port, options.port + 1
     manage(database, "migrate", "--noinput", "-v0")
-    api = f"http://127.0.0.1:{PORT}/v1"
+    api = f"http://127.0.0.1:{port}/v1"
     print(
         f"machine: {os.cpu_count()} cores; {options.web_workers} web processes x 4 threads, "
         f"worker concurrency {options.worker_concurrency}, {options.connections} connections, "
         f"{options.seconds:.0f} s per phase"
     )
 
-    baseline_db = fresh_database(options.admin_database_url, "pinghome_bench_baseline")
+    baseline_db = fresh_database(options.admin_database_url, f"{options.database_name}_baseline")
     create_table(baseline_db)
     baseline_server = running(
         {
             "baseline": web_command(
-                port=BASELINE_PORT,
+                port=baseline_port,
                 workers=options.web_workers,
                 app="bench.baseline_app:application",
             )
         },
         env={"BASELINE_DATABASE_URL": baseline_db},
-        health_url=f"http://127.0.0.1:{BASELINE_PORT}/",
+        health_url=f"http://127.0.0.1:{baseline_port}/",
     )
     stack = service_processes(
         database=database,
         broker=options.broker_url,
-        port=PORT,
+        port=port,
         web_workers=options.web_workers,
         worker_concurrency=options.worker_concurrency,
         worker_niceness=options.worker_niceness,
@@ -458,7 +459,7 @@ def main() -> None:
     def baseline_phase(name: str):
         with meter.phase(cpu.setdefault(name, {})):
             return drive(
-                BASELINE_PORT, "/", seconds=options.seconds, connections=options.connections
+                baseline_port, "/", seconds=options.seconds, connections=options.connections
             )
 
     with baseline_server as baseline_processes, stack as processes:
@@ -473,7 +474,7 @@ def main() -> None:
         def pinghome_phase(rate: float | None = None):
             """Every event opens an incident of its own; as fast as it goes, or paced."""
             return drive(
-                PORT,
+                port,
                 path,
                 seconds=options.seconds,
                 connections=options.connections,
@@ -481,8 +482,8 @@ def main() -> None:
                 unique_keys=True,
             )
 
-        drive(PORT, path, seconds=2, connections=options.connections)  # warm-up
-        drive(BASELINE_PORT, "/", seconds=2, connections=options.connections)
+        drive(port, path, seconds=2, connections=options.connections)  # warm-up
+        drive(baseline_port, "/", seconds=2, connections=options.connections)
         drain(database)
         # Rounds of pinghome, each between two baselines: the machine's drift (easily 15% within
         # minutes on a shared VM) hits both sides of each ratio.
@@ -507,7 +508,7 @@ def main() -> None:
         rate = min(saturated["per_second"], opens_per_second)
         while rate >= 5:
             drive(
-                PORT, path, seconds=5, connections=options.connections, rate=rate, unique_keys=True
+                port, path, seconds=5, connections=options.connections, rate=rate, unique_keys=True
             )
             left = pending(database)
             ramp.append((rate, left))

@@ -24,6 +24,7 @@ from escalation.targets import Reach, Resolver
 from incidents.models import Incident, IncidentStatus, TimelineEntry, TimelineKind
 from notifications import services as notifications
 from pinghome.memo import ShortLived
+from pinghome.metrics import escalation_steps as count_escalation_steps
 from pinghome.rows import insert_each, update_each
 
 logger = logging.getLogger(__name__)
@@ -415,6 +416,7 @@ def _open(incidents: list[Incident], now) -> list[TimelineEntry]:
     # No paged-user rows here: nothing else runs step 1 of an incident before it commits, and
     # from then on its state says step 1 ran.
     ran = _run(due, now)
+    count_escalation_steps(len(due))
     routing, pages = notifications.Routing(), _Pages()
     labels = {incident.pk: _label(plan, cycle, step) for incident, plan, (cycle, step, _) in due}
     for incident in incidents:
@@ -491,6 +493,7 @@ def _run_due(incidents: list[Incident], now, *, by: User | None = None) -> int:
     moves += [(incident, _state(incident), ran.states[incident.pk]) for incident, _, _ in due]
     moved = _compare_and_set(moves)
     due = [item for item in due if item[0].pk in moved]
+    count_escalation_steps(len(due))
     paged = _insert_once(
         [
             PagedUser(

@@ -31,6 +31,7 @@ from incidents.models import (
 )
 from incidents.timeline import record
 from notifications import services as notifications
+from pinghome import metrics
 from pinghome.jobs import enqueue_on_commit
 from pinghome.rows import insert_each
 from webhooks.models import WebhookEvent
@@ -124,6 +125,7 @@ def create_incident(
     start_actions(save_actions(incident.actions, actions or [], delete_missing=False))
     record(incident, TimelineKind.CREATED, by=by, message=f"Opened by {by.email}")
     TimelineEntry.objects.bulk_create(escalation.opened_now([incident]))
+    metrics.incidents_opened([incident])
     return incident
 
 
@@ -206,6 +208,7 @@ def _transition(
         if moved:
             record(incident, kind, by=by, actor=actor, message=message)
             notifications.on_status_changed(incident, to, message)
+            metrics.incident_moved(incident, to)
     if moved:
         incident.status, incident.updated_at, incident.snoozed_until = to, now, None
         setattr(incident, stamp, now)
@@ -527,6 +530,7 @@ class RuleIncidents:
         for incident in kept.incidents:
             incident.created_at = incident.updated_at = now
         insert_each(kept.incidents)
+        metrics.incidents_opened(kept.incidents)
         self._opened += kept.incidents
         times: dict[Incident, list[datetime]] = {}
         for incident, received_at in kept.counted:

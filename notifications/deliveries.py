@@ -22,6 +22,7 @@ from incidents.timeline import record
 from notifications import apprise_targets, links
 from notifications.delivery import DeliveryError, post_webhook, send_email
 from notifications.models import ContactMethodType, Delivery, DeliveryState
+from pinghome import metrics
 from pinghome.jobs import enqueue_on_commit, send_task
 
 logger = logging.getLogger(__name__)
@@ -118,6 +119,7 @@ def send(delivery_id: str) -> None:
         _failed(delivery, f"internal error ({exc.__class__.__name__})", permanent=False)
     else:
         _finish(delivery, DeliveryState.SENT, sent_at=timezone.now())
+        metrics.count(metrics.NOTIFICATIONS_SENT, delivery.method)
         if delivery.incident is not None:
             record(
                 delivery.incident,
@@ -156,6 +158,7 @@ def _finish(delivery: Delivery, state: str, **fields: Any) -> None:
 
 def _failed(delivery: Delivery, error: str, *, permanent: bool) -> None:
     error = error[:500] or "unknown error"
+    metrics.count(metrics.NOTIFICATIONS_FAILED, delivery.method)
     final = permanent or delivery.attempts >= settings.DELIVERY_MAX_ATTEMPTS
     if final:
         _finish(delivery, DeliveryState.FAILED, error=error)

@@ -95,18 +95,25 @@ def service_processes(
     processes, accepting events comes first and evaluation catches up.
     ``web_broker`` gives the web processes another broker URL than the worker (e.g. one that is
     down, to show that the re-drive evaluates what ingest could not hand over).
+    Their metrics are added up in a folder of ``log_dir`` (``PROMETHEUS_MULTIPROC_DIR``).
     """
+    log_dir = log_dir or Path(tempfile.mkdtemp(prefix="pinghome-"))
     commands = {
         "web": web_command(port=port, workers=web_workers),
         "worker": worker_command(concurrency=worker_concurrency),
     }
     if beat:
-        schedule = str(Path(log_dir or tempfile.mkdtemp(prefix="pinghome-")) / "beat-schedule")
+        schedule = str(log_dir / "beat-schedule")
         commands["beat"] = [CELERY, "-A", "pinghome", "beat", "--schedule", schedule]
     overrides = {"web": {"CELERY_BROKER_URL": web_broker}} if web_broker else {}
     with running(
         commands,
-        env=service_env(database=database, broker=broker, port=port, env=env),
+        env=service_env(
+            database=database,
+            broker=broker,
+            port=port,
+            env={"PROMETHEUS_MULTIPROC_DIR": str(log_dir / "metrics"), **(env or {})},
+        ),
         env_by_name=overrides,
         health_url=f"http://127.0.0.1:{port}/v1/health-check",
         log_dir=log_dir,
@@ -170,7 +177,8 @@ def _wait_for_http(url: str, process: subprocess.Popen, timeout: float = 30) -> 
         if process.poll() is not None:
             raise RuntimeError(f"{process.args[0]} exited with {process.returncode}")
         try:
-            if requests.get(url, timeout=1).status_code < 500:
+            # Serving: the health check's 503 (no database) is an answer too.
+            if requests.get(url, timeout=1).status_code in (*range(500), 503):
                 return
         except requests.RequestException:
             pass

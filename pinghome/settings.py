@@ -4,6 +4,7 @@ With no variable set the whole product runs on one machine: SQLite in ``DATA_DIR
 Celery tasks executed in-process after commit.
 """
 
+import ipaddress
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -201,9 +202,10 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROX
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Behind TLS: plain HTTP is redirected to HTTPS (but the health check, which a load balancer may
-# ask over HTTP), and browsers are told to use HTTPS only (HSTS) for HSTS_SECONDS.
+# ask over HTTP, and the metrics Prometheus scrapes from a web process directly), and browsers
+# are told to use HTTPS only (HSTS) for HSTS_SECONDS.
 SECURE_SSL_REDIRECT = BEHIND_TLS_PROXY
-SECURE_REDIRECT_EXEMPT = [r"^v1/health-check$"]
+SECURE_REDIRECT_EXEMPT = [r"^v1/health-check$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31536000 if BEHIND_TLS_PROXY else 0, minimum=0)
 # Content-Security-Policy (django-csp): scripts, styles, images and connections from this site
 # only; style attributes (calendar blocks are placed with them) are the one inline allowance.
@@ -220,11 +222,26 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# /metrics (pinghome.monitoring): scraped with this bearer token, or from these addresses
+# (IPs or CIDRs); with neither, refused. PROMETHEUS_MULTIPROC_DIR is read by prometheus-client
+# itself (pinghome.metrics).
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS")
+for _network in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_IPS must list IP addresses or networks, got {_network!r}"
+        ) from None
+
 # Ingest
 WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 1024 * 1024, minimum=1)
 # The web worker (pinghome.http_worker) reads each request whole before a thread serves it:
 # within this many seconds of its first byte, else 408.
 REQUEST_READ_TIMEOUT_SECONDS = env_int("REQUEST_READ_TIMEOUT_SECONDS", 30, minimum=1)
+# Stored events are kept this many days (but those of unresolved incidents): webhooks.retention.
+EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30, minimum=1)
 # Re-drive events stored but not evaluated after this many seconds.
 EVALUATION_REDRIVE_AFTER_SECONDS = env_int("EVALUATION_REDRIVE_AFTER_SECONDS", 60, minimum=1)
 # An event whose evaluation alone fails this many times is given up: marked evaluated with the
@@ -363,6 +380,10 @@ CELERY_BEAT_SCHEDULE = {
     "redrive-pending-events": {
         "task": "rulesets.tasks.redrive_pending_events",
         "schedule": float(env_int("EVALUATION_REDRIVE_INTERVAL_SECONDS", 30, minimum=1)),
+    },
+    "prune-events": {
+        "task": "webhooks.tasks.prune_events",
+        "schedule": 3600.0,
     },
     "purge-dedup-states": {
         "task": "rulesets.tasks.purge_dedup_states",

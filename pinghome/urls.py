@@ -8,6 +8,7 @@ from escalation.api import views as escalation
 from incidents.api import views as incidents
 from maintenance.api import views as maintenance
 from notifications.api import views as notifications
+from pinghome import monitoring
 from rulesets.api import views as rulesets
 from schedules.api import cover as schedule_cover
 from schedules.api import layers as schedule_layers
@@ -115,6 +116,7 @@ api = [
 
 urlpatterns = [
     path("v1/", include(api)),
+    path("metrics", monitoring.MetricsView.as_view()),
     path("admin/", admin.site.urls),
     # Pages: each app adds its own urls.py here.
     path("", include("incidents.urls")),

@@ -33,6 +33,7 @@ from accounts.models import Team
 from incidents import services as incidents
 from incidents.models import Incident, IncidentStatus
 from maintenance import windows as maintenance
+from pinghome import metrics
 from pinghome.jobs import enqueue_on_commit
 from pinghome.jsondata import storable_text
 from pinghome.memo import ShortLived
@@ -272,6 +273,8 @@ def _count_failed_attempt(event_id: str, error: Exception) -> None:
                     "error": storable_text(str(error)[:500]),
                 }
             event.save(update_fields=["evaluation_attempts", "evaluated_at", "evaluation"])
+            if event.evaluated_at is not None:
+                metrics.events_evaluated([event])
     except DatabaseError:  # the database itself is failing: the re-drive comes back later
         logger.exception("could not count a failed evaluation of event %s", event_id)
 
@@ -403,6 +406,7 @@ def _evaluate_chunk(event_ids: list[str], *, fill: bool, alone: bool = False) ->
         )
         written = ["evaluated_at", "evaluation", *(["evaluation_attempts"] if given_up else [])]
         update_each([plan.event for plan in plans], written)
+        metrics.events_evaluated([plan.event for plan in plans])
         if done.deferred:  # only an event evaluated alone: its attempt counted
             update_each(events, ["evaluation_attempts"])
         book.flush()

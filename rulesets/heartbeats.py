@@ -12,6 +12,7 @@ A maintenance window covering the heartbeat ruleset (its webhook, itself or its 
 heartbeat back while it is active.
 """
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -101,24 +102,40 @@ def check(now: datetime | None = None) -> int:
     incident of each heartbeat overdue now. How many incidents it opened."""
     now = now or timezone.now()
     rearm()
-    last_event = WebhookEvent.objects.filter(webhook=OuterRef("pk")).order_by("-received_at", "-id")
-    armed = Webhook.objects.filter(
+    armed = _running().filter(heartbeat_state=HeartbeatState.OK, heartbeat_ruleset__enabled=True)
+    return sum(open_overdue(webhook, now) for webhook in _silent(armed, now))
+
+
+def overdue_count(now: datetime) -> int:
+    """Heartbeats overdue now, whether the check has opened their incident yet or not (the
+    metrics' gauge): claimed ones, and armed ones silent past their period that no
+    maintenance window holds back."""
+    claimed = _running().filter(heartbeat_state=HeartbeatState.OVERDUE).count()
+    armed = _running().filter(heartbeat_state=HeartbeatState.OK)
+    return claimed + sum(1 for _ in _silent(armed, now))
+
+
+def _running():
+    """Webhooks with a heartbeat (and its ruleset) that is not paused."""
+    return Webhook.objects.filter(
         expect_every_seconds__isnull=False,
         heartbeat_paused=False,
-        heartbeat_state=HeartbeatState.OK,
-        heartbeat_ruleset__enabled=True,
-    ).annotate(last_received_at=Subquery(last_event.values("received_at")[:1]))
-    opened = 0
+        heartbeat_ruleset__isnull=False,
+    )
+
+
+def _silent(armed, now: datetime) -> Iterator[Webhook]:
+    """The webhooks of ``armed`` that heard no event for their period, but those a
+    maintenance window covers (a silent source is expected then: still armed, it opens once
+    the window ends if no event came meanwhile)."""
+    last_event = WebhookEvent.objects.filter(webhook=OuterRef("pk")).order_by("-received_at", "-id")
+    armed = armed.annotate(last_received_at=Subquery(last_event.values("received_at")[:1]))
     for webhook in armed.select_related("heartbeat_ruleset"):
         heard = max(filter(None, (webhook.last_received_at, webhook.heartbeat_since)))
-        if heard + period(webhook) > now:
-            continue
-        # Under maintenance, a silent source is expected: still armed, it opens once the
-        # window ends if no event came meanwhile.
-        ruleset = webhook.heartbeat_ruleset
-        if not maintenance.suppressing(ruleset, webhook_id=webhook.pk, at=now):
-            opened += open_overdue(webhook, now)
-    return opened
+        if heard + period(webhook) <= now and not maintenance.suppressing(
+            webhook.heartbeat_ruleset, webhook_id=webhook.pk, at=now
+        ):
+            yield webhook
 
 
 def rearm() -> int:

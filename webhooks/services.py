@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Q
 from django.utils import timezone
@@ -12,6 +12,7 @@ from accounts.models import Organization, Team, User
 from accounts.permissions import ensure_org_admin
 from audit import services as audit
 from audit.models import AuditAction
+from pinghome import metrics
 from pinghome.api import Conflict
 from pinghome.jobs import BatchingHandoff
 from rulesets import heartbeats
@@ -50,11 +51,14 @@ def store_event(
     event_id = uuid.uuid4()
     db = connections[DEFAULT_DB_ALIAS]  # once: each use of the ``connection`` proxy looks it up
     try:
-        stored = _insert(db, event_id, key, timezone.now(), content_type[:255], body, headers, ip)
+        webhook_id = _insert(
+            db, event_id, key, timezone.now(), content_type[:255], body, headers, ip
+        )
     except IntegrityError:  # its webhook removed from the database in the meantime
         return None
-    if not stored:
+    if webhook_id is None:
         return None
+    metrics.event_received(webhook_id)
     if db.in_atomic_block:
         handoff.add_on_commit(str(event_id))
     else:
@@ -69,6 +73,7 @@ _INSERTED = [
 ]
 _ID, _, _RECEIVED_AT, _CONTENT_TYPE, _BODY, _HEADERS, _IP = _INSERTED
 _KEY = WebhookIngestKey._meta.get_field("key")
+_WEBHOOK_ID = Webhook._meta.get_field("id")
 
 
 def _insert(
@@ -80,10 +85,10 @@ def _insert(
     body: bytes,
     headers: dict[str, str],
     ip: str | None,
-) -> bool:
+) -> uuid.UUID | None:
     """Insert an event row for the webhook of an accepted key, without building a model
     instance or compiling a statement per request; the values still go through each field's own
-    conversion for the database in use. Whether a row was inserted."""
+    conversion for the database in use. The webhook's id when a row was inserted."""
     sql = _insert_sql.get(db.vendor)
     if sql is None:
         quote = db.ops.quote_name
@@ -93,7 +98,8 @@ def _insert(
         sql = (
             f"INSERT INTO {quote(WebhookEvent._meta.db_table)} ({columns}) "
             f"SELECT %s, {quote('webhook_id')}, %s, %s, %s, %s, %s FROM {keys} "
-            f"WHERE {quote('key')} = %s AND ({expires} IS NULL OR {expires} > %s)"
+            f"WHERE {quote('key')} = %s AND ({expires} IS NULL OR {expires} > %s) "
+            f"RETURNING {quote('webhook_id')}"
         )
         _insert_sql[db.vendor] = sql
     now = _RECEIVED_AT.get_db_prep_save(received_at, db)
@@ -109,7 +115,8 @@ def _insert(
     ]
     with db.cursor() as cursor:
         cursor.execute(sql, values)
-        return cursor.rowcount == 1
+        row = cursor.fetchone()
+    return _WEBHOOK_ID.to_python(row[0]) if row else None
 
 
 _insert_sql: dict[str, str] = {}
@@ -247,3 +254,18 @@ def rotate_ingest_url(
         },
     )
     return until
+
+
+def reject_event(key: uuid.UUID, *, reason: str) -> None:
+    """Count an event refused for ``reason`` at the ingest URL of ``key`` (for the metrics,
+    by webhook: a key is a secret, its webhook's id is not); a key no webhook accepts is not
+    counted; one the database cannot look up now is counted for no webhook."""
+    try:
+        webhook_id = (
+            WebhookIngestKey.objects.filter(key=key).values_list("webhook_id", flat=True).first()
+        )
+    except DatabaseError:
+        metrics.event_rejected(None, reason)
+        return
+    if webhook_id is not None:
+        metrics.event_rejected(webhook_id, reason)

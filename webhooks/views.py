@@ -17,6 +17,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.http import HttpHeaders, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from pinghome import metrics
 from pinghome.client_ip import client_ip
 from pinghome.jsondata import storable_text
 from webhooks import limits, services
@@ -95,6 +96,7 @@ def accept(environ: dict[str, Any], webhook_id: str) -> Answer:
 @csrf_exempt
 def ingest(request, webhook_id: str) -> JsonResponse:
     status, payload, headers = accept(request.META, webhook_id)
+    _count_refusal(status, webhook_id)
     return JsonResponse(payload, status=status, headers=headers)
 
 
@@ -104,7 +106,9 @@ def wsgi_ingest(environ: dict[str, Any], start_response) -> list[bytes]:
     db = connections[DEFAULT_DB_ALIAS]
     db.close_if_unusable_or_obsolete()
     try:
-        status, payload, headers = accept(environ, environ["PATH_INFO"][len(INGEST_PATH_PREFIX) :])
+        key = environ["PATH_INFO"][len(INGEST_PATH_PREFIX) :]
+        status, payload, headers = accept(environ, key)
+        _count_refusal(status, key)
     finally:
         db.close_if_unusable_or_obsolete()
     content = json.dumps(payload).encode()
@@ -138,3 +142,15 @@ def request_headers(environ: dict[str, Any]) -> dict[str, str]:
 
 def _too_large(limit: int) -> Answer:
     return 413, {"message": f"Body larger than {limit} bytes."}, {}
+
+
+_REFUSALS = {413: "too_large", 503: "unavailable"}
+
+
+def _count_refusal(status: int, key: str) -> None:
+    """Count an event refused for the metrics, by webhook (none when the database failed)."""
+    reason = _REFUSALS.get(status)
+    if reason == "unavailable":
+        metrics.event_rejected(None, reason)
+    elif reason is not None:
+        services.reject_event(uuid.UUID(key), reason=reason)

@@ -21,6 +21,7 @@ from accounts.api.serializers import (
 from accounts.models import Team, TeamMember, User
 from accounts.permissions import ensure_org_admin
 from escalation.services import with_default_policy
+from pinghome import monitoring
 from pinghome.api import OrganizationAPIView, created, keyset_page, ok, parse_uuid
 from pinghome.openapi import CONFLICT, CREATED, ERRORS, FORBIDDEN, KEYSET_PARAMETERS, MESSAGE
 
@@ -32,11 +33,30 @@ class HealthCheckView(APIView):
 
     @extend_schema(
         summary="Service health",
+        description="Whether the database and the broker are reachable (extension): 503 when "
+        "the database is not. An unreachable broker delays evaluation but loses nothing (stored "
+        "events are re-driven): still 200. `broker` is `none` when tasks run in-process.",
         auth=[],
-        responses={200: inline_serializer("Health", {"message": serializers.CharField()})},
+        responses={
+            (code, "application/json"): inline_serializer(
+                f"Health{code}",
+                {
+                    "message": serializers.CharField(),
+                    "database": serializers.ChoiceField(["ok", "unreachable"]),
+                    "broker": serializers.ChoiceField(["ok", "unreachable", "none"]),
+                },
+            )
+            for code in (200, 503)
+        },
     )
     def get(self, request):
-        return Response({"message": "Service is operational."})
+        database = monitoring.database_reachable()
+        answer = {
+            "message": "Service is operational." if database else "The database cannot be reached.",
+            "database": "ok" if database else "unreachable",
+            "broker": monitoring.broker_state(),
+        }
+        return Response(answer, status=status.HTTP_200_OK if database else 503)
 
 
 class TeamListView(OrganizationAPIView):

@@ -43,7 +43,7 @@ def test_tokens_are_stored_hashed(owner):
 def test_health_check_needs_no_token(anonymous):
     response = anonymous.get("/v1/health-check")
     assert response.status_code == 200
-    assert response.json() == {"message": "Service is operational."}
+    assert response.json()["message"] == "Service is operational."
 
 
 def test_unknown_api_route_is_json_404(owner):

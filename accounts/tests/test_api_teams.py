@@ -1,4 +1,4 @@
-"""GET /v1/teams, GET /v1/team/{id}/members and GET /v1/health-check."""
+"""GET /v1/teams and GET /v1/team/{id}/members."""
 
 import pytest
 
@@ -11,27 +11,6 @@ pytestmark = pytest.mark.django_db
 
 def iso(instant) -> str:
     return instant.isoformat().replace("+00:00", "Z")
-
-
-# --------------------------------------------------------------------------- health check
-
-
-def test_health_check_answers_without_a_token(anonymous):
-    response = anonymous.get("/v1/health-check")
-
-    assert response.status_code == 200
-    assert response.json() == {"message": "Service is operational."}
-
-
-def test_health_check_ignores_a_bad_token(anonymous):
-    response = anonymous.get("/v1/health-check", HTTP_AUTHORIZATION="Bearer ph_forged")
-
-    assert response.status_code == 200
-
-
-def test_health_check_touches_no_database(anonymous, django_assert_num_queries, db):
-    with django_assert_num_queries(0):
-        assert anonymous.get("/v1/health-check").status_code == 200
 
 
 # --------------------------------------------------------------------------- teams
