@@ -70,12 +70,14 @@ class BearerTokenAuthentication(BaseAuthentication):
 
 
 class TokenScopePermission(BasePermission):
-    """``read`` tokens only read; writing needs the ``write`` (or ``admin``) scope."""
+    """``read`` tokens only read; writing needs the ``write`` (or ``admin``) scope. A view
+    that writes nothing whatever its method says so with ``writes_nothing = True``."""
 
     message = "This token may only read (scope 'read'); writing needs scope 'write'."
 
     def has_permission(self, request, view) -> bool:
-        if request.method in SAFE_METHODS or not isinstance(request.auth, ApiToken):
+        reads = request.method in SAFE_METHODS or getattr(view, "writes_nothing", False)
+        if reads or not isinstance(request.auth, ApiToken):
             return True
         return bool({TokenScope.WRITE, TokenScope.ADMIN} & set(request.auth.scopes))
 

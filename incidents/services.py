@@ -419,6 +419,7 @@ class RuleIncidents:
         dedup_key: str,
         event: WebhookEvent | None,
         name: str,
+        description: str = "",
         message: str = "",
         data: dict[str, str] | None = None,
     ) -> tuple[Incident, bool]:
@@ -437,7 +438,7 @@ class RuleIncidents:
             organization_id=ruleset.organization_id,
             team=ruleset.team,
             name=name[:500],
-            description=ruleset.description,
+            description=description,
             urgency=ruleset.urgency,
             assignees=ruleset.assignees,
             ruleset=ruleset,

@@ -173,6 +173,7 @@ def _open_if_matching(ruleset: Ruleset, state: DedupState, event: WebhookEvent, 
         dedup_key=state.dedup_key,
         event=event,
         name=decision.name or ruleset.name,
+        description=decision.description,
         message=(
             f"Opened by ruleset {ruleset.name} once maintenance ended: its last event, "
             "suppressed, still matches"

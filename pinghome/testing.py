@@ -401,6 +401,14 @@ PAYLOADS: dict[str, Payload] = {
     "POST v1/ruleset": _ruleset_body,
     "PUT v1/ruleset/<str:ruleset_id>": _ruleset_body,
     "PUT v1/ruleset/<str:ruleset_id>/actions": _actions_body,
+    "POST v1/ruleset/test": lambda ids: {
+        "ruleset": _ruleset_body(ids),
+        "event_ids": [ids["event_id"]],
+    },
+    "POST v1/ruleset/<str:ruleset_id>/test": lambda ids: {
+        "ruleset": _ruleset_body(ids),
+        "event_ids": [ids["event_id"]],
+    },
     "POST v1/webhook": _webhook_body,
     "PUT v1/webhook/<str:webhook_id>": _webhook_body,
     "POST v1/webhook/<str:webhook_id>/rotate": lambda ids: {"grace_seconds": 60},

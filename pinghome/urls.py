@@ -34,6 +34,8 @@ api = [
     path("token/<str:token_id>", accounts.TokenView.as_view()),
     path("rulesets", rulesets.RulesetListView.as_view()),
     path("ruleset", rulesets.RulesetCreateView.as_view()),
+    path("ruleset/test", rulesets.RulesetTestView.as_view()),
+    path("ruleset/<str:ruleset_id>/test", rulesets.SavedRulesetTestView.as_view()),
     path("ruleset/<str:ruleset_id>", rulesets.RulesetView.as_view()),
     path("ruleset/<str:ruleset_id>/actions", rulesets.RulesetActionsView.as_view()),
     path("webhooks", webhooks.WebhookListView.as_view()),

@@ -28,7 +28,9 @@ from incidents.api.serializers import ActionSerializer, AssigneesField
 from pinghome.api import flatten_errors
 from rulesets.api.serializers import ConditionsField
 from rulesets.conditions import KeyPathError, parse_key_path, validate_conditions
+from rulesets.incident_fields import field_errors
 from rulesets.models import DedupState, Ruleset, RulesetAction
+from rulesets.templating import template_errors
 
 CONDITIONS_HELP = (
     'A JSON list of {"type": "json-check" | "header-check", "key": "a.path", '
@@ -47,6 +49,12 @@ def checked_conditions(value: Any, name: str) -> list[dict[str, Any]]:
         raise forms.ValidationError(error_lines(errors))
     # Stored in the API's shape (documented keys only, ``values`` defaulting to []).
     return ConditionsField().to_internal_value(value)
+
+
+def checked_template(value: str) -> str:
+    if errors := template_errors(value):
+        raise forms.ValidationError(errors)
+    return value
 
 
 def organization_stub(organization_id) -> Organization | None:
@@ -69,6 +77,11 @@ class RulesetAdminForm(forms.ModelForm):
         empty=[],
         help_text='A JSON list of {"type": "team" | "team_member", "id": "<uuid>"}.',
     )
+    fields = PrettyJSONField(
+        required=False,
+        empty=[],
+        help_text='Key paths shown on its incidents\' page, e.g. ["commonLabels.severity"].',
+    )
 
     class Meta:
         model = Ruleset
@@ -84,6 +97,8 @@ class RulesetAdminForm(forms.ModelForm):
             "resolve_conditions",
             "dedup_key",
             "incident_name",
+            "incident_description",
+            "fields",
             "assignees",
             "webhooks",
             "enabled",
@@ -107,6 +122,18 @@ class RulesetAdminForm(forms.ModelForm):
                 parse_key_path(value)
             except KeyPathError as exc:
                 raise forms.ValidationError(f"invalid key path: {exc}") from None
+        return value
+
+    def clean_incident_name(self):
+        return checked_template(self.cleaned_data.get("incident_name", ""))
+
+    def clean_incident_description(self):
+        return checked_template(self.cleaned_data.get("incident_description", ""))
+
+    def clean_fields(self):
+        value = self.cleaned_data.get("fields", [])
+        if errors := field_errors(value):
+            raise forms.ValidationError(error_lines(errors))
         return value
 
     def clean(self):
@@ -190,6 +217,8 @@ class RulesetAdmin(OrganizationScopedAdmin):
                     "rule_type",
                     "urgency",
                     "incident_name",
+                    "incident_description",
+                    "fields",
                     "assignees",
                     "auto_resolve_after_seconds",
                 )

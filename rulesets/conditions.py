@@ -78,7 +78,6 @@ MAX_CONDITIONS = 100
 MAX_VALUES = 100
 MAX_VALUE_LENGTH = 1000
 MAX_KEY_LENGTH = 500
-MAX_RENDERED_LENGTH = 1000
 
 # ("key", name) | ("index", n) | ("any",)
 PathStep = tuple[str, str] | tuple[str, int] | tuple[str]
@@ -88,7 +87,6 @@ ANY_STEP: PathStep = ("any",)
 # over every way of splitting it (quadratic: 45 s for 40,000 digits).
 _NUMBER_RE = re.compile(r"[+-]?(?:[0-9]++\.?+[0-9]*+|\.[0-9]++)(?:[eE][+-]?+[0-9]++)?+", re.ASCII)
 _INDEX_RE = re.compile(r"-?[0-9]+", re.ASCII)
-_PLACEHOLDER_RE = re.compile(r"\{\{\s*(.*?)\s*\}\}")
 
 
 class KeyPathError(ValueError):
@@ -365,7 +363,7 @@ def _to_number(value: Any) -> Decimal | None:
     return None
 
 
-def _spelling(value: Any, budget: Budget) -> str:
+def spelling(value: Any, budget: Budget) -> str:
     """``value_to_text``, the JSON it writes counted as examined."""
     if isinstance(value, str):
         return value
@@ -390,7 +388,7 @@ def _equals_any(candidate: Any, condition: Condition, budget: Budget) -> bool:
                     return True
                 continue
         if text is _UNSET:
-            text = _spelling(candidate, budget)
+            text = spelling(candidate, budget)
         if text == value:
             return True
     return False
@@ -534,7 +532,8 @@ class EventView:
     embedded: Embedded = field(default_factory=dict, repr=False, compare=False)
 
 
-def _candidates(condition: Condition, event: EventView, budget: Budget) -> list[Any]:
+def candidates_of(condition: Condition, event: EventView, budget: Budget) -> list[Any]:
+    """The values the condition looks at: those at its key path, or its header's."""
     if condition.type == "json-check":
         return resolve_path(event.body, condition.steps, budget, event.embedded)
     headers = event.headers if isinstance(event.headers, Mapping) else {}
@@ -555,7 +554,7 @@ def _test(operator: str, candidate: Any, condition: Condition, budget: Budget) -
             return False
         compare = _COMPARISONS[operator]
         return any(n is not None and compare(number, n) for n in condition.numbers)
-    text = _spelling(candidate, budget)
+    text = spelling(candidate, budget)
     if operator == "contains":
         for value in condition.values:
             budget.examine(len(text))
@@ -582,7 +581,7 @@ def condition_holds(condition: Condition, event: EventView, budget: Budget | Non
     """
     budget = Budget() if budget is None else budget
     try:
-        candidates = _candidates(condition, event, budget)
+        candidates = candidates_of(condition, event, budget)
         operator = condition.operator
         if operator == "exists":
             return bool(candidates)
@@ -604,31 +603,3 @@ def all_hold(
     """Whether every condition holds (``True`` for none). Raises only :class:`LimitExceeded`."""
     budget = Budget() if budget is None else budget
     return all(condition_holds(c, event, budget) for c in conditions)
-
-
-# --------------------------------------------------------------------------- templates
-
-
-def render_template(
-    template: str, document: Any, budget: Budget | None = None, embedded: Embedded | None = None
-) -> str:
-    """Replace ``{{ key.path }}`` with the first value's text (absent or null -> "").
-
-    Raises nothing but :class:`LimitExceeded` (``budget``: a default one when not given).
-    """
-    if not isinstance(template, str):
-        return ""
-    budget = Budget() if budget is None else budget
-
-    def replace(match: re.Match[str]) -> str:
-        value = first_value(document, match.group(1), budget, embedded)
-        return "" if value is None else _spelling(value, budget)[:MAX_RENDERED_LENGTH]
-
-    try:
-        if "{{" not in template:
-            return template[:MAX_RENDERED_LENGTH]
-        return _PLACEHOLDER_RE.sub(replace, template)[:MAX_RENDERED_LENGTH]
-    except LimitExceeded:
-        raise
-    except Exception:
-        return template[:MAX_RENDERED_LENGTH]

@@ -46,10 +46,10 @@ from rulesets.conditions import (
     all_hold,
     compile_conditions,
     first_value,
-    render_template,
     value_to_text,
 )
 from rulesets.models import DedupState, Ruleset, RulesetAction, RuleType
+from rulesets.templating import render_template
 from webhooks.models import WebhookEvent
 from webhooks.sns import subscribe_url
 from webhooks.tasks import confirm_sns_subscription
@@ -78,6 +78,35 @@ class Decision:
     intent: Intent
     dedup_key: str | None
     name: str = ""  # of the incident it opens, from the ruleset's ``incident_name``
+    description: str = ""  # of the incident it opens (see ``description_template``)
+
+
+# The alert's own description, where the senders README names put it: Alertmanager (and
+# Grafana's) annotations, Grafana's message, GCP Monitoring, Azure Monitor, CloudWatch via SNS.
+ALERT_DESCRIPTION = (
+    "{{ commonAnnotations.description | default: commonAnnotations.summary"
+    " | default: commonAnnotations.message | default: alerts[0].annotations.description"
+    " | default: message | default: incident.summary | default: data.essentials.description"
+    " | default: Message.AlarmDescription | default: Message.NewStateReason"
+    " | default: description }}"
+)
+MAX_DESCRIPTION = 4000
+
+
+def description_template(ruleset: Ruleset) -> str:
+    """What an incident the ruleset opens is described with: its ``incident_description``,
+    else the alert's own description. Never the ruleset's ``description``: that one says what
+    the ruleset is for."""
+    return ruleset.incident_description or ALERT_DESCRIPTION
+
+
+def describe(ruleset: Ruleset, body: Any, budget: Budget, embedded: dict) -> str:
+    """The description of an incident the ruleset opens on an event's ``body`` (``None``: no
+    event), within ``budget``."""
+    rendered = render_template(
+        description_template(ruleset), body, budget, embedded, limit=MAX_DESCRIPTION
+    )
+    return storable_text(rendered)
 
 
 def event_view(event: WebhookEvent) -> EventView:
@@ -147,11 +176,13 @@ def decide(
         intent = "resolve" if resolves else "open" if matches else "none"
     else:
         intent = "open" if matches else "resolve"
+    if intent != "open":
+        return Decision(intent, key)
     name = ""
-    if intent == "open" and ruleset.incident_name:
+    if ruleset.incident_name:
         rendered = render_template(ruleset.incident_name, view.body, budget, view.embedded)
         name = storable_text(rendered)
-    return Decision(intent, key, name)
+    return Decision(intent, key, name, describe(ruleset, view.body, budget, view.embedded))
 
 
 def rulesets_for(event: WebhookEvent) -> list[Ruleset]:
@@ -577,7 +608,11 @@ def _apply_locked(
         result.update(outcome="suppressed", maintenance_window_id=str(window.id))
     elif decision.intent == "open":
         incident, opened = book.open_or_attach(
-            ruleset, dedup_key=key, event=event, name=decision.name or ruleset.name
+            ruleset,
+            dedup_key=key,
+            event=event,
+            name=decision.name or ruleset.name,
+            description=decision.description,
         )
         result.update(outcome="opened" if opened else "attached", incident_id=str(incident.pk))
     else:
@@ -610,7 +645,13 @@ def open_without_event(
     states, created = _locked_states({key: position})
     book = incidents.RuleIncidents({key} - created)
     incident, opened = book.open_or_attach(
-        ruleset, dedup_key=dedup_key, event=None, name=ruleset.name, message=message, data=data
+        ruleset,
+        dedup_key=dedup_key,
+        event=None,
+        name=ruleset.name,
+        description=describe(ruleset, None, evaluation_budget(), {}),
+        message=message,
+        data=data,
     )
     book.keep()
     state = states[key]

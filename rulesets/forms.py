@@ -17,11 +17,47 @@ from escalation.models import EscalationPolicy
 from incidents.actions.trigger_alerts import NAME as TRIGGER_ALERTS
 from incidents.models import AssigneeType, Urgency
 from pinghome.api import flatten_errors
-from rulesets.api.serializers import RulesetActionsWriteSerializer, RulesetWriteSerializer
+from rulesets import dry_run
+from rulesets.api.serializers import (
+    PayloadSerializer,
+    RulesetActionsWriteSerializer,
+    RulesetWriteSerializer,
+)
 from rulesets.conditions import CONDITION_TYPES, OPERATORS
 from rulesets.models import Level, Ruleset, RuleType
 from statuspages.models import Component, StatusPage
 from webhooks.models import Webhook
+
+# What the page calls them (the labels of ruleset_form.html): errors are named by these.
+LABELS = {
+    "name": "Name",
+    "rule_type": "Type",
+    "level": "Level",
+    "team_id": "Team receiving the incidents",
+    "urgency": "Urgency",
+    "enabled": "Enabled",
+    "description": "Description",
+    "webhook_ids": "Webhooks it listens to",
+    "assignees": "Assignees",
+    "dedup_key": "Dedup key",
+    "incident_name": "Incident name",
+    "incident_description": "Incident description",
+    "fields": "Fields shown on incidents",
+    "auto_resolve_after_seconds": "Auto-resolve after (seconds)",
+    "escalation_policy_id": "Escalation policy",
+}
+LIST_LABELS = {
+    "conditions": ("Condition", "Conditions"),
+    "resolve_conditions": ("Resolve condition", "Resolve conditions"),
+}
+ROW_FIELDS = {
+    "type": "type",
+    "key": "key",
+    "operator": "operator",
+    "values": "values",
+    "status_page_id": "status page",
+    "component_id": "component",
+}
 
 CONDITION_LISTS = ("conditions", "resolve_conditions")
 # Fields of the ruleset body shown next to their input; list items ("webhook_ids.2") fold in.
@@ -30,6 +66,8 @@ FIELDS = (
     "level",
     "team_id",
     "name",
+    "incident_description",
+    "fields",
     "description",
     "urgency",
     "enabled",
@@ -111,6 +149,15 @@ def _seconds(value: str) -> int | str | None:
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else value
 
 
+def _row_label(what: str, index: int, field: str) -> str:
+    """ "Condition 2", "Condition 2, key", "Condition 2, value 1"."""
+    label = f"{what} {index + 1}"
+    field, _, item = field.partition(".")
+    if field == "values" and item.isdigit():
+        return f"{label}, value {int(item) + 1}"
+    return f"{label}, {ROW_FIELDS[field]}" if field in ROW_FIELDS else label
+
+
 def _assignee(value: str) -> dict[str, str]:
     kind, _, pk = value.partition(":")
     return {"type": kind, "id": pk}
@@ -149,6 +196,8 @@ class RulesetForm:
                 "dedup_key": "",
                 "incident_name": "",
                 "auto_resolve_after_seconds": None,
+                "incident_description": "",
+                "fields": [],
                 "assignees": [],
                 "escalation_policy_id": None,
                 "conditions": [],
@@ -171,10 +220,14 @@ class RulesetForm:
                     "urgency",
                     "dedup_key",
                     "incident_name",
+                    "incident_description",
                 )
             },
             "enabled": post.get("enabled") == "on",
             "auto_resolve_after_seconds": _seconds(post.get("auto_resolve_after_seconds", "")),
+            "fields": [
+                line.strip() for line in post.get("fields", "").splitlines() if line.strip()
+            ],
             "webhook_ids": post.getlist("webhook_ids"),
             "assignees": [_assignee(value) for value in post.getlist("assignees")],
             # Blank: the team's default.
@@ -198,6 +251,8 @@ class RulesetForm:
             "dedup_key": ruleset.dedup_key,
             "incident_name": ruleset.incident_name,
             "auto_resolve_after_seconds": ruleset.auto_resolve_after_seconds,
+            "incident_description": ruleset.incident_description,
+            "fields": list(ruleset.fields),
             "assignees": list(ruleset.assignees),
             "escalation_policy_id": str(ruleset.escalation_policy_id or "") or None,
             "conditions": list(ruleset.conditions),
@@ -236,16 +291,36 @@ class RulesetForm:
 
     # ----------------------------------------------------------------- what the page shows
 
+    def label(self, path: str) -> str:
+        """What the page calls the input of an error path: "conditions.1.values.0" is
+        "Condition 2, value 1", "actions.0.settings.1.component_id" the component of the
+        trigger-alerts row it came from."""
+        name, _, rest = path.partition(".")
+        if name == "fields" and rest.isdigit():
+            return f"{LABELS[name]}, path {int(rest) + 1}"
+        if name in LABELS:
+            return LABELS[name]
+        if name == "actions":
+            for row, row_path in enumerate(self.row_paths):
+                if path == row_path or path.startswith(row_path + "."):
+                    return _row_label("Trigger-alerts row", row, path[len(row_path) + 1 :])
+            return "Actions"
+        if name in CONDITION_LISTS:
+            singular, plural = LIST_LABELS[name]
+            index, _, field = rest.partition(".")
+            return _row_label(singular, int(index), field) if index.isdigit() else plural
+        return "Ruleset" if name == "body" else path
+
+    def _labelled(self, paths: list[str]) -> list[str]:
+        return [f"{self.label(path)}: {message}" for path in paths for message in self.errors[path]]
+
     def messages(self) -> list[str]:
-        return [f"{path}: {message}" for path, ms in self.errors.items() for message in ms]
+        return self._labelled(list(self.errors))
 
     def _under(self, prefix: str) -> list[str]:
-        return [
-            f"{path}: {message}"
-            for path, ms in self.errors.items()
-            if path == prefix or path.startswith(prefix + ".")
-            for message in ms
-        ]
+        return self._labelled(
+            [path for path in self.errors if path == prefix or path.startswith(prefix + ".")]
+        )
 
     def field_errors(self) -> dict[str, list[str]]:
         return {name: self._under(name) for name in FIELDS}
@@ -266,7 +341,7 @@ class RulesetForm:
                 {
                     "name": name,
                     "rows": rows,
-                    "errors": [f"{name}: {m}" for m in self.errors.get(name, [])],
+                    "errors": self._labelled([name] if name in self.errors else []),
                 }
             )
         return result
@@ -330,3 +405,48 @@ class RulesetForm:
             "status_pages": [(str(page.pk), page.name) for page in pages],
             "components": [(str(c.pk), c.name, str(c.status_page_id)) for c in components],
         }
+
+
+class TestInput:
+    """The form's "Test without saving" part: the last ``limit`` events of the webhooks the
+    form listens to, or a pasted payload with headers (one "Name: value" a line), validated by
+    the API's ``PayloadSerializer``. ``errors`` are keyed by field (payload, headers,
+    content_type), each message named by its label."""
+
+    def __init__(self, post: QueryDict):
+        self.source = "payload" if post.get("test-source") == "payload" else "events"
+        self.limit = dry_run.recent_limit(post.get("test-limit"))
+        self.payload = post.get("test-payload", "")
+        self.headers_text = post.get("test-headers", "")
+        self.content_type = post.get("test-content_type", "") or "application/json"
+        self.errors: dict[str, list[str]] = {}
+        self.validated: dict[str, Any] = {}
+
+    def _headers(self) -> dict[str, str]:
+        headers = {}
+        for number, line in enumerate(self.headers_text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            name, colon, value = line.partition(":")
+            if not colon or not name.strip():
+                self.errors.setdefault("headers", []).append(
+                    f"Headers, line {number}: expected Name: value"
+                )
+            headers[name.strip()] = value.strip()
+        return headers
+
+    def is_valid(self) -> bool:
+        if self.source == "events":
+            return True
+        body = {"payload": self.payload, "headers": self._headers()}
+        body["content_type"] = self.content_type
+        serializer = PayloadSerializer(data=body)
+        if not serializer.is_valid():
+            for path, messages in flatten_errors(serializer.errors).items():
+                name, _, _ = path.partition(".")
+                label = {"content_type": "Content type"}.get(name, name.capitalize())
+                self.errors.setdefault(name, []).extend(
+                    f"{label}: {message}" for message in messages
+                )
+        self.validated = serializer.validated_data if not self.errors else {}
+        return not self.errors

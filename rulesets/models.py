@@ -51,6 +51,10 @@ class Ruleset(models.Model):
     )
     dedup_key = models.CharField(max_length=500, blank=True)
     incident_name = models.CharField(max_length=500, blank=True)
+    # A template rendered on the opening event; blank: the alert's own description.
+    incident_description = models.TextField(blank=True)
+    # Key paths whose values the incident's page shows, as labels and links (``incident_fields``).
+    fields = models.JSONField(default=list, blank=True)
     enabled = models.BooleanField(default=True)
     escalation_policy = models.ForeignKey(
         "escalation.EscalationPolicy",

@@ -1,8 +1,6 @@
-"""Ruleset pages: the list, the create / edit form, delete, and a dry run over recent events."""
+"""Ruleset pages: the list, the create / edit form, delete, and dry runs (``dry_run``) of the
+saved ruleset or of the form as it is, explained event by event."""
 
-import time
-from dataclasses import dataclass
-from datetime import datetime
 from itertools import groupby
 
 from django.contrib import messages
@@ -17,24 +15,11 @@ from rest_framework.exceptions import PermissionDenied
 from accounts.models import Team
 from pinghome.api import Conflict
 from pinghome.pages import OrganizationPageMixin
-from rulesets import services
-from rulesets.evaluation import decide, evaluation_budget, event_view
-from rulesets.forms import RulesetForm
+from rulesets import dry_run, services
+from rulesets.forms import RulesetForm, TestInput
+from rulesets.incident_fields import MAX_FIELDS
 from rulesets.models import Level, Ruleset
-from webhooks.models import Webhook, WebhookEvent
-
-DEFAULT_TEST_EVENTS, MAX_TEST_EVENTS = 20, 200
-# The test page stops deciding after this long (each event also within the evaluation limits):
-# the events left are shown untested, and no web process is held for long.
-TEST_PAGE_SECONDS = 5.0
-NOT_TESTED = "not tested: the page's time limit was reached"
-EXCERPT = 300
-OUTCOME_LABELS = {
-    "open": "matched",
-    "resolve": "resolves",
-    "none": "no match",
-    "no-dedup-key": "no dedup key",
-}
+from webhooks.models import Webhook
 
 
 def default_team(user) -> Team | None:
@@ -117,7 +102,15 @@ class RulesetFormView(OrganizationPageMixin, View):
         messages.success(request, f"Ruleset {ruleset.name} saved.")
         return redirect("ruleset-edit", ruleset_id=ruleset.pk)
 
-    def render(self, form: RulesetForm, ruleset: Ruleset | None, status: int = 200):
+    def render(
+        self,
+        form: RulesetForm,
+        ruleset: Ruleset | None,
+        status: int = 200,
+        *,
+        trial: TestInput | None = None,
+        results: list[dry_run.Explanation] | None = None,
+    ):
         context = {
             "nav": "rulesets",
             "form": form,
@@ -128,6 +121,10 @@ class RulesetFormView(OrganizationPageMixin, View):
             "action_list": form.action_list(),
             "choices": form.choices(),
             "denied": can_manage(self.request.user, ruleset) if ruleset else "",
+            "trial": trial,
+            "results": results,
+            "max_limit": dry_run.MAX_RECENT_EVENTS,
+            "max_fields": MAX_FIELDS,
         }
         return render(self.request, self.template_name, context, status=status)
 
@@ -158,71 +155,47 @@ class RulesetDeleteView(OrganizationPageMixin, View):
         return redirect("ruleset-list")
 
 
-@dataclass(frozen=True)
-class DryRun:
-    """What an event would do to the ruleset's incidents (nothing is written)."""
+class RulesetFormTestView(RulesetFormView):
+    """The form as it is, not saved, on recent events or a pasted payload: shown again with
+    what each event would do. An edited ruleset is tested against its open incidents."""
 
-    event_id: str
-    webhook: str
-    received_at: datetime
-    excerpt: str
-    outcome: str
-    dedup_key: str | None
-
-
-def dry_run(ruleset: Ruleset, event: WebhookEvent, *, deadline: float) -> DryRun:
-    """What ``event`` would do, decided as evaluation decides (within the same limits), and not
-    after ``deadline`` (``time.monotonic()``): then it is not tested."""
-    text = event.text
-    excerpt = text if len(text) <= EXCERPT else text[:EXCERPT] + "…"
-    outcome, key = NOT_TESTED, None
-    if time.monotonic() < deadline:
-        budget = evaluation_budget()
-        budget.deadline = min(budget.deadline, deadline)
-        try:
-            decision = decide(ruleset, event, event_view(event), budget)
-            outcome, key = OUTCOME_LABELS[decision.intent], decision.dedup_key
-        except Exception as exc:  # noqa: BLE001 - shown like evaluation records it, never a 500
-            outcome = f"error: {exc}"[:200]
-    return DryRun(str(event.pk), str(event.webhook), event.received_at, excerpt, outcome, key)
+    def post(self, request, ruleset_id=None):
+        ruleset = self.get_ruleset(ruleset_id)
+        form = RulesetForm(self.organization, data=request.POST)
+        trial = TestInput(request.POST)
+        valid = form.is_valid() & trial.is_valid()
+        if not valid:
+            return self.render(form, ruleset, trial=trial)
+        draft = dry_run.draft(self.organization, form.validated, saved=ruleset)
+        webhook_ids = form.validated.get("webhook_ids") or []
+        if trial.source == "events":
+            events = dry_run.recent_events(self.organization, webhook_ids, trial.limit)
+        elif pasted := dry_run.pasted_event(self.organization, webhook_ids, trial.validated):
+            events = [pasted]
+        else:
+            trial.errors["payload"] = ["Payload: the organization has no webhook to receive it"]
+            return self.render(form, ruleset, trial=trial)
+        results = dry_run.run(draft, events, saved=ruleset is not None)
+        return self.render(form, ruleset, trial=trial, results=results)
 
 
-def event_limit(raw: str | None) -> int:
-    try:
-        value = int(raw or DEFAULT_TEST_EVENTS)
-    except ValueError:
-        value = DEFAULT_TEST_EVENTS
-    return max(1, min(MAX_TEST_EVENTS, value))
-
-
-class RulesetTestView(OrganizationPageMixin, View):
-    """The ruleset against the last N stored events of its webhooks, without changing anything."""
+class RulesetTestView(RulesetFormTestView):
+    """GET: the saved ruleset against the last N stored events of its webhooks, explained,
+    without changing anything. POST: its form as edited (see ``RulesetFormTestView``)."""
 
     def get(self, request, ruleset_id):
         ruleset = self.get_in_organization(
             Ruleset.objects.select_related("team").prefetch_related("webhooks"), ruleset_id
         )
-        limit = event_limit(request.POST.get("limit") or request.GET.get("limit"))
+        limit = dry_run.recent_limit(request.GET.get("limit"))
         webhooks = list(ruleset.webhooks.all())
-        events = WebhookEvent.objects.select_related("webhook")
-        if webhooks:
-            events = events.filter(webhook__in=webhooks)
-        else:
-            events = events.filter(webhook__organization=self.organization)
-        events = events.order_by("-received_at", "-id")[:limit]
-        deadline = time.monotonic() + TEST_PAGE_SECONDS
-        # Ten rows at a time: 200 events of 1 MB are never all in memory at once.
-        results = [
-            dry_run(ruleset, event, deadline=deadline) for event in events.iterator(chunk_size=10)
-        ]
+        events = dry_run.recent_events(self.organization, webhooks, limit)
         context = {
             "nav": "rulesets",
             "ruleset": ruleset,
             "webhooks": webhooks,
             "limit": limit,
-            "max_limit": MAX_TEST_EVENTS,
-            "results": results,
+            "max_limit": dry_run.MAX_RECENT_EVENTS,
+            "results": dry_run.run(ruleset, events, saved=True),
         }
         return render(request, "rulesets/ruleset_test.html", context)
-
-    post = get

@@ -192,6 +192,15 @@ def ruleset_body(ctx: dict) -> dict:
     }
 
 
+def ruleset_test_body(ctx: dict) -> dict:
+    return {
+        "ruleset": ruleset_body(ctx),
+        "payload": {"products": [{"count": 10}], "alarm": {"name": "cpu"}},
+        "headers": {"X-Source": "cloudwatch"},
+        "content_type": "application/json",
+    }
+
+
 def actions(ctx: dict) -> list[dict]:
     setting = {"status_page_id": ctx["status_page_id"], "component_id": ctx["component_id"]}
     return [{"id": "", "type": "trigger-alerts", "settings": [{"id": "", **setting}]}]
@@ -255,6 +264,8 @@ ROUTES = [
     Route("POST", "/v1/ruleset", ruleset_body),
     Route("PUT", "/v1/ruleset/{ruleset_id}", ruleset_body),
     Route("PUT", "/v1/ruleset/{ruleset_id}/actions", lambda ctx: {"actions": actions(ctx)}),
+    Route("POST", "/v1/ruleset/test", lambda ctx: ruleset_test_body(ctx)),
+    Route("POST", "/v1/ruleset/{ruleset_id}/test", lambda ctx: ruleset_test_body(ctx)),
     Route("POST", "/v1/team/{team_id}/incident", incident_body),
     Route(
         "PUT",

@@ -1,3 +1,6 @@
+import json
+
+from django.conf import settings
 from rest_framework import serializers
 
 from accounts.models import Team
@@ -5,7 +8,9 @@ from escalation.models import EscalationPolicy
 from incidents.api.serializers import ActionsField, AssigneesField
 from incidents.models import Urgency
 from pinghome.fields import StrictBooleanField, StrictCharField, StrictIntegerField
+from rulesets import dry_run
 from rulesets.conditions import KeyPathError, parse_key_path, validate_conditions
+from rulesets.incident_fields import MAX_FIELDS, field_errors
 from rulesets.models import (
     AUTO_RESOLVE_MAX_SECONDS,
     AUTO_RESOLVE_MIN_SECONDS,
@@ -14,6 +19,7 @@ from rulesets.models import (
     RulesetAction,
     RuleType,
 )
+from rulesets.templating import template_errors
 from webhooks.models import Webhook
 
 CONDITION_KEYS = ("type", "key", "operator")
@@ -39,6 +45,27 @@ class ConditionsField(serializers.JSONField):
             {**{key: item[key] for key in CONDITION_KEYS}, "values": item.get("values", [])}
             for item in data
         ]
+
+
+def _template(value: str) -> str:
+    if errors := template_errors(value):
+        raise serializers.ValidationError(errors)
+    return value
+
+
+class FieldPathsField(serializers.JSONField):
+    """The key paths shown on the ruleset's incidents (``rulesets.incident_fields``)."""
+
+    def to_internal_value(self, data):
+        data = super().to_internal_value(data)
+        errors = field_errors(data)
+        if errors:
+            raise serializers.ValidationError(
+                {key.partition(".")[2]: value for key, value in errors.items()}
+                if "fields" not in errors
+                else errors["fields"]
+            )
+        return data
 
 
 class RulesetWriteSerializer(serializers.Serializer):
@@ -73,7 +100,15 @@ class RulesetWriteSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         max_length=500,
-        help_text="Extension: incident name template with {{ key.path }} placeholders.",
+        help_text="Extension: incident name template with {{ key.path }} placeholders "
+        '({{ key.path | default: "unknown" }} when it may be absent); blank: the ruleset\'s name.',
+    )
+    incident_description = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Extension: incident description template, as incident_name; blank: the "
+        "alert's own description (Alertmanager's annotations, CloudWatch's AlarmDescription...).",
     )
     escalation_policy_id = serializers.UUIDField(
         required=False,
@@ -88,6 +123,12 @@ class RulesetWriteSerializer(serializers.Serializer):
         max_value=AUTO_RESOLVE_MAX_SECONDS,
         help_text="Extension: its incidents that no event joins for this many seconds resolve "
         "themselves (checked every CHECK_INTERVAL_SECONDS); null: never. Not for heartbeats.",
+    )
+    fields = FieldPathsField(
+        required=False,
+        help_text=f"Extension: key paths (at most {MAX_FIELDS}, e.g. commonLabels.severity, "
+        "annotations.runbook_url) whose values the incident's page shows as labels, http(s) "
+        "URLs as links, read from its latest event.",
     )
 
     def validate_team_id(self, value):
@@ -114,6 +155,12 @@ class RulesetWriteSerializer(serializers.Serializer):
             except KeyPathError as exc:
                 raise serializers.ValidationError(f"invalid key path: {exc}") from None
         return value
+
+    def validate_incident_name(self, value):
+        return _template(value)
+
+    def validate_incident_description(self, value):
+        return _template(value)
 
     def validate(self, attrs):
         attrs["team"] = attrs.pop("team_id")
@@ -165,6 +212,8 @@ class RulesetSerializer(serializers.ModelSerializer):
             "resolve_conditions",
             "enabled",
             "incident_name",
+            "incident_description",
+            "fields",
             "escalation_policy_id",
             "auto_resolve_after_seconds",
             "created_at",
@@ -187,3 +236,101 @@ class RulesetDetailSerializer(RulesetSerializer):
 class RulesetGroupsSerializer(serializers.Serializer):
     team = RulesetSerializer(many=True)
     organization = RulesetSerializer(many=True)
+
+
+MAX_TEST_HEADERS = 100
+
+
+class PayloadSerializer(serializers.Serializer):
+    """A body to test a ruleset on, as a sender would POST it; ``body`` its bytes."""
+
+    payload = serializers.JSONField(
+        required=False,
+        help_text="A body to test, as a sender would POST it: any JSON (a string is the raw "
+        "text). Taken as received now by the ruleset's first webhook (else the organization's "
+        "oldest). Either this or event_ids.",
+    )
+    headers = serializers.DictField(
+        child=StrictCharField(allow_blank=True, max_length=8192),
+        required=False,
+        help_text=f"The payload's HTTP headers, by name (at most {MAX_TEST_HEADERS}).",
+    )
+    content_type = StrictCharField(required=False, max_length=255, default="application/json")
+
+    def validate_headers(self, value):
+        if len(value) > MAX_TEST_HEADERS:
+            raise serializers.ValidationError(f"at most {MAX_TEST_HEADERS} headers are allowed")
+        if any(not name.strip() or len(name) > 200 for name in value):
+            raise serializers.ValidationError("a header name is 1 to 200 characters")
+        return value
+
+    def validate(self, attrs):
+        if "payload" in attrs:
+            payload = attrs["payload"]
+            body = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+            attrs["body"] = body.encode("utf-8", "surrogatepass")
+            if len(attrs["body"]) > settings.WEBHOOK_MAX_BODY_BYTES:
+                raise serializers.ValidationError(
+                    {"payload": [f"larger than {settings.WEBHOOK_MAX_BODY_BYTES} bytes"]}
+                )
+        return attrs
+
+
+class RulesetTestSerializer(PayloadSerializer):
+    """``POST /v1/ruleset/test``: a ruleset body and the events to try it on."""
+
+    ruleset = RulesetWriteSerializer(help_text="The ruleset to test, as POST /v1/ruleset takes it.")
+    event_ids = serializers.ListField(
+        child=serializers.UUIDField(),
+        required=False,
+        min_length=1,
+        max_length=dry_run.MAX_EVENT_IDS,
+        help_text=f"Stored events to test (at most {dry_run.MAX_EVENT_IDS}), any webhook's of the "
+        "organization; one that is not its: 404. Either this or payload.",
+    )
+
+    def validate(self, attrs):
+        given = [name for name in ("payload", "event_ids") if name in attrs]
+        if len(given) != 1:
+            either = "give either payload or event_ids"
+            raise serializers.ValidationError({name: [either] for name in given or ["payload"]})
+        return super().validate(attrs)
+
+
+class ConditionCheckSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    key = serializers.CharField()
+    operator = serializers.CharField()
+    values = serializers.ListField(child=serializers.CharField())
+    held = serializers.BooleanField()
+    found = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=f"The first {dry_run.SHOWN_VALUES} values at the key path (or the header's), "
+        f"each cut at {dry_run.SHOWN_CHARS} characters; [] when absent.",
+    )
+    found_count = serializers.IntegerField()
+
+
+class ExplanationSerializer(serializers.Serializer):
+    event_id = serializers.UUIDField(allow_null=True, help_text="null for the payload")
+    webhook_id = serializers.UUIDField()
+    received_at = serializers.DateTimeField()
+    outcome = serializers.ChoiceField(
+        choices=list(dry_run.OUTCOMES),
+        help_text="What it would do now: open, attach (to the open incident of its dedup key), "
+        "resolve, no-open-incident (would resolve; none is open), no-match, no-dedup-key, "
+        "error (detail says why), not-tested (the run's time limit was reached).",
+    )
+    dedup_key = serializers.CharField(allow_null=True)
+    incident_name = serializers.CharField(help_text="The name it renders (open and attach).")
+    incident_description = serializers.CharField()
+    incident_id = serializers.UUIDField(
+        allow_null=True, help_text="The open incident it would attach to or resolve."
+    )
+    conditions = ConditionCheckSerializer(many=True)
+    resolve_conditions = ConditionCheckSerializer(many=True, allow_null=True)
+    detail = serializers.CharField()
+
+
+class RulesetTestResultSerializer(serializers.Serializer):
+    results = ExplanationSerializer(many=True)

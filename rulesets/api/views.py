@@ -1,16 +1,20 @@
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions
 from rest_framework.response import Response
 
-from pinghome.api import OrganizationAPIView, created, ok
+from pinghome.api import OrganizationAPIView, created, invalid, ok
 from pinghome.openapi import CREATED, ERRORS, MESSAGE
-from rulesets import services
+from rulesets import dry_run, services
 from rulesets.api.serializers import (
+    ExplanationSerializer,
     RulesetActionSerializer,
     RulesetActionsWriteSerializer,
     RulesetDetailSerializer,
     RulesetGroupsSerializer,
     RulesetSerializer,
+    RulesetTestResultSerializer,
+    RulesetTestSerializer,
     RulesetWriteSerializer,
 )
 from rulesets.models import Level, Ruleset
@@ -110,3 +114,61 @@ class RulesetActionsView(OrganizationAPIView):
         body.is_valid(raise_exception=True)
         services.replace_actions(ruleset, by=request.user, actions=body.validated_data["actions"])
         return ok("Ruleset actions updated.")
+
+
+TEST_DESCRIPTION = (
+    "What the ruleset in the body would do with a payload (and its headers) or with stored "
+    "events, explained per event: each condition and resolve condition, whether it held and "
+    "the values found at its key path; the dedup key; the incident name and description it "
+    "renders; and whether it would open, attach or resolve now, each event on its own against "
+    "the incidents open now. Decided as evaluation decides (the same limits), within 5 s in "
+    "all. Writes nothing, so a read-only token may call it. Extension."
+)
+
+
+class RulesetTestView(OrganizationAPIView):
+    """``POST /v1/ruleset/test``: a ruleset not saved yet (it has no open incident)."""
+
+    writes_nothing = True  # a read-only token may test
+
+    @extend_schema(
+        summary="Test a new ruleset on a payload or stored events",
+        description=TEST_DESCRIPTION,
+        request=RulesetTestSerializer,
+        responses={200: RulesetTestResultSerializer, **ERRORS},
+    )
+    def post(self, request, ruleset_id=None):
+        saved = None
+        if ruleset_id is not None:
+            saved = self.get_in_organization(Ruleset.objects, ruleset_id)
+        body = RulesetTestSerializer(data=request.data, context={"organization": self.organization})
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        ruleset = dry_run.draft(self.organization, data["ruleset"], saved=saved)
+        if "event_ids" in data:
+            events = dry_run.chosen_events(self.organization, data["event_ids"])
+            if events is None:
+                raise exceptions.NotFound("Not found.")
+        else:
+            pasted = dry_run.pasted_event(
+                self.organization, data["ruleset"].get("webhook_ids") or [], data
+            )
+            if pasted is None:
+                raise invalid({"payload": ["the organization has no webhook to receive it"]})
+            events = [pasted]
+        results = dry_run.run(ruleset, events, saved=saved is not None)
+        return Response({"results": ExplanationSerializer(results, many=True).data})
+
+
+class SavedRulesetTestView(RulesetTestView):
+    """``POST /v1/ruleset/{id}/test``: an edit of that ruleset, against its open incidents."""
+
+    @extend_schema(
+        summary="Test an edit of a saved ruleset, against its open incidents",
+        operation_id="ruleset_edit_test_create",
+        description=TEST_DESCRIPTION,
+        request=RulesetTestSerializer,
+        responses={200: RulesetTestResultSerializer, **ERRORS},
+    )
+    def post(self, request, ruleset_id):
+        return super().post(request, ruleset_id)

@@ -41,6 +41,8 @@ RULESET_FIELDS = {
     "resolve_conditions",
     "enabled",
     "incident_name",
+    "incident_description",
+    "fields",
     "escalation_policy_id",
     "auto_resolve_after_seconds",
     "created_at",
@@ -435,6 +437,11 @@ BAD_FIELDS = [
     ({"enabled": 0}, "enabled"),
     ({"enabled": None}, "enabled"),
     ({"incident_name": ["x"]}, "incident_name"),
+    # Issue 19, found broken 9: an unclosed {{ was accepted silently.
+    ({"incident_name": "{{ commonLabels.alertname"}, "incident_name"),
+    ({"incident_name": '{{ a | default: "x" | upper }}'}, "incident_name"),
+    ({"incident_description": "{{ a.. }}"}, "incident_description"),
+    ({"incident_description": "x" * 2001}, "incident_description"),
 ]
 
 
@@ -606,6 +613,12 @@ def test_update_keeps_the_extension_fields_left_out(owner):
     assert read["resolve_conditions"] == resolve
     assert read["enabled"] is False
     assert read["incident_name"] == "{{ host }} down"
+
+
+def test_an_unclosed_placeholder_is_a_422_saying_where(owner):
+    body = ruleset_body(owner.team, incident_name="{{ a }} on {{ commonLabels.instance")
+    errors = assert_invalid(owner.api.post("/v1/ruleset", body, format="json"), "incident_name")
+    assert errors["incident_name"] == ["unclosed '{{' at position 11: close it with '}}'"]
 
 
 def test_update_replaces_the_extension_fields_given(owner):

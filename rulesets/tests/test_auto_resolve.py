@@ -115,7 +115,7 @@ def test_the_ruleset_page_sets_it_and_names_it_when_invalid(owner, client):
     }
     refused = client.post(f"/rulesets/{ruleset_id}", form)
     assert refused.status_code == 200
-    assert b"auto_resolve_after_seconds: Ensure this value is greater than or equal to 10" in (
+    assert b"Auto-resolve after (seconds): Ensure this value is greater than or equal to 10" in (
         refused.content
     )
 

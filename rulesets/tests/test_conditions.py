@@ -21,7 +21,6 @@ from rulesets.conditions import (
     first_value,
     lookup,
     parse_key_path,
-    render_template,
     resolve_path,
     validate_conditions,
     value_to_text,
@@ -210,7 +209,6 @@ def test_deep_nesting_is_safe() -> None:
         values = () if operator in ("exists", "not-exists") else ("1",)
         condition_holds(Condition("json-check", "d", operator, values), event)
     assert isinstance(value_to_text(deep), str)
-    assert isinstance(render_template("{{ d }}", {"d": deep}), str)
 
 
 def test_deeply_nested_embedded_json_string() -> None:
@@ -639,32 +637,6 @@ def test_value_to_text_odd_objects() -> None:
     assert isinstance(value_to_text(10**5000), str)
 
 
-@pytest.mark.parametrize(
-    ("template", "expected"),
-    [
-        ("no placeholders", "no placeholders"),
-        ("{{incident.state}}", "triggered"),
-        ("State: {{ incident.state }}!", "State: triggered!"),
-        ("{{   alerts[*].status   }}", "firing"),
-        ("{{ missing }}|{{ a.. }}|{{}}", "||"),
-        ("{{ incident.urgency }}", ""),
-        ("{{ flag }} {{ ten_float }} {{ tags }}", 'true 10.0 ["prod","eu",5,true,null]'),
-        ("{{ unicode.clé }}", "crème brûlée ☕"),
-        ('{{ ["weird key"].x }}', "1"),
-        ("{ single } {{ unclosed", "{ single } {{ unclosed"),
-        ("x" * 2000, "x" * 1000),
-    ],
-)
-def test_render_template(template: str, expected: str) -> None:
-    assert render_template(template, DOC) == expected
-
-
-def test_render_template_caps_and_embedded_json() -> None:
-    assert render_template("{{ Message.NewStateValue }}", SNS_BODY) == "ALARM"
-    assert len(render_template("{{ big }}{{ big }}", {"big": "y" * 5000})) == 1000
-    assert render_template(None, DOC) == ""  # type: ignore[arg-type]
-
-
 # --------------------------------------------------------------------------- properties
 
 json_values = st.recursive(
@@ -712,7 +684,6 @@ def test_evaluation_never_raises(
 ) -> None:
     assert isinstance(lookup(document, key), list)
     first_value(document, key)
-    assert isinstance(render_template("{{ " + key + " }} x {{a}}", document), str)
     assert isinstance(value_to_text(document), str)
     condition = try_condition(ctype, key, operator, values)
     if condition is not None:

@@ -1,14 +1,15 @@
 """Ruleset pages with the Django test client: list, form, delete, permissions, dry run."""
 
 import pytest
+from django.db.models import QuerySet
 from django.test import Client
 from django.utils.html import escape
 
 from incidents.models import Incident
-from rulesets import views
+from rulesets import dry_run
 from rulesets.models import DedupState, Ruleset
 from rulesets.tests.builders import make_action, make_ruleset, make_team, make_webhook
-from rulesets.tests.pipeline import create_ruleset, create_webhook, send
+from rulesets.tests.pipeline import create_ruleset, create_webhook, payload, send
 from statuspages.services import add_component, create_status_page
 from webhooks.models import WebhookEvent
 
@@ -159,7 +160,8 @@ def test_a_bad_regex_is_a_form_error_naming_the_condition(owner, pattern):
     response = signed_in(owner).post("/rulesets/new", data)
     html = response.content.decode()
     assert response.status_code == 200
-    assert "conditions.1.values.0: invalid regex" in html
+    assert "Condition 2, value 1: invalid regex" in html
+    assert "conditions.1" not in html
     assert escape(pattern) in html  # the row is shown again as typed
     assert not Ruleset.objects.exists()
 
@@ -169,9 +171,52 @@ def test_an_unknown_operator_and_a_bad_dedup_key_are_form_errors(owner):
     response = signed_in(owner).post("/rulesets/new", data)
     html = response.content.decode()
     assert response.status_code == 200
-    assert "conditions.0.operator: unknown operator" in html
-    assert "dedup_key: invalid key path" in html
+    assert "Condition 1, operator: unknown operator" in html
+    assert "Dedup key: invalid key path" in html
     assert not Ruleset.objects.exists()
+
+
+def field_html(html: str, name: str) -> str:
+    """The HTML of one field of the form: its input, its help and its errors (up to the next
+    field's label)."""
+    start = html.index(f'name="{name}"')
+    end = html.find("<label", start)
+    return html[start : end if end >= 0 else len(html)]
+
+
+def test_each_form_error_is_under_its_own_field_named_by_its_label(owner):
+    """Issue 19, found broken 8: a dedup_key error appeared under "Webhooks it listens to",
+    and errors were named by API paths."""
+    data = form_data(
+        owner,
+        dedup_key="a..b",
+        incident_name="{{ commonLabels.alertname",
+        **{"conditions-values": [""], "conditions-operator": ["equal"]},
+    )
+    html = signed_in(owner).post("/rulesets/new", data).content.decode()
+    dedup_key = field_html(html, "dedup_key")
+    assert 'name="dedup_key"' in dedup_key and "Dedup key: invalid key path" in dedup_key
+    assert "errorlist" not in field_html(html, "webhook_ids")
+    assert "Incident name: unclosed &#x27;{{&#x27;" in field_html(html, "incident_name")
+    summary = html.split('class="card form-errors"')[1].split("</div>")[0]
+    assert "Condition 1, values: at least one value is required" in summary
+    assert "dedup_key:" not in html and "conditions.0" not in html
+    assert not Ruleset.objects.exists()
+
+
+def test_a_template_can_say_what_to_use_when_a_value_is_absent(owner):
+    """Issue 19, found broken 9: without instance, the incident was named "Fire on"."""
+    webhook = create_webhook(owner)
+    template = '{{ commonLabels.alertname }} on {{ commonLabels.instance | default: "unknown" }}'
+    data = form_data(
+        owner,
+        incident_name=template,
+        webhook_ids=[webhook],
+        **{"conditions-key": ["status"], "conditions-values": ["firing"]},
+    )
+    assert signed_in(owner).post("/rulesets/new", data).status_code == 302
+    send(webhook, payload("alertmanager_v4_firing.json"))
+    assert Incident.objects.get().name == "Fire on unknown"
 
 
 def test_a_component_of_another_status_page_is_an_error_on_its_action_row(owner):
@@ -192,7 +237,7 @@ def test_a_component_of_another_status_page_is_an_error_on_its_action_row(owner)
     response = signed_in(owner).post("/rulesets/new", data)
     assert response.status_code == 200
     assert (
-        "actions.0.settings.0.status_page_id: the component is not on this status page"
+        "Trigger-alerts row 1, status page: the component is not on this status page"
         in response.content.decode()
     )
     assert not Ruleset.objects.exists()
@@ -327,16 +372,17 @@ def test_the_test_button_shows_what_each_event_would_do_and_changes_nothing(owne
 
     client = signed_in(owner)
     get = client.get(f"/rulesets/{ruleset_id}/test")
-    post = client.post(f"/rulesets/{ruleset_id}/test", {"limit": "2"})
+    two = client.get(f"/rulesets/{ruleset_id}/test", {"limit": "2"})
 
-    assert get.status_code == 200 and post.status_code == 200
+    assert get.status_code == 200 and two.status_code == 200
     rows = get.content.decode().split("data-event=")[1:]
     assert len(rows) == 3
     newest, middle, oldest = rows  # newest first
     assert "no dedup key" in newest
-    assert "resolves" in middle and "<code>search</code>" in middle
-    assert "matched" in oldest and "<code>checkout</code>" in oldest
-    assert post.content.decode().count("data-event=") == 2
+    assert "would resolve, but no incident is open" in middle and "<code>search</code>" in middle
+    assert "would attach to the open incident" in oldest and "<code>checkout</code>" in oldest
+    assert f"/incidents/{Incident.objects.get().pk}" in oldest
+    assert two.content.decode().count("data-event=") == 2
     assert state() == before
     ruleset.refresh_from_db()
     assert ruleset.updated_at == updated_at
@@ -360,12 +406,12 @@ def test_the_test_button_decides_within_the_evaluation_limits_and_its_own_time(
     newest, oldest = (
         client.get(f"/rulesets/{ruleset_id}/test").content.decode().split("data-event=")[1:]
     )
-    assert "error: more than 1000 values visited by key paths" in newest
+    assert "evaluation limit exceeded: more than 1000 values visited by key paths" in newest
     assert "no match" in oldest
 
-    monkeypatch.setattr(views, "TEST_PAGE_SECONDS", 0)
+    monkeypatch.setattr(dry_run, "RUN_SECONDS", 0)
     html = client.get(f"/rulesets/{ruleset_id}/test").content.decode()
-    assert html.count("not tested: the page&#x27;s time limit was reached") == 2
+    assert html.count("not tested: the time limit was reached") == 2
 
 
 def test_the_test_button_reads_only_the_webhooks_the_ruleset_listens_to(owner):
@@ -375,17 +421,110 @@ def test_the_test_button_reads_only_the_webhooks_the_ruleset_listens_to(owner):
     send(other, {"from": "other"})
     html = signed_in(owner).get(f"/rulesets/{ruleset_id}/test").content.decode()
     assert html.count("data-event=") == 1
-    assert "listened" in html.split("<tbody>")[1] and "&quot;other&quot;" not in html
+    assert "listened" in html.split('id="test-results"')[1] and "&quot;other&quot;" not in html
 
 
 def test_the_number_of_events_tested_defaults_to_20_and_is_at_most_200(owner):
-    from rulesets.views import event_limit
+    assert dry_run.recent_limit(None) == 20
+    assert dry_run.recent_limit("5") == 5
+    assert dry_run.recent_limit("5000") == 200
+    assert dry_run.recent_limit("0") == 1
+    assert dry_run.recent_limit("lots") == 20
 
-    assert event_limit(None) == 20
-    assert event_limit("5") == 5
-    assert event_limit("5000") == 200
-    assert event_limit("0") == 1
-    assert event_limit("lots") == 20
+
+def test_the_test_page_reads_stored_events_ten_at_a_time(owner, monkeypatch):
+    """200 events of 1 MB are never all in a web process at once (commit 02fdf99)."""
+    webhook = create_webhook(owner)
+    ruleset_id = create_ruleset(owner)
+    send(webhook, {"status": "down"})
+    chunks = []
+    iterator = QuerySet.iterator
+
+    def spy(queryset, chunk_size=None):
+        if queryset.model is WebhookEvent:
+            chunks.append(chunk_size)
+        return iterator(queryset, chunk_size=chunk_size)
+
+    monkeypatch.setattr(QuerySet, "iterator", spy)
+    client = signed_in(owner)
+    assert client.get(f"/rulesets/{ruleset_id}/test").status_code == 200
+    data = form_data(owner, **{"test-source": "events"})
+    assert client.post(f"/rulesets/{ruleset_id}/test", data).status_code == 200
+    assert client.post("/rulesets/new/test", data).status_code == 200
+    assert chunks == [10, 10, 10]
+
+
+def test_the_unsaved_form_is_tested_on_a_pasted_payload_with_headers(owner):
+    webhook = create_webhook(owner)
+    data = form_data(
+        owner,
+        dedup_key="groupKey",
+        webhook_ids=[webhook],
+        incident_name='{{ commonLabels.alertname }} on {{ commonLabels.instance | default: "?" }}',
+        **{
+            "conditions-type": ["json-check", "header-check", "json-check"],
+            "conditions-key": ["status", "X-Source", "commonLabels.severity"],
+            "conditions-operator": ["equal", "equal", "equal"],
+            "conditions-values": ["firing", "am", "warning"],
+            "test-source": "payload",
+            "test-payload": payload("alertmanager_v4_firing.json").decode(),
+            "test-headers": "X-Source: am\r\n",
+        },
+    )
+    client = signed_in(owner)
+
+    response = client.post("/rulesets/new/test", data)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    results = html.split('id="test-results"')[1]
+    assert 'data-outcome="no-match"' in results
+    checks = results.split("data-check=")[1:]
+    assert "✓ held" in checks[0] and "<code>firing</code>" in checks[0]
+    assert "✓ held" in checks[1] and "<code>am</code>" in checks[1]
+    assert "✗ did not hold" in checks[2] and "<code>critical</code>" in checks[2]
+    assert escape('{}:{alertname="Fire"}') in results
+    assert 'value="Checkout down"' in html  # the form is shown again as it was
+    assert not Ruleset.objects.exists() and not Incident.objects.exists()
+
+    data["conditions-values"] = ["firing", "am", "critical"]
+    results = client.post("/rulesets/new/test", data).content.decode().split('id="test-results"')[1]
+    assert 'data-outcome="open"' in results and "would open an incident" in results
+    assert "Fire on ?" in results and "Something is on fire" in results
+    assert not Ruleset.objects.exists() and not Incident.objects.exists()
+
+
+def test_an_edited_ruleset_is_tested_against_its_open_incidents_and_stays_as_saved(owner):
+    webhook = create_webhook(owner)
+    ruleset_id = create_ruleset(owner, name="Saved", dedup_key="service", webhook_ids=[webhook])
+    send(webhook, {"status": "down", "service": "checkout"})
+    [incident] = Incident.objects.all()
+    ruleset = Ruleset.objects.get(pk=ruleset_id)
+    data = form_data(
+        owner, name="Edited", dedup_key="service", webhook_ids=[webhook], urgency="low"
+    )
+    data |= {"conditions-key": ["service"], "conditions-values": ["checkout"]}
+
+    response = signed_in(owner).post(f"/rulesets/{ruleset_id}/test", data)
+
+    results = response.content.decode().split('id="test-results"')[1]
+    assert 'data-outcome="attach"' in results and f"/incidents/{incident.pk}" in results
+    assert Ruleset.objects.get(pk=ruleset_id).updated_at == ruleset.updated_at
+    assert Ruleset.objects.get(pk=ruleset_id).name == "Saved"
+    assert Incident.objects.get().event_count == 1
+
+
+def test_a_form_that_cannot_be_tested_says_why_under_each_field(owner):
+    create_webhook(owner)
+    data = form_data(
+        owner,
+        dedup_key="a..b",
+        **{"test-source": "payload", "test-payload": "{}", "test-headers": "no colon here"},
+    )
+    html = signed_in(owner).post("/rulesets/new/test", data).content.decode()
+    assert 'id="test-results"' not in html
+    assert "Dedup key: invalid key path" in field_html(html, "dedup_key")
+    assert "Headers, line 1: expected Name: value" in field_html(html, "test-headers")
 
 
 def test_a_heartbeat_ruleset_is_edited_on_its_page_and_stays_a_heartbeat(owner):
@@ -430,16 +569,17 @@ def test_the_escalation_policy_is_one_of_the_teams_or_its_default(owner):
 
     refused = client.post("/rulesets/new", form_data(owner, escalation_policy_id=foreign))
     assert refused.status_code == 200
-    assert "escalation_policy_id: no such escalation policy in team Ops" in refused.content.decode()
+    assert "Escalation policy: no such escalation policy in team Ops" in refused.content.decode()
     assert not Ruleset.objects.exists()
 
     created = client.post("/rulesets/new", form_data(owner, escalation_policy_id=chosen))
     assert created.status_code == 302
     ruleset = Ruleset.objects.get()
     assert str(ruleset.escalation_policy_id) == chosen
-    assert f'value="{chosen}" data-team="{owner.team.id}" selected' in client.get(
-        created["Location"]
-    ).content.decode()
+    assert (
+        f'value="{chosen}" data-team="{owner.team.id}" selected'
+        in client.get(created["Location"]).content.decode()
+    )
 
     assert client.post(created["Location"], form_data(owner)).status_code == 302
     ruleset.refresh_from_db()

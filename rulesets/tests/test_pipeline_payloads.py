@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.test import Client
 
 from rulesets.tests.pipeline import create_ruleset, create_webhook, incidents, payload, send
 
@@ -100,3 +101,47 @@ def test_cloudwatch_alarm_through_sns_opens_an_incident_from_the_embedded_messag
     )
     [incident] = incidents(owner)
     assert incident["status"] == "resolved"
+
+
+def signed_in_page(persona, url: str) -> str:
+    client = Client()
+    client.force_login(persona.user)
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+# Issue 19, found broken 7: the incident's description was the ruleset's.
+@pytest.mark.parametrize(
+    ("body", "description"),
+    [
+        ("alertmanager_v4_firing.json", "Something is on fire"),
+        ("aws_sns_cloudwatch_alarm_notification.json", "bucket bytes size exceeded"),
+        ("gcp_monitoring_v1_2_open.json", "An uptime check on Uptime Check URL labels"),
+        ('{"anything": "else"}', ""),
+    ],
+)
+def test_an_incident_is_described_by_its_alert_not_by_its_ruleset(owner, body, description):
+    webhook = create_webhook(owner)
+    create_ruleset(owner, description="Pages the database team", webhook_ids=[webhook])
+    send(webhook, payload(body) if body.endswith(".json") else body.encode())
+    [incident] = incidents(owner)
+    assert incident["description"].startswith(description)
+    assert bool(incident["description"]) == bool(description)
+    html = signed_in_page(owner, f"/incidents/{incident['id']}")
+    assert "Pages the database team" not in html
+    assert description in html
+
+
+def test_a_ruleset_describes_its_incidents_with_a_template_over_the_event(owner):
+    webhook = create_webhook(owner)
+    create_ruleset(
+        owner,
+        description="Pages the database team",
+        incident_description="{{ commonLabels.severity }} on "
+        '{{ commonLabels.instance | default: "an unknown host" }}: '
+        "{{ alerts[0].annotations.message }}",
+    )
+    send(webhook, payload("alertmanager_v4_firing.json"))
+    [incident] = incidents(owner)
+    assert incident["description"] == "critical on an unknown host: Something is on fire"
