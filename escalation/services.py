@@ -297,8 +297,10 @@ Due = tuple[Incident, chain.Plan, tuple[int, int, int]]  # the step to run: (cyc
 class _Pages:
     """What steps decided to send, written as delivery rows in the transaction that decided it
     (sent after commit, or by the periodic sweep should the broker be down then): pages, chat
-    posts of ``channel`` targets (``[incident, channel id, reason, step label]``) and what the
-    incidents' teams' chat channels are told (``[incident, reason, note]``)."""
+    posts of ``channel`` targets (``[incident, channel id, reason, step label, note]``) and what
+    the incidents' teams' chat channels are told (``[incident, reason, note, step label]``). A
+    chat post is keyed by its channel, incident, reason and step: a channel both targeted by a
+    step and told of it as one of the team's hears of the step once."""
 
     users: list[notifications.Page] = field(default_factory=list)
     channels: list[list[Any]] = field(default_factory=list)
@@ -306,12 +308,12 @@ class _Pages:
 
     def send(self) -> None:
         notifications.page_users(self.users)
-        for incident, channel_id, reason, label in self.channels:
+        for incident, channel_id, reason, label, note in self.channels:
             notifications.post_to_chat_channel(
-                incident, channel_id, reason=reason, step_label=label
+                incident, channel_id, reason=reason, step_label=label, note=note
             )
-        for incident, reason, note in self.announcements:
-            notifications.announce(incident, reason, note)
+        for incident, reason, note, label in self.announcements:
+            notifications.announce(incident, reason, note, step_label=label)
 
 
 @dataclass
@@ -436,8 +438,8 @@ def _open(incidents: list[Incident], now) -> list[TimelineEntry]:
                 notifications.Page(incident, user, "opened", label) for user in reach.users
             ]
         if reach is not None and reach.channel_ids:
-            pages.channels += [[incident, c, "opened", label] for c in reach.channel_ids]
-        pages.announcements.append([incident, "opened", ""])
+            pages.channels += [[incident, c, "opened", label, ""] for c in reach.channel_ids]
+        pages.announcements.append([incident, "opened", "", label or ""])
     for incident, _, _ in due:
         _set_state(incident, ran.states[incident.pk])
     update_each([i for i, _, _ in due if not i._state.adding], STATE_FIELDS)
@@ -512,10 +514,9 @@ def _run_due(incidents: list[Incident], now, *, by: User | None = None) -> int:
             for user in reach.users
             if (incident.pk, user.pk) in paged
         ]
-        pages.channels += [[incident, c, "escalated", label] for c in reach.channel_ids]
-        pages.announcements.append(
-            [incident, "escalated", f"Escalated to step {step} of {plan.name}"]
-        )
+        note = f"Escalated to step {step} of {plan.name}"
+        pages.channels += [[incident, c, "escalated", label, note] for c in reach.channel_ids]
+        pages.announcements.append([incident, "escalated", note, label])
     for incident, _, new in moves:
         if incident.pk in moved:
             _set_state(incident, new)

@@ -343,9 +343,11 @@ def on_status_changed(incident: Incident, status: str, note: str) -> None:
     announce(incident, status, note)
 
 
-def announce(incident: Incident, reason: str, note: str = "") -> None:
+def announce(incident: Incident, reason: str, note: str = "", *, step_label: str = "") -> None:
     """Tell every chat channel of the incident's team (opened, acknowledged, escalated,
-    resolved)."""
+    resolved); with ``step_label`` (what an escalation step ran), once per channel and step."""
     team_id = incident.team_id
     for channel_id in _chat_channels_of.get(team_id, partial(_chat_channel_ids, team_id)):
-        post_to_chat_channel(incident, channel_id, reason=reason, note=note)
+        post_to_chat_channel(
+            incident, channel_id, reason=reason, step_label=step_label, note=note
+        )
