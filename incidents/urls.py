@@ -12,6 +12,19 @@ urlpatterns = [
         name="incident-snooze",
     ),
     path(
+        "incidents/<str:incident_id>/note", views.IncidentNoteView.as_view(), name="incident-note"
+    ),
+    path(
+        "incidents/<str:incident_id>/responders",
+        views.IncidentRespondersView.as_view(),
+        name="incident-responders",
+    ),
+    path(
+        "incidents/<str:incident_id>/merge",
+        views.IncidentMergeView.as_view(),
+        name="incident-merge",
+    ),
+    path(
         "incidents/<str:incident_id>/<str:transition>",
         views.IncidentTransitionView.as_view(),
         name="incident-transition",
