@@ -302,3 +302,27 @@ class TimelineEntry(models.Model):
         (A field added to this model goes last, or here too.)"""
         at = created_at or timezone.now()
         return cls(None, incident_id, at, kind, actor_user_id, actor, message, data)
+
+
+class SavedFilter(models.Model):
+    """A person's named view of the incident list: the query string of its filters and sort."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # No index of its own: the leading column of "saved_filter_unique_name".
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_filters",
+        db_index=False,
+    )
+    name = models.CharField(max_length=60)
+    query = models.CharField(max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_filter_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

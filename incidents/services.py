@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import ExpressionWrapper, F, Value
 from django.db.models.functions import Coalesce, Greatest
+from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.models import Team, User
@@ -27,6 +28,7 @@ from incidents.models import (
     IncidentAction,
     IncidentEvent,
     IncidentStatus,
+    SavedFilter,
     TimelineEntry,
     TimelineKind,
 )
@@ -340,6 +342,30 @@ def merge_incidents(target: Incident, duplicates: list[Incident], *, by: User) -
     )
     target.refresh_from_db()
     return target
+
+
+SAVED_FILTERS_MAX = 20
+# What a saved filter keeps of the list's query string: its filters and sort, not its page.
+SAVED_FILTER_PARAMETERS = ("q", "team", "status", "urgency", "sort", "mine")
+
+
+def save_filter(user: User, *, name: str, query: QueryDict) -> SavedFilter:
+    """Save (or replace, by name) the user's view of the incident list; at most
+    SAVED_FILTERS_MAX of them (a ValidationError naming ``name`` beyond)."""
+    kept = QueryDict(mutable=True)
+    for key, values in query.lists():
+        if key in SAVED_FILTER_PARAMETERS and any(values):
+            kept.setlist(key, [value for value in values if value])
+    with transaction.atomic():
+        # The user's row locked: two saves at once count each other.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        existing = user.saved_filters.filter(name=name).first()
+        if existing is None and user.saved_filters.count() >= SAVED_FILTERS_MAX:
+            raise ValidationError({"name": [f"at most {SAVED_FILTERS_MAX} saved filters"]})
+        saved, _ = SavedFilter.objects.update_or_create(
+            user=user, name=name, defaults={"query": kept.urlencode()[:2000]}
+        )
+    return saved
 
 
 BULK_TRANSITIONS = {"acknowledge": acknowledge, "resolve": resolve}

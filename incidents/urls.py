@@ -5,6 +5,12 @@ from incidents import snooze_views, views
 urlpatterns = [
     path("", views.IncidentListView.as_view(), name="incident-list"),
     path("incidents/bulk", views.IncidentBulkView.as_view(), name="incident-bulk"),
+    path("incidents/filters", views.SavedFilterSaveView.as_view(), name="incident-filter-save"),
+    path(
+        "incidents/filters/<str:filter_id>/delete",
+        views.SavedFilterDeleteView.as_view(),
+        name="incident-filter-delete",
+    ),
     path("incidents/<str:incident_id>", views.IncidentDetailView.as_view(), name="incident-detail"),
     path(
         "incidents/<str:incident_id>/snooze",

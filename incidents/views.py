@@ -1,7 +1,10 @@
 """Responder pages: the incident list and an incident's detail, with acknowledge and resolve."""
 
+from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,6 +24,7 @@ from incidents.models import (
     IncidentAction,
     IncidentEvent,
     IncidentStatus,
+    SavedFilter,
     TimelineEntry,
     TimelineKind,
 )
@@ -91,6 +95,8 @@ class IncidentListView(ViewerTimeZoneMixin, OrganizationPageMixin, TemplateView)
                 open=Count("pk"), triggered=Count("pk", filter=Q(status=IncidentStatus.TRIGGERED))
             ),
             bulk_max=services.BULK_MAX,
+            saved_filters=self.request.user.saved_filters.order_by("name"),
+            current_query=self._first_page_url()[1:],
             **kwargs,
         )
 
@@ -98,6 +104,45 @@ class IncidentListView(ViewerTimeZoneMixin, OrganizationPageMixin, TemplateView)
         query = self.request.GET.copy()
         query.pop("after", None)
         return f"?{query.urlencode()}"
+
+
+class SavedFilterForm(forms.Form):
+    name = forms.CharField(max_length=60)
+    query = forms.CharField(max_length=2000, required=False)
+
+
+class SavedFilterSaveView(OrganizationPageMixin, View):
+    """POST the list's current filters and sort under a name of the signed-in person's."""
+
+    def post(self, request):
+        form = SavedFilterForm(request.POST)
+        if not form.is_valid():
+            messages.error(
+                request, "The filter was not saved: give it a name of 60 characters at most."
+            )
+            return redirect("incident-list")
+        try:
+            saved = services.save_filter(
+                request.user,
+                name=form.cleaned_data["name"],
+                query=QueryDict(form.cleaned_data["query"]),
+            )
+        except ValidationError as exc:
+            messages.error(request, "The filter was not saved: " + "; ".join(exc.messages))
+            return redirect("incident-list")
+        messages.success(request, f"Saved as “{saved.name}”.")
+        return redirect(f"{reverse('incident-list')}?{saved.query}")
+
+
+class SavedFilterDeleteView(OrganizationPageMixin, View):
+    def post(self, request, filter_id):
+        deleted, _ = SavedFilter.objects.filter(
+            user=request.user, pk=parse_uuid(filter_id)
+        ).delete()
+        if not deleted:
+            raise Http404
+        messages.success(request, "Saved filter deleted.")
+        return redirect("incident-list")
 
 
 def with_responders(incidents: list[Incident]) -> list[Incident]:
