@@ -89,9 +89,9 @@ class IncidentListView(ViewerTimeZoneMixin, OrganizationPageMixin, TemplateView)
             incidents=with_responders(with_assignee_names(found.incidents)),
             next_url=f"?{next_query.urlencode()}" if found.next_cursor else "",
             first_url=self._first_page_url() if params.get("after") else "",
-            counts=Incident.objects.filter(organization=self.organization)
-            .exclude(status=IncidentStatus.RESOLVED)
-            .aggregate(
+            counts=Incident.objects.filter(
+                organization=self.organization, status__in=listing.OPEN
+            ).aggregate(
                 open=Count("pk"), triggered=Count("pk", filter=Q(status=IncidentStatus.TRIGGERED))
             ),
             bulk_max=services.BULK_MAX,
