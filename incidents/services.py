@@ -368,13 +368,26 @@ def save_filter(user: User, *, name: str, query: QueryDict) -> SavedFilter:
     return saved
 
 
-BULK_TRANSITIONS = {"acknowledge": acknowledge, "resolve": resolve}
+BULK_SNOOZE_MINUTES = 60
+
+
+def _snooze_for_an_hour(incident: Incident, *, by: User) -> bool:
+    snooze_incident(incident, by=by, minutes=BULK_SNOOZE_MINUTES)
+    return True
+
+
+BULK_TRANSITIONS = {
+    "acknowledge": acknowledge,
+    "resolve": resolve,
+    "snooze": _snooze_for_an_hour,
+}
 BULK_MAX = 100
 
 
 def transition_many(incidents: Iterable[Incident], transition: str, *, by: User) -> int:
-    """Acknowledge or resolve each incident (a selection on the list page), each by its own
-    compare-and-set; how many moved. Those already there, or resolved, are left as they are."""
+    """Acknowledge, resolve or snooze (for an hour) each incident (a selection on the list
+    page), each on its own; how many moved. Those already there, or resolved, are left as they
+    are."""
     move = BULK_TRANSITIONS[transition]
     moved = 0
     for incident in incidents:

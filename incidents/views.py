@@ -199,7 +199,11 @@ class IncidentBulkView(OrganizationPageMixin, View):
                 organization=self.organization, pk__in=[pk for pk in ids if pk]
             ).order_by("pk")
             moved = services.transition_many(selected, transition, by=request.user)
-            done = {"acknowledge": "acknowledged", "resolve": "resolved"}[transition]
+            done = {
+                "acknowledge": "acknowledged",
+                "resolve": "resolved",
+                "snooze": "snoozed for an hour",
+            }[transition]
             messages.success(request, f"{moved} of {len(ids)} selected incidents {done}.")
         return redirect(next_page(request))
 
