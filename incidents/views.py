@@ -370,8 +370,9 @@ class IncidentDetailView(ViewerTimeZoneMixin, OrganizationPageMixin, TemplateVie
             responder_choices=form.fields["assignees"].choices,
             merge_candidates=[]
             if incident.is_resolved
-            else Incident.objects.filter(organization=incident.organization_id)
-            .exclude(status=IncidentStatus.RESOLVED)
+            else Incident.objects.filter(
+                organization=incident.organization_id, status__in=listing.OPEN
+            )
             .exclude(pk=incident.pk)
             .select_related("team")
             .only("name", "created_at", "dedup_key", "team__name")
