@@ -24,7 +24,7 @@ from accounts.admin_base import (
 from accounts.admin_pagination import CappedCountPaginator, HighVolumeAdminMixin
 from incidents import services
 from incidents.api.serializers import AssigneesField
-from incidents.models import Incident, IncidentAction, IncidentEvent, TimelineEntry
+from incidents.models import Incident, IncidentAction, IncidentEvent, SavedFilter, TimelineEntry
 from pinghome.api import flatten_errors
 
 TIMELINE_PREVIEW = 20
@@ -282,3 +282,17 @@ class TimelineEntryAdmin(HighVolumeAdminMixin, ReadOnlyAdminMixin, OrganizationS
     @admin.display(description="Data")
     def data_display(self, entry: TimelineEntry) -> str:
         return pretty_json(entry.data)
+
+
+@admin.register(SavedFilter)
+class SavedFilterAdmin(ReadOnlyAdminMixin, OrganizationScopedAdmin):
+    """People's saved views of the incident list (they make and delete them on the list)."""
+
+    organization_path = "user__organization"
+    list_display = ("name", "user", "query", "created_at")
+    list_select_related = ("user",)
+    uuid_search_fields = ("pk", "user_id")
+    search_help_text = "A saved filter id or a user id."
+    ordering = ("user__email", "name")
+    fields = ("id", "user", "name", "query", "created_at")
+    readonly_fields = fields

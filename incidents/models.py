@@ -101,6 +101,16 @@ class Incident(models.Model):
         related_name="+",
         db_index=False,
     )
+    # The incident this one was merged into (it is resolved then); indexed where set
+    # ("incident_merged_into").
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged",
+        db_index=False,
+    )
     escalation_cycle = models.PositiveIntegerField(default=0)
     escalation_step = models.PositiveIntegerField(default=0)
     escalation_repeats_left = models.PositiveSmallIntegerField(default=0)
@@ -129,6 +139,11 @@ class Incident(models.Model):
                 fields=["created_by"],
                 name="incident_created_by",
                 condition=models.Q(created_by__isnull=False),
+            ),
+            models.Index(
+                fields=["merged_into"],
+                name="incident_merged_into",
+                condition=models.Q(merged_into__isnull=False),
             ),
             models.Index(
                 fields=["next_escalation_at"],
@@ -229,6 +244,11 @@ class TimelineKind(models.TextChoices):
     ESCALATED = "escalated"
     SNOOZED = "snoozed"
     SNOOZE_ENDED = "snooze-ended"
+    NOTE = "note"
+    MERGED = "merged"
+
+
+NOTE_MAX_LENGTH = 10_000  # characters of a responder's note (TimelineKind.NOTE)
 
 
 class TimelineEntry(models.Model):
@@ -282,3 +302,27 @@ class TimelineEntry(models.Model):
         (A field added to this model goes last, or here too.)"""
         at = created_at or timezone.now()
         return cls(None, incident_id, at, kind, actor_user_id, actor, message, data)
+
+
+class SavedFilter(models.Model):
+    """A person's named view of the incident list: the query string of its filters and sort."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # No index of its own: the leading column of "saved_filter_unique_name".
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_filters",
+        db_index=False,
+    )
+    name = models.CharField(max_length=60)
+    query = models.CharField(max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_filter_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -11,10 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import ExpressionWrapper, F, Value
 from django.db.models.functions import Coalesce, Greatest
+from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.models import Team, User
 from audit import services as audit
+from audit.models import AuditAction
 from escalation import services as escalation
 from incidents.actions import ActionFailed, action_type
 from incidents.models import (
@@ -26,6 +28,7 @@ from incidents.models import (
     IncidentAction,
     IncidentEvent,
     IncidentStatus,
+    SavedFilter,
     TimelineEntry,
     TimelineKind,
 )
@@ -255,13 +258,139 @@ def resolve(
     return moved
 
 
-BULK_TRANSITIONS = {"acknowledge": acknowledge, "resolve": resolve}
+@transaction.atomic
+def add_note(incident: Incident, *, by: User, text: str) -> TimelineEntry:
+    """A responder's note on the incident's timeline (audited)."""
+    entry = record(incident, TimelineKind.NOTE, by=by, message=text)
+    audit.record(
+        by,
+        AuditAction.CREATED,
+        entry,
+        after={"incident_id": incident.pk, "text": text},
+        organization_id=incident.organization_id,
+        object_type="incident-note",
+    )
+    return entry
+
+
+class MergeError(Exception):
+    """The incidents cannot be merged as they are now (one was resolved meanwhile)."""
+
+
+MERGE_MAX = 50
+
+
+@transaction.atomic
+def merge_incidents(target: Incident, duplicates: list[Incident], *, by: User) -> Incident:
+    """Merge duplicates into ``target``: their events and timeline entries move to it, each is
+    resolved pointing at it (``merged_into``), and both timelines say so.
+
+    Every incident involved is locked in the order of its id, so merges (and transitions) that
+    touch the same incidents at once wait for each other instead of deadlocking.
+    """
+    ids = sorted({target.pk, *(incident.pk for incident in duplicates)})
+    locked = {
+        i.pk: i for i in Incident.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    }
+    target = locked[target.pk]
+    duplicates = [locked[pk] for pk in ids if pk != target.pk]
+    if target.is_resolved:
+        raise MergeError("a resolved incident cannot take others in")
+    resolved = [incident.name for incident in duplicates if incident.is_resolved]
+    if resolved:
+        raise MergeError("resolved already: " + ", ".join(resolved))
+    links = IncidentEvent.objects.filter(incident__in=duplicates)
+    # An event linked to two of them (two rulesets matched it) keeps one link, and counts once.
+    removed, _ = links.filter(
+        event_id__in=IncidentEvent.objects.filter(incident=target).values("event_id")
+    ).delete()
+    repeated = (
+        links.values("event_id")
+        .annotate(n=models.Count("id"), first=models.Min("id"))
+        .filter(n__gt=1)
+    )
+    for row in repeated:
+        removed += links.filter(event_id=row["event_id"]).exclude(pk=row["first"]).delete()[0]
+    links.update(incident=target)
+    TimelineEntry.objects.filter(incident__in=duplicates).update(incident=target)
+    every = [target, *duplicates]
+    firsts = [i.first_event_at for i in every if i.first_event_at]
+    lasts = [i.last_event_at for i in every if i.last_event_at]
+    Incident.objects.filter(pk=target.pk).update(
+        event_count=sum(i.event_count for i in every) - removed,
+        first_event_at=min(firsts, default=None),
+        last_event_at=max(lasts, default=None),
+        updated_at=timezone.now(),
+    )
+    names = ", ".join(f"{incident.name} ({incident.pk})" for incident in duplicates)
+    record(
+        target,
+        TimelineKind.MERGED,
+        by=by,
+        message=f"Merged into this incident: {names}",
+        data={"incident_ids": [str(incident.pk) for incident in duplicates]},
+    )
+    Incident.objects.filter(pk__in=[incident.pk for incident in duplicates]).update(
+        merged_into=target
+    )
+    for incident in duplicates:
+        resolve(incident, by=by, message=f"Merged into {target.name} ({target.pk})")
+    audit.record(
+        by,
+        AuditAction.UPDATED,
+        target,
+        before={"merged": []},
+        after={"merged": [str(incident.pk) for incident in duplicates]},
+        object_type="incident",
+    )
+    target.refresh_from_db()
+    return target
+
+
+SAVED_FILTERS_MAX = 20
+# What a saved filter keeps of the list's query string: its filters and sort, not its page.
+SAVED_FILTER_PARAMETERS = ("q", "team", "status", "urgency", "sort", "mine")
+
+
+def save_filter(user: User, *, name: str, query: QueryDict) -> SavedFilter:
+    """Save (or replace, by name) the user's view of the incident list; at most
+    SAVED_FILTERS_MAX of them (a ValidationError naming ``name`` beyond)."""
+    kept = QueryDict(mutable=True)
+    for key, values in query.lists():
+        if key in SAVED_FILTER_PARAMETERS and any(values):
+            kept.setlist(key, [value for value in values if value])
+    with transaction.atomic():
+        # The user's row locked: two saves at once count each other.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        existing = user.saved_filters.filter(name=name).first()
+        if existing is None and user.saved_filters.count() >= SAVED_FILTERS_MAX:
+            raise ValidationError({"name": [f"at most {SAVED_FILTERS_MAX} saved filters"]})
+        saved, _ = SavedFilter.objects.update_or_create(
+            user=user, name=name, defaults={"query": kept.urlencode()[:2000]}
+        )
+    return saved
+
+
+BULK_SNOOZE_MINUTES = 60
+
+
+def _snooze_for_an_hour(incident: Incident, *, by: User) -> bool:
+    snooze_incident(incident, by=by, minutes=BULK_SNOOZE_MINUTES)
+    return True
+
+
+BULK_TRANSITIONS = {
+    "acknowledge": acknowledge,
+    "resolve": resolve,
+    "snooze": _snooze_for_an_hour,
+}
 BULK_MAX = 100
 
 
 def transition_many(incidents: Iterable[Incident], transition: str, *, by: User) -> int:
-    """Acknowledge or resolve each incident (a selection on the list page), each by its own
-    compare-and-set; how many moved. Those already there, or resolved, are left as they are."""
+    """Acknowledge, resolve or snooze (for an hour) each incident (a selection on the list
+    page), each on its own; how many moved. Those already there, or resolved, are left as they
+    are."""
     move = BULK_TRANSITIONS[transition]
     moved = 0
     for incident in incidents:

@@ -1,8 +1,12 @@
 """Responder pages: the incident list and an incident's detail, with acknowledge and resolve."""
 
+from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
@@ -10,6 +14,8 @@ from django.views.generic import TemplateView
 from accounts.models import Team, TeamMember, User
 from escalation import services as escalation
 from incidents import listing, services
+from incidents.api.serializers import MergeSerializer, NoteSerializer
+from incidents.assignees import check_assignees
 from incidents.filters import IncidentFilterSet
 from incidents.forms import IncidentEditForm, assignee_value
 from incidents.models import (
@@ -18,10 +24,11 @@ from incidents.models import (
     IncidentAction,
     IncidentEvent,
     IncidentStatus,
+    SavedFilter,
     TimelineEntry,
     TimelineKind,
 )
-from pinghome.api import parse_uuid
+from pinghome.api import flatten_errors, parse_uuid
 from pinghome.pages import OrganizationPageMixin, ViewerTimeZoneMixin
 from statuspages.models import Component, ComponentHold
 from webhooks.models import WebhookEvent
@@ -82,12 +89,14 @@ class IncidentListView(ViewerTimeZoneMixin, OrganizationPageMixin, TemplateView)
             incidents=with_responders(with_assignee_names(found.incidents)),
             next_url=f"?{next_query.urlencode()}" if found.next_cursor else "",
             first_url=self._first_page_url() if params.get("after") else "",
-            counts=Incident.objects.filter(organization=self.organization)
-            .exclude(status=IncidentStatus.RESOLVED)
-            .aggregate(
+            counts=Incident.objects.filter(
+                organization=self.organization, status__in=listing.OPEN
+            ).aggregate(
                 open=Count("pk"), triggered=Count("pk", filter=Q(status=IncidentStatus.TRIGGERED))
             ),
             bulk_max=services.BULK_MAX,
+            saved_filters=self.request.user.saved_filters.order_by("name"),
+            current_query=self._first_page_url()[1:],
             **kwargs,
         )
 
@@ -95,6 +104,45 @@ class IncidentListView(ViewerTimeZoneMixin, OrganizationPageMixin, TemplateView)
         query = self.request.GET.copy()
         query.pop("after", None)
         return f"?{query.urlencode()}"
+
+
+class SavedFilterForm(forms.Form):
+    name = forms.CharField(max_length=60)
+    query = forms.CharField(max_length=2000, required=False)
+
+
+class SavedFilterSaveView(OrganizationPageMixin, View):
+    """POST the list's current filters and sort under a name of the signed-in person's."""
+
+    def post(self, request):
+        form = SavedFilterForm(request.POST)
+        if not form.is_valid():
+            messages.error(
+                request, "The filter was not saved: give it a name of 60 characters at most."
+            )
+            return redirect("incident-list")
+        try:
+            saved = services.save_filter(
+                request.user,
+                name=form.cleaned_data["name"],
+                query=QueryDict(form.cleaned_data["query"]),
+            )
+        except ValidationError as exc:
+            messages.error(request, "The filter was not saved: " + "; ".join(exc.messages))
+            return redirect("incident-list")
+        messages.success(request, f"Saved as “{saved.name}”.")
+        return redirect(f"{reverse('incident-list')}?{saved.query}")
+
+
+class SavedFilterDeleteView(OrganizationPageMixin, View):
+    def post(self, request, filter_id):
+        deleted, _ = SavedFilter.objects.filter(
+            user=request.user, pk=parse_uuid(filter_id)
+        ).delete()
+        if not deleted:
+            raise Http404
+        messages.success(request, "Saved filter deleted.")
+        return redirect("incident-list")
 
 
 def with_responders(incidents: list[Incident]) -> list[Incident]:
@@ -151,7 +199,11 @@ class IncidentBulkView(OrganizationPageMixin, View):
                 organization=self.organization, pk__in=[pk for pk in ids if pk]
             ).order_by("pk")
             moved = services.transition_many(selected, transition, by=request.user)
-            done = {"acknowledge": "acknowledged", "resolve": "resolved"}[transition]
+            done = {
+                "acknowledge": "acknowledged",
+                "resolve": "resolved",
+                "snooze": "snoozed for an hour",
+            }[transition]
             messages.success(request, f"{moved} of {len(ids)} selected incidents {done}.")
         return redirect(next_page(request))
 
@@ -189,6 +241,76 @@ class IncidentTransitionView(OrganizationPageMixin, View):
         return redirect(next_page(request))
 
 
+class IncidentNoteView(OrganizationPageMixin, View):
+    """POST a note from the incident's page (what POST /v1/incident/{id}/note takes)."""
+
+    def post(self, request, incident_id):
+        incident = self.get_in_organization(Incident.objects, incident_id)
+        body = NoteSerializer(data={"text": request.POST.get("text", "")})
+        if body.is_valid():
+            services.add_note(incident, by=request.user, text=body.validated_data["text"])
+            messages.success(request, "Note added.")
+        else:
+            messages.error(request, "The note was not added: " + error_text(body.errors))
+        return redirect(reverse("incident-detail", args=[incident.pk]) + "#timeline")
+
+
+class IncidentRespondersView(OrganizationPageMixin, View):
+    """POST one person or team to add to the incident's assignees (``mode=add``, paged at once)
+    or to replace them all with (``mode=reassign``)."""
+
+    def post(self, request, incident_id):
+        incident = self.get_in_organization(Incident.objects, incident_id)
+        kind, _, pk = request.POST.get("assignee", "").partition(":")
+        chosen = {"type": kind, "id": str(parse_uuid(pk))}
+        valid = kind in AssigneeType.values and parse_uuid(pk) is not None
+        if not valid or check_assignees([chosen], self.organization):
+            messages.error(request, "Choose a person or team of your organization.")
+        else:
+            mode = request.POST.get("mode")
+            assignees = [chosen] if mode == "reassign" else [*incident.assignees, chosen]
+            unique = list({(a.get("type"), a.get("id")): a for a in assignees}.values())
+            services.update_incident(incident, by=request.user, changes={"assignees": unique})
+            messages.success(request, "Reassigned." if mode == "reassign" else "Responder added.")
+        return redirect("incident-detail", incident_id=incident.pk)
+
+
+class IncidentMergeView(OrganizationPageMixin, View):
+    """POST the duplicates ticked on the incident's page to merge into it."""
+
+    def post(self, request, incident_id):
+        incident = self.get_in_organization(Incident.objects, incident_id)
+        body = MergeSerializer(
+            data={"incident_ids": request.POST.getlist("incident_id")},
+            context={"organization": self.organization, "target": incident},
+        )
+        if incident.is_resolved:
+            messages.error(request, "A resolved incident cannot take others in.")
+        elif not body.is_valid():
+            messages.error(request, "Nothing was merged: " + error_text(body.errors))
+        else:
+            try:
+                services.merge_incidents(
+                    incident, body.validated_data["incident_ids"], by=request.user
+                )
+            except services.MergeError as exc:
+                messages.error(request, f"Nothing was merged: {exc}.")
+            else:
+                count = len(body.validated_data["incident_ids"])
+                messages.success(request, f"Merged {count} incident(s) into this one.")
+        return redirect("incident-detail", incident_id=incident.pk)
+
+
+def error_text(errors) -> str:
+    """A serializer's errors as one sentence for a page's message."""
+    return "; ".join(
+        f"{path}: {', '.join(reasons)}" for path, reasons in flatten_errors(errors).items()
+    )
+
+
+MERGE_CANDIDATES = 50
+
+
 class IncidentDetailView(ViewerTimeZoneMixin, OrganizationPageMixin, TemplateView):
     """Everything about one incident, and the form that edits it: a bounded number of queries."""
 
@@ -196,7 +318,7 @@ class IncidentDetailView(ViewerTimeZoneMixin, OrganizationPageMixin, TemplateVie
 
     def get_incident(self, incident_id) -> Incident:
         return self.get_in_organization(
-            Incident.objects.select_related("team", "ruleset"), incident_id
+            Incident.objects.select_related("team", "ruleset", "merged_into"), incident_id
         )
 
     def get(self, request, incident_id):
@@ -240,9 +362,22 @@ class IncidentDetailView(ViewerTimeZoneMixin, OrganizationPageMixin, TemplateVie
             )
         )
         actions = list(incident.actions.all())
+        with_responders([incident])
         return super().get_context_data(
             nav="incidents",
             incident=incident,
+            latest_event=attached[0] if attached else None,
+            responder_choices=form.fields["assignees"].choices,
+            merge_candidates=[]
+            if incident.is_resolved
+            else Incident.objects.filter(
+                organization=incident.organization_id, status__in=listing.OPEN
+            )
+            .exclude(pk=incident.pk)
+            .select_related("team")
+            .only("name", "created_at", "dedup_key", "team__name")
+            .order_by("-created_at", "-id")[:MERGE_CANDIDATES],
+            merged=incident.merged.only("name", "resolved_at").order_by("-resolved_at"),
             escalation=escalation.progress(incident),
             form=form,
             assignees=assignees,

@@ -311,6 +311,12 @@ def _entry(persona: Persona, ids: Ids) -> str:
     return _created(persona, f"/v1/team/{ids['team_id']}/schedule", _schedule_body(ids))["id"]
 
 
+def _saved_filter(persona: Persona, ids: Ids) -> str:
+    from incidents.models import SavedFilter
+
+    return str(SavedFilter.objects.create(user=persona.user, name="Mine", query="mine=true").pk)
+
+
 Builder = Callable[[Persona, Ids], str]
 
 # Path parameter name -> how to make one such object in the persona's organization (given the
@@ -363,6 +369,11 @@ KINDS: dict[str, Builder] = {
         p, "/v1/notification-channel", {"type": "email", "target": "pager@example.test"}
     )["id"],
     "window_id": lambda p, ids: _created(p, "/v1/maintenance-window", _window_body(ids))["id"],
+    # Not a path parameter: the incident merged into "incident_id" (POST .../merge).
+    "duplicate_incident_id": lambda p, ids: _created(
+        p, f"/v1/team/{ids['team_id']}/incident", _incident_body(ids)
+    )["id"],
+    "filter_id": _saved_filter,
 }
 
 # Path parameters that are words, not ids: every value a route understands.
@@ -419,6 +430,10 @@ PAYLOADS: dict[str, Payload] = {
     },
     "POST v1/incident/<str:incident_id>/escalate": _NONE,
     "POST v1/incident/<str:incident_id>/snooze": lambda ids: {"minutes": 15},
+    "POST v1/incident/<str:incident_id>/note": lambda ids: {"text": "Rolled back."},
+    "POST v1/incident/<str:incident_id>/merge": lambda ids: {
+        "incident_ids": [ids["duplicate_incident_id"]]
+    },
     "POST v1/team/<str:team_id>/schedule": lambda ids: {**_schedule_body(ids), "week_days": [1]},
     "PUT v1/team/<str:team_id>/schedule": lambda ids: {
         **_schedule_body(ids),

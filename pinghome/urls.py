@@ -52,6 +52,8 @@ api = [
     path("incident/<str:incident_id>/snooze", incidents.IncidentSnoozeView.as_view()),
     path("incident/<str:incident_id>/timeline", incidents.IncidentTimelineView.as_view()),
     path("incident/<str:incident_id>/escalate", incidents.IncidentEscalateView.as_view()),
+    path("incident/<str:incident_id>/note", incidents.IncidentNoteView.as_view()),
+    path("incident/<str:incident_id>/merge", incidents.IncidentMergeView.as_view()),
     path("customer/<str:organization_id>/schedule", schedules.CustomerScheduleView.as_view()),
     path("team/<str:team_id>/schedule", schedules.TeamScheduleView.as_view()),
     path("team/<str:team_id>/oncall", oncall.OnCallView.as_view()),

@@ -49,6 +49,30 @@ class ShownBody:
     is_json: bool
     size: int
     truncated: bool
+    # JSON documents held in strings (AWS SNS's ``Message``) are shown as JSON in ``text``.
+    expanded: bool = False
+
+
+EMBEDDED_JSON_DEPTH = 3  # JSON in a string in a string...: at most this deep
+
+
+def expand_embedded_json(value, depth: int = 0) -> tuple[object, bool]:
+    """``value`` with every string that holds a JSON object or array replaced by it (AWS SNS
+    sends the alarm as JSON text in ``Message``); and whether any was."""
+    if isinstance(value, dict):
+        pairs = [(key, expand_embedded_json(item, depth)) for key, item in value.items()]
+        return {key: item for key, (item, _) in pairs}, any(found for _, (_, found) in pairs)
+    if isinstance(value, list):
+        items = [expand_embedded_json(item, depth) for item in value]
+        return [item for item, _ in items], any(found for _, found in items)
+    if isinstance(value, str) and depth < EMBEDDED_JSON_DEPTH and value.lstrip()[:1] in ("{", "["):
+        try:
+            inner = json.loads(value)
+        except (ValueError, RecursionError):
+            return value, False
+        if isinstance(inner, dict | list):
+            return expand_embedded_json(inner, depth + 1)[0], True
+    return value, False
 
 
 def with_body_preview(
@@ -73,12 +97,13 @@ def shown_body(event: WebhookEvent) -> ShownBody:
     truncated = size > len(raw)
     if not truncated and text.strip():
         try:
-            pretty = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+            document, expanded = expand_embedded_json(json.loads(text))
+            pretty = json.dumps(document, indent=2, ensure_ascii=False)
             pretty.encode("utf-8")  # lone surrogates ("\ud800" escapes) cannot be rendered
         except (ValueError, RecursionError, UnicodeEncodeError):
             pass
         else:
-            return ShownBody(pretty, True, size, False)
+            return ShownBody(pretty, True, size, False, expanded)
     return ShownBody(text, False, size, truncated)
 
 

@@ -19,7 +19,7 @@ from accounts.models import (
     hash_token,
 )
 from escalation.models import EscalationPolicy, EscalationStep, PagedUser
-from incidents.models import IncidentEvent, TimelineEntry
+from incidents.models import IncidentEvent, SavedFilter, TimelineEntry
 from incidents.tests.builders import make_incident_action, open_incident
 from notifications.models import ChatChannel, ContactMethod, Delivery, NotificationRule
 from rulesets.models import DedupState
@@ -118,6 +118,7 @@ def populate(persona) -> dict:
         type(incident): incident,
         IncidentEvent: IncidentEvent.objects.create(incident=incident, event=event),
         TimelineEntry: incident.timeline.first(),
+        SavedFilter: SavedFilter.objects.create(user=user, name="Mine", query="mine=true"),
         type(make_incident_action(incident)): incident.actions.first(),
         type(page): page,
         type(component): component,

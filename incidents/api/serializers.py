@@ -6,6 +6,7 @@ from rest_framework import serializers
 from incidents.actions import REGISTRY, action_type
 from incidents.assignees import check_assignees
 from incidents.models import (
+    NOTE_MAX_LENGTH,
     SNOOZE_MAX_MINUTES,
     SNOOZE_MIN_MINUTES,
     AssigneeType,
@@ -16,6 +17,7 @@ from incidents.models import (
     TimelineEntry,
     Urgency,
 )
+from incidents.services import MERGE_MAX
 from pinghome.fields import StrictCharField, StrictIntegerField
 
 MAX_ITEMS = 50
@@ -189,6 +191,11 @@ class IncidentSerializer(serializers.ModelSerializer):
     escalation = IncidentEscalationSerializer(
         source="*", read_only=True, help_text="Extension: where the escalation chain is."
     )
+    merged_into_id = serializers.UUIDField(
+        read_only=True,
+        allow_null=True,
+        help_text="Extension: the incident this one was merged into (it was resolved then).",
+    )
 
     class Meta:
         model = Incident
@@ -212,6 +219,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "escalation_policy_id",
             "escalation",
             "snoozed_until",
+            "merged_into_id",
         ]
         read_only_fields = fields
         extra_kwargs = {
@@ -244,3 +252,43 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
         model = TimelineEntry
         fields = ["id", "created_at", "kind", "actor", "message", "data"]
         read_only_fields = fields
+
+
+class NoteSerializer(serializers.Serializer):
+    text = StrictCharField(max_length=NOTE_MAX_LENGTH, help_text="The note, plain text.")
+
+
+class MergeSerializer(serializers.Serializer):
+    """Incidents of the caller's organization (``context["organization"]``) to merge into
+    ``context["target"]``: unresolved, other than it, each named once."""
+
+    incident_ids = serializers.ListField(
+        child=serializers.UUIDField(),
+        min_length=1,
+        max_length=MERGE_MAX,
+        help_text="The duplicates: their events and timelines move to this incident, and each "
+        "is resolved with `merged_into_id` pointing at it.",
+    )
+
+    def validate_incident_ids(self, ids):
+        target = self.context["target"]
+        found = {
+            incident.pk: incident
+            for incident in Incident.objects.filter(
+                organization=self.context["organization"], pk__in=ids
+            )
+        }
+        errors, seen = {}, set()
+        for index, pk in enumerate(ids):
+            if pk == target.pk:
+                errors[index] = ["the incident itself"]
+            elif pk in seen:
+                errors[index] = ["named twice"]
+            elif pk not in found:
+                errors[index] = ["no such incident in your organization"]
+            elif found[pk].is_resolved:
+                errors[index] = ["resolved already"]
+            seen.add(pk)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return [found[pk] for pk in ids]

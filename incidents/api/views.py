@@ -9,6 +9,8 @@ from incidents.api.serializers import (
     IncidentSerializer,
     IncidentUpdateSerializer,
     IncidentWriteSerializer,
+    MergeSerializer,
+    NoteSerializer,
     SnoozeSerializer,
     TimelineEntrySerializer,
 )
@@ -134,6 +136,48 @@ class IncidentSnoozeView(OrganizationAPIView):
         except services.TransitionError as exc:
             raise Conflict(str(exc)) from None
         return ok(f"Snoozed until {incident.snoozed_until:%Y-%m-%dT%H:%M:%SZ}.")
+
+
+class IncidentNoteView(OrganizationAPIView):
+    @extend_schema(
+        summary="Add a note to an incident's timeline (extension)",
+        description="A responder's note, shown on the timeline with its author and time; "
+        "audited. `text`: 1 to 10,000 characters of plain text.",
+        request=NoteSerializer,
+        responses={201: CREATED, **ERRORS},
+    )
+    def post(self, request, incident_id):
+        incident = self.get_in_organization(Incident.objects, incident_id)
+        body = NoteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        entry = services.add_note(incident, by=request.user, text=body.validated_data["text"])
+        return created(entry.pk)
+
+
+class IncidentMergeView(OrganizationAPIView):
+    @extend_schema(
+        summary="Merge duplicates into an incident (extension)",
+        description="The events and timeline entries of `incident_ids` move to this incident; "
+        "each of them is resolved (its actions undone, its pages cancelled) with "
+        "`merged_into_id` set to this one. A later event of a duplicate's dedup key opens a new "
+        "incident. 409 when this incident, or one of them, is resolved meanwhile.",
+        request=MergeSerializer,
+        responses={200: MESSAGE, **ERRORS, **CONFLICT},
+    )
+    def post(self, request, incident_id):
+        incident = self.get_in_organization(Incident.objects, incident_id)
+        if incident.is_resolved:
+            raise Conflict("a resolved incident cannot take others in")
+        body = MergeSerializer(
+            data=request.data, context={"organization": self.organization, "target": incident}
+        )
+        body.is_valid(raise_exception=True)
+        duplicates = body.validated_data["incident_ids"]
+        try:
+            services.merge_incidents(incident, duplicates, by=request.user)
+        except services.MergeError as exc:
+            raise Conflict(str(exc)) from None
+        return ok(f"Merged {len(duplicates)} incident(s) into this one.")
 
 
 class IncidentActionsView(OrganizationAPIView):

@@ -39,6 +39,7 @@ INCIDENT_FIELDS = {
     "escalation_policy_id",
     "escalation",
     "snoozed_until",
+    "merged_into_id",
 }
 
 

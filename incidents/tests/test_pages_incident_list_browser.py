@@ -141,3 +141,31 @@ def test_a_responder_on_a_phone_acknowledges_a_selection_at_once(owner, teammate
     assert statuses.pop("Node 0 unreachable") == "triggered"
     assert set(statuses.values()) == {"acknowledged"}
     assert page.locator("[data-field=acknowledged-by]").first.inner_text() == "by mate@acme.test"
+
+
+def test_opted_in_a_responder_is_notified_of_new_triggered_incidents(owner, browser_page):
+    page = browser_page
+    page.context.grant_permissions(["notifications"])
+    # The browser's notifications, recorded instead of shown.
+    page.add_init_script(
+        """
+        window.shown = [];
+        window.Notification = class {
+          constructor(title, options) { window.shown.push([title, options.body]); }
+          static requestPermission() { return Promise.resolve("granted"); }
+        };
+        window.Notification.permission = "granted";
+        """
+    )
+    make_incident(owner.team, name="Checkout is down")
+    sign_in(page, owner)
+    page.goto("/")
+    page.get_by_label("Notify me of new incidents").check()
+
+    arrived = make_incident(owner.team, name="Payments fail")
+    page.locator(f"tr[data-incident='{arrived.pk}']").wait_for(timeout=15_000)
+    page.wait_for_function("window.shown.length > 0")
+
+    assert page.evaluate("window.shown") == [["1 new incident", "Payments fail"]]
+    page.reload()
+    assert page.get_by_label("Notify me of new incidents").is_checked()  # kept in this browser

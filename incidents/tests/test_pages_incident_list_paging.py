@@ -261,3 +261,20 @@ def test_the_api_searches_too(owner):
     response = owner.api.get(f"/v1/team/{owner.team.pk}/incidents", {"q": "checkout"})
 
     assert [item["name"] for item in response.json()] == ["Checkout latency"]
+
+
+def test_the_selection_is_snoozed_for_an_hour(client, owner):
+    storm = [make_incident(owner.team, name=f"Storm {n}") for n in range(2)]
+    done = make_incident(owner.team, name="Done", status="resolved")
+    client.force_login(owner.user)
+    ids = [str(incident.pk) for incident in (*storm, done)]
+
+    html = client.post("/incidents/bulk", {"action": "snooze", "incident_id": ids}, follow=True)
+
+    assert "2 of 3 selected incidents snoozed for an hour." in html.content.decode()
+    for incident in storm:
+        incident.refresh_from_db()
+        assert incident.status == "acknowledged"
+        minutes = (incident.snoozed_until - timezone.now()).total_seconds() / 60
+        assert 59 < minutes <= 60
+    assert Incident.objects.get(pk=done.pk).snoozed_until is None

@@ -273,6 +273,12 @@ ROUTES = [
         lambda ctx: {**incident_body(ctx), "status": "acknowledged"},
     ),
     Route("POST", "/v1/incident/{incident_id}/snooze", lambda ctx: {"minutes": 15}),
+    Route("POST", "/v1/incident/{incident_id}/note", lambda ctx: {"text": "Rolled back."}),
+    Route(
+        "POST",
+        "/v1/incident/{incident_id}/merge",
+        lambda ctx: {"incident_ids": [ctx["duplicate_id"]]},
+    ),
     Route(
         "POST",
         "/v1/webhook",
@@ -409,6 +415,7 @@ def ctx(owner) -> dict:
     )["id"]
     ctx["ruleset_id"] = create("/v1/ruleset", ruleset_body(ctx))["id"]
     ctx["incident_id"] = create(f"/v1/team/{ctx['team_id']}/incident", incident_body(ctx))["id"]
+    ctx["duplicate_id"] = create(f"/v1/team/{ctx['team_id']}/incident", incident_body(ctx))["id"]
     ctx["maintenance_window_id"] = create("/v1/maintenance-window", maintenance_window_body(ctx))[
         "id"
     ]

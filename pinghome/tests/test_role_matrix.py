@@ -73,6 +73,11 @@ def ctx(owner, teammate, manager) -> dict:
             f"/v1/team/{team.id}/incident",
             {"name": "DB down", "description": "", "urgency": "high"},
         )["id"],
+        "duplicate": created(
+            owner,
+            f"/v1/team/{team.id}/incident",
+            {"name": "DB 500s", "description": "", "urgency": "high"},
+        )["id"],
         "policy": created(
             owner, f"/v1/team/{team.id}/escalation-policy", policy_body((0, [("team", team.id)]))
         )["id"],
@@ -242,6 +247,20 @@ WRITES = [
         "post",
         "/v1/incident/{incident}/snooze",
         lambda c: {"minutes": 15},
+        EVERYONE,
+    ),
+    Write(
+        "note on incident",
+        "post",
+        "/v1/incident/{incident}/note",
+        lambda c: {"text": "Rolled back."},
+        (201, 201, 201),
+    ),
+    Write(
+        "merge incidents",
+        "post",
+        "/v1/incident/{incident}/merge",
+        lambda c: {"incident_ids": [c["duplicate"]]},
         EVERYONE,
     ),
     # Webhooks: a team's by its managers, the organization's by admins
