@@ -485,3 +485,24 @@ PAYLOADS: dict[str, Payload] = {
     },
     "PUT v1/user/<str:user_id>": lambda ids: {"role": "admin"},
 }
+
+
+def at_once(work, times: int = 2) -> list:
+    """Results of ``work()`` run by ``times`` threads released together, each closing its own
+    database connection: two periodic checks, ticks or requests racing for the same rows."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    start = threading.Barrier(times)
+
+    def run(_):
+        try:
+            start.wait(timeout=10)
+            return work()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=times) as pool:
+        return list(pool.map(run, range(times)))

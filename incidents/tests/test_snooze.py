@@ -2,13 +2,10 @@
 periodic check triggers it again and its escalation starts from step 1 (time moved forward,
 nothing sleeps)."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.test import TestCase
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -19,7 +16,7 @@ from incidents import services
 from incidents.models import Incident
 from incidents.tests.builders import open_incident as open_by_service
 from notifications.tests.test_routing import on_call_always, open_incident, timeline
-from pinghome.testing import UNKNOWN_ID, assert_invalid, assert_not_found
+from pinghome.testing import UNKNOWN_ID, assert_invalid, assert_not_found, at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -142,17 +139,7 @@ def test_two_periodic_checks_at_once_wake_each_incident_once(owner):
     for incident in incidents:
         services.snooze_incident(incident, by=owner.user, minutes=15)
     later = timezone.now() + timedelta(minutes=16)
-    start = threading.Barrier(2)
-
-    def run(_):
-        try:
-            start.wait(timeout=10)
-            return services.wake_snoozed(later)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        woken = sum(pool.map(run, range(2)))
+    woken = sum(at_once(lambda: services.wake_snoozed(later)))
 
     assert woken == 5
     assert set(Incident.objects.values_list("status", flat=True)) == {"triggered"}

@@ -1,13 +1,10 @@
 """Auto-resolve after silence: a ruleset's ``auto_resolve_after_seconds`` resolves its incidents
 that no event joined for that long, from the periodic check (time moved forward)."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.test import TestCase
 from django.utils import timezone
 
@@ -15,7 +12,7 @@ from escalation.tests.builders import install_clock
 from incidents import services
 from incidents.models import Incident
 from notifications.tests.test_routing import timeline
-from pinghome.testing import assert_invalid
+from pinghome.testing import assert_invalid, at_once
 from rulesets.tests.builders import ruleset_body
 from rulesets.tests.pipeline import create_ruleset, create_webhook, incidents, send
 
@@ -175,17 +172,7 @@ def test_two_periodic_checks_at_once_resolve_each_incident_once(owner):
     for n in range(5):
         send(webhook_id, {**FIRING, "service": f"s{n}"})
     later = timezone.now() + timedelta(seconds=61)
-    start = threading.Barrier(2)
-
-    def run(_):
-        try:
-            start.wait(timeout=10)
-            return services.resolve_silent(later)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        resolved = sum(pool.map(run, range(2)))
+    resolved = sum(at_once(lambda: services.resolve_silent(later)))
 
     assert resolved == 5
     assert set(Incident.objects.values_list("status", flat=True)) == {"resolved"}
