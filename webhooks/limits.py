@@ -9,7 +9,8 @@ event is counted with ``pinghome.ratelimit.hit`` under ``ingest:<webhook id>``: 
 process itself without CACHE_URL). While Redis cannot be reached the limit fails open: the event
 is accepted and stored (``ratelimit`` logs it once).
 
-Refused events are counted in ``Webhook.rejected_events``: added up in memory and written by a
+Refused events are counted in /metrics at once (``pinghome_events_rejected`` with reason
+``rate_limited``) and in ``Webhook.rejected_events``: added up in memory and written by a
 background thread at most once a second per webhook (one ``UPDATE`` each), so a storm that is
 refused costs the database next to nothing; counts not yet written when a process is killed are
 lost (a normal exit writes them). Without a broker (the embedded default, tests) each refusal is
@@ -31,7 +32,7 @@ from django.db import DatabaseError, close_old_connections
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 
-from pinghome import ratelimit
+from pinghome import metrics, ratelimit
 from pinghome.memo import ShortLived
 from webhooks.models import Webhook, WebhookIngestKey
 
@@ -73,6 +74,7 @@ def admit(key: uuid.UUID) -> bool:
     verdict = ratelimit.hit(f"ingest:{webhook_id}", limit=per_minute, window=WINDOW_SECONDS)
     if not verdict.allowed:
         rejected.add(webhook_id)
+        metrics.event_rejected(webhook_id, "rate_limited")
         raise OverLimit(verdict.retry_after)
     return True
 

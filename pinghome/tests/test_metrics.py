@@ -140,6 +140,32 @@ def test_events_and_incidents_are_counted_by_webhook_team_and_urgency(owner, scr
     assert value(after, "pinghome_oldest_unevaluated_event_age_seconds") == 0
 
 
+def test_events_over_a_webhooks_limit_are_counted_as_rate_limited(owner, scrapable, settings):
+    settings.CACHE_URL = ""
+    webhook = create_webhook(owner)
+    limited = owner.api.put(f"/v1/webhook/{webhook}", {"max_events_per_minute": 1}, format="json")
+    assert limited.status_code == 200, limited.content
+    before = scrape()
+
+    statuses = [
+        Client()
+        .post(f"/v1/incident/webhook/{webhook}", data=b"{}", content_type="application/json")
+        .status_code
+        for _ in range(3)
+    ]
+    after = scrape()
+
+    assert statuses == [202, 429, 429]
+    limited = {"webhook": webhook, "reason": "rate_limited"}
+    assert value(after, "pinghome_events_rejected_total", **limited) == (
+        value(before, "pinghome_events_rejected_total", **limited) + 2
+    )
+    assert total(after, "pinghome_events_rejected_total") == (
+        total(before, "pinghome_events_rejected_total") + 2
+    )
+    assert Webhook.objects.get(pk=webhook).rejected_events == 2
+
+
 def test_nothing_is_counted_for_what_is_rolled_back(owner, scrapable):
     before = scrape()
     with pytest.raises(RuntimeError), TestCase.captureOnCommitCallbacks(execute=True):
