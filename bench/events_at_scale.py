@@ -1,5 +1,5 @@
 """Events at scale: ingest throughput and the events API's latency with 10 million events stored,
-against an empty table (PostgreSQL).
+against an empty table (PostgreSQL, the events table partitioned by week: webhooks.retention).
 
     .venv/bin/python bench/events_at_scale.py [--events 10000000] [--seconds 10]
 
@@ -101,7 +101,9 @@ def fill(database: str, webhook_ids: list[str], events: int) -> tuple[float, str
             [webhook_ids[0]],
         ).fetchone()[0]
         size = connection.execute(
-            "SELECT pg_size_pretty(pg_total_relation_size('webhooks_webhookevent'))"
+            "SELECT pg_size_pretty(sum(pg_total_relation_size(c.oid))) FROM pg_inherits i "
+            "JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = 'webhooks_webhookevent'::regclass"
         ).fetchone()[0]
     print(f"  analyzed; the events take {size} with their indexes")
     return time.monotonic() - start, str(event_id)
@@ -135,6 +137,11 @@ def main() -> None:
     redis.Redis.from_url(options.broker_url).flushdb()
     database = fresh_database(options.admin_database_url, options.database_name)
     manage(database, "migrate", "--noinput", "-v0")
+    # The weeks of the last 30 days, as if events had been arriving for that long.
+    weeks = "from datetime import timedelta; from django.utils import timezone; "
+    weeks += "from webhooks import retention; "
+    weeks += "retention.create_weeks(since=timezone.now() - timedelta(days=31))"
+    manage(database, "shell", "-v", "0", "-c", weeks)
     tenant = json.loads(
         manage(database, "bootstrap", "--org", "Scale", "--team", "Ops", "--email", "s@example.com")
     )
