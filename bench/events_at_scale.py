@@ -1,12 +1,14 @@
 """Events at scale: ingest throughput and the events API's latency with 10 million events stored,
-against an empty table (PostgreSQL).
+against an empty table (PostgreSQL, the events table partitioned by week: webhooks.retention).
 
     .venv/bin/python bench/events_at_scale.py [--events 10000000] [--seconds 10]
 
 The product runs as in production (gunicorn, a Celery worker, Redis) on a database of its own.
 Each measurement is taken with the table empty, then again after ``--events`` rows spread over
 the last 30 days and 20 webhooks (the one measured among them) are written straight into the
-table (``INSERT ... SELECT generate_series``, evaluated already: no backlog) and analyzed:
+table (``INSERT ... SELECT generate_series``, evaluated already: no backlog) and analyzed, and
+ingest once more with the table emptied again (the ratio is against the mean of both empty
+runs: the machine's drift while the table fills hits both sides):
 
 - ingest: as many POSTs as ``--connections`` keep-alive connections carry (accepted/s, p50/p99);
 - events list: ``GET /v1/webhook/{id}/events?limit=50``, the newest page and a page 20 days back
@@ -101,7 +103,9 @@ def fill(database: str, webhook_ids: list[str], events: int) -> tuple[float, str
             [webhook_ids[0]],
         ).fetchone()[0]
         size = connection.execute(
-            "SELECT pg_size_pretty(pg_total_relation_size('webhooks_webhookevent'))"
+            "SELECT pg_size_pretty(sum(pg_total_relation_size(c.oid))) FROM pg_inherits i "
+            "JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = 'webhooks_webhookevent'::regclass"
         ).fetchone()[0]
     print(f"  analyzed; the events take {size} with their indexes")
     return time.monotonic() - start, str(event_id)
@@ -135,6 +139,11 @@ def main() -> None:
     redis.Redis.from_url(options.broker_url).flushdb()
     database = fresh_database(options.admin_database_url, options.database_name)
     manage(database, "migrate", "--noinput", "-v0")
+    # The weeks of the last 30 days, as if events had been arriving for that long.
+    weeks = "from datetime import timedelta; from django.utils import timezone; "
+    weeks += "from webhooks import retention; "
+    weeks += "retention.create_weeks(since=timezone.now() - timedelta(days=31))"
+    manage(database, "shell", "-v", "0", "-c", weeks)
     tenant = json.loads(
         manage(database, "bootstrap", "--org", "Scale", "--team", "Ops", "--email", "s@example.com")
     )
@@ -163,12 +172,18 @@ def main() -> None:
         seconds, event_id = fill(database, webhooks, options.events)
         print(f"  {seconds:.0f} s in all")
         full = measure(api, session, options.port, webhooks[0], event_id, options)
+        # Empty again, so that the machine's drift during the fill hits both sides.
+        with psycopg.connect(database, autocommit=True) as connection:
+            connection.execute("TRUNCATE webhooks_webhookevent")
+        after = measure(api, session, options.port, webhooks[0], None, options)
 
-    ratio = full["ingest_per_second"] / empty["ingest_per_second"]
-    print(f"\nwith {options.events:,} events stored against an empty table:")
+    baseline = (empty["ingest_per_second"] + after["ingest_per_second"]) / 2
+    ratio = full["ingest_per_second"] / baseline
+    print(f"\nwith {options.events:,} events stored against an empty table (before / after):")
     print(
-        f"  ingest                       empty {empty['ingest_per_second']:7.0f} events/s"
-        f"   {full['ingest_per_second']:7.0f} events/s: {ratio:.0%} (target >= 90%)"
+        f"  ingest                       empty {empty['ingest_per_second']:7.0f} / "
+        f"{after['ingest_per_second']:.0f} events/s   {full['ingest_per_second']:7.0f} events/s: "
+        f"{ratio:.0%} of their mean (target >= 90%)"
     )
     print(
         line(

@@ -184,8 +184,14 @@ class IncidentEvent(models.Model):
     incident = models.ForeignKey(
         Incident, on_delete=models.CASCADE, related_name="event_links", db_index=False
     )
+    # No constraint in the database: on PostgreSQL the events table is partitioned, and its
+    # keys include the time of receipt. Retention deletes the links of the events it drops
+    # (``webhooks.retention``); deleting events through Django deletes their links too.
     event = models.ForeignKey(
-        "webhooks.WebhookEvent", on_delete=models.CASCADE, related_name="incident_links"
+        "webhooks.WebhookEvent",
+        on_delete=models.CASCADE,
+        related_name="incident_links",
+        db_constraint=False,
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -50,6 +50,7 @@ from rulesets.conditions import (
 )
 from rulesets.models import DedupState, Ruleset, RulesetAction, RuleType
 from rulesets.templating import render_template
+from webhooks import retention
 from webhooks.models import WebhookEvent
 from webhooks.sns import subscribe_url
 from webhooks.tasks import confirm_sns_subscription
@@ -378,9 +379,14 @@ def _evaluate_chunk(event_ids: list[str], *, fill: bool, alone: bool = False) ->
         events = [event for event in claim.filter(pk__in=event_ids) if event.evaluated_at is None]
         if fill and events and len(events) < CHUNK_SIZE:
             # In the pending index's own order, from a bound: a range is read, never sorted.
+            # Within the week of its start, so that on PostgreSQL one partition is read (with
+            # the default partition, the table's partitions are not in order).
             since = min(event.received_at for event in events) - FILL_LOOKBACK
+            until = retention.week_end(since)
             events += (
-                claim.filter(evaluated_at__isnull=True, received_at__gte=since)
+                claim.filter(
+                    evaluated_at__isnull=True, received_at__gte=since, received_at__lt=until
+                )
                 .exclude(pk__in=event_ids)
                 .order_by("received_at")[: CHUNK_SIZE - len(events)]
             )

@@ -15,5 +15,5 @@ def confirm_sns_subscription(self, event_id: str) -> None:
 
 @shared_task(acks_late=True)
 def prune_events() -> dict[str, int]:
-    """Delete the events the retention lets go of."""
-    return asdict(retention.prune())
+    """Make the coming weeks' partitions, then let go of the events the retention does."""
+    return asdict(retention.maintain())

@@ -498,10 +498,11 @@ def test_a_state_purged_while_a_chunk_locks_it_is_created_again(owner, monkeypat
 
 
 def reads_of(plan: dict, table: str) -> tuple[int, int]:
-    """What the scans of ``table`` in an EXPLAIN (ANALYZE, BUFFERS) plan read: rows (kept or
-    filtered out) and blocks (of the table and its indexes)."""
+    """What the scans of ``table`` (or of its partitions, ``table_*``) in an EXPLAIN (ANALYZE,
+    BUFFERS) plan read: rows (kept or filtered out) and blocks (of the table and its indexes)."""
     rows = blocks = 0
-    if plan.get("Relation Name") == table:
+    name = plan.get("Relation Name") or ""
+    if name == table or name.startswith(f"{table}_"):
         kept_and_removed = (
             plan["Actual Rows"]
             + plan.get("Rows Removed by Filter", 0)
