@@ -19,6 +19,15 @@ from webhooks.models import Webhook, WebhookEvent
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def still(monkeypatch):
+    """Time stands still: each step says how long after the test's start it happens, so a busy
+    machine taking seconds between two steps cannot move a check past the deadline it is meant
+    to stop short of (``check(124) == 0``, ``check(126) == 1``)."""
+    start = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: start)
+
+
 def heartbeat_webhook(persona, **fields) -> str:
     body = {
         "name": "alertmanager",
@@ -33,13 +42,15 @@ def heartbeat_webhook(persona, **fields) -> str:
 
 
 def check(seconds_from_now: float) -> int:
-    """Run the periodic check as if ``seconds_from_now`` had passed (deliveries run eagerly)."""
+    """Run the periodic check ``seconds_from_now`` after the test's start (deliveries run
+    eagerly)."""
     with TestCase.captureOnCommitCallbacks(execute=True):
         return heartbeats.check(timezone.now() + timedelta(seconds=seconds_from_now))
 
 
 def arrives(webhook_id, seconds_from_now: float) -> list[dict]:
-    """An event received ``seconds_from_now``, evaluated: what each ruleset did."""
+    """An event received ``seconds_from_now`` after the test's start, evaluated: what each
+    ruleset did."""
     event = WebhookEvent.objects.create(
         webhook_id=webhook_id,
         body=b'{"alertname": "Watchdog"}',
