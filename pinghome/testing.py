@@ -487,22 +487,25 @@ PAYLOADS: dict[str, Payload] = {
 }
 
 
-def at_once(work, times: int = 2) -> list:
-    """Results of ``work()`` run by ``times`` threads released together, each closing its own
-    database connection: two periodic checks, ticks or requests racing for the same rows."""
+def at_once(*works: Callable[[], object], times: int = 2) -> list:
+    """Results of ``works``, each run by its own thread, the threads released together and each
+    closing its own database connection: periodic checks, ticks or requests racing for the same
+    rows. A single work is run by ``times`` threads."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
     from django.db import connection
 
-    start = threading.Barrier(times)
+    if len(works) == 1:
+        works *= times
+    start = threading.Barrier(len(works))
 
-    def run(_):
+    def run(work):
         try:
             start.wait(timeout=10)
             return work()
         finally:
             connection.close()
 
-    with ThreadPoolExecutor(max_workers=times) as pool:
-        return list(pool.map(run, range(times)))
+    with ThreadPoolExecutor(max_workers=len(works)) as pool:
+        return list(pool.map(run, works))

@@ -1,9 +1,6 @@
 """Two beat processes ticking at once page each person once per step."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from escalation import services
 from escalation.models import PagedUser
@@ -12,6 +9,7 @@ from incidents import services as incidents
 from incidents.models import TimelineEntry
 from notifications.models import Delivery
 from notifications.tests.test_routing import on_call_always
+from pinghome.testing import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,24 +31,9 @@ def test_two_concurrent_ticks_notify_each_person_once(owner, teammate, clock, mo
     ]
     monkeypatch.setattr(services, "BATCH_SIZE", 4)  # the ticks interleave their batches
     clock.advance(minutes=1)
-    start, ran, errors = threading.Barrier(2), [], []
 
-    def beat():
-        try:
-            start.wait()
-            ran.append(services.escalate_due())
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+    ran = at_once(services.escalate_due)  # an error in either tick is raised here
 
-    threads = [threading.Thread(target=beat) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
     assert sum(ran) == 30, ran
     pages = Delivery.objects.filter(reason="escalated")
     assert sorted(pages.values_list("incident_id", "user_id", "step_label")) == sorted(

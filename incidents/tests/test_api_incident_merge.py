@@ -1,16 +1,13 @@
 """POST /v1/incident/{id}/merge: duplicates merged into one incident, their events and timelines
 following; concurrency-safe."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from audit.models import AuditRecord
 from incidents import services
 from incidents.models import Incident, IncidentEvent, TimelineKind
 from incidents.tests.builders import make_incident
-from pinghome.testing import UNKNOWN_ID, assert_invalid, assert_not_found
+from pinghome.testing import UNKNOWN_ID, assert_invalid, assert_not_found, at_once
 from rulesets.tests.pipeline import create_ruleset, create_webhook, send
 
 pytestmark = pytest.mark.django_db
@@ -128,27 +125,15 @@ def test_another_organizations_incident_is_a_404(owner, outsider):
 @pytest.mark.django_db(transaction=True)
 def test_two_merges_of_the_same_pair_in_opposite_directions_leave_one_incident(owner):
     a, b = make_incident(owner.team, name="A"), make_incident(owner.team, name="B")
-    start = threading.Barrier(2)
-    outcomes = []
 
     def merge(target, duplicate):
-        start.wait()
         try:
             services.merge_incidents(target, [duplicate], by=owner.user)
-            outcomes.append("merged")
+            return "merged"
         except services.MergeError:
-            outcomes.append("refused")
-        finally:
-            connection.close()
+            return "refused"
 
-    threads = [
-        threading.Thread(target=merge, args=(a, b)),
-        threading.Thread(target=merge, args=(b, a)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = at_once(lambda: merge(a, b), lambda: merge(b, a))
 
     assert sorted(outcomes) == ["merged", "refused"]
     statuses = sorted(Incident.objects.values_list("status", flat=True))

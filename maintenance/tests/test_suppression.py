@@ -1,18 +1,16 @@
 """Maintenance windows at work: events suppressed while one is active, what still fails opened
 once it ends, heartbeats held back."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
 from django.test import TestCase
 from django.utils import timezone
 
 from incidents.models import Incident, TimelineEntry
 from maintenance import services
 from maintenance.tests.test_api_maintenance_windows import body, iso
+from pinghome.testing import at_once
 from rulesets import evaluation, heartbeats
 from rulesets.models import DedupState
 from rulesets.tests.pipeline import create_ruleset, create_webhook
@@ -275,17 +273,7 @@ def test_two_periodic_runs_at_once_open_what_still_fails_once(owner):
     flow.window(0, 10)
     for n in range(6):
         flow.event(1 + n, service=f"s{n}", status="down")
-    start = threading.Barrier(2)
-
-    def run(_):
-        try:
-            start.wait(timeout=10)
-            return services.open_still_failing(flow.at(11))
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        opened = list(pool.map(run, range(2)))
+    opened = at_once(lambda: services.open_still_failing(flow.at(11)))
 
     assert sum(opened) == 6
     assert Incident.objects.count() == 6

@@ -2,14 +2,13 @@
 
 import logging
 import os
-import threading
 import uuid
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from pinghome import ratelimit
+from pinghome.testing import at_once
 
 
 def cache_url() -> str:
@@ -27,28 +26,6 @@ def counter_at(request, settings):
     return request.param
 
 
-def in_threads(count: int, work) -> list:
-    results: list = []
-    lock = threading.Lock()
-    start = threading.Barrier(count)
-
-    def run():
-        start.wait()
-        try:
-            outcome = work()
-        finally:
-            connection.close()  # each thread's own database connection
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 def test_sixteen_threads_get_exactly_the_limit_through_the_api(
     transactional_db, owner, counter_at, settings
 ):
@@ -59,7 +36,7 @@ def test_sixteen_threads_get_exactly_the_limit_through_the_api(
         api.credentials(HTTP_AUTHORIZATION=f"Bearer {owner.token}")
         return [api.get("/v1/teams").status_code for _ in range(5)]
 
-    statuses = [s for outcome in in_threads(16, five_requests) for s in outcome]
+    statuses = [s for outcome in at_once(five_requests, times=16) for s in outcome]
     assert sorted(set(statuses)) == [200, 429]
     assert statuses.count(200) == 40
 
@@ -70,7 +47,7 @@ def test_sixteen_threads_count_every_hit_of_a_counter(counter_at):
     def hits():
         return [ratelimit.hit(key, limit=100, window=60).allowed for _ in range(10)]
 
-    allowed = [a for outcome in in_threads(16, hits) for a in outcome]
+    allowed = [a for outcome in at_once(hits, times=16) for a in outcome]
     assert allowed.count(True) == 100 and len(allowed) == 160
     assert ratelimit.hit(key, limit=100, window=60, cost=0).count == 160
 

@@ -1,9 +1,8 @@
 """Exactly once, in effect: idempotent evaluation, re-drive, receive order, concurrency."""
 
 import json
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.core.management import call_command
@@ -12,6 +11,7 @@ from django.test import TestCase
 from django.utils import timezone
 
 from incidents.models import Incident, IncidentEvent
+from pinghome.testing import at_once
 from rulesets import evaluation
 from rulesets.models import DedupState
 from rulesets.tasks import evaluate_events, purge_dedup_states, redrive_pending_events
@@ -224,18 +224,11 @@ def test_many_identical_events_at_once_open_one_incident_with_every_event(owner)
     webhook = create_webhook(owner)
     firing_ruleset(owner, webhook)
     events = [stored(webhook, b'{"status": "firing", "service": "api"}') for _ in range(16)]
-    start = threading.Barrier(8)
-
-    def evaluate(event_id):
-        try:
-            start.wait(timeout=10)
-            return evaluate_one(str(event_id))
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(evaluate, [e.pk for e in events[:8]]))
-        results += list(pool.map(evaluate, [e.pk for e in events[8:]]))
+    results = [
+        result
+        for batch in (events[:8], events[8:])
+        for result in at_once(*[partial(evaluate_one, str(event.pk)) for event in batch])
+    ]
 
     outcomes = sorted(r[0]["outcome"] for r in results)
     assert outcomes.count("opened") == 1
@@ -250,17 +243,7 @@ def test_the_same_event_evaluated_by_two_workers_at_once_counts_once(owner):
     webhook = create_webhook(owner)
     firing_ruleset(owner, webhook)
     event = stored(webhook, b'{"status": "firing", "service": "api"}')
-    start = threading.Barrier(4)
-
-    def evaluate(_):
-        try:
-            start.wait(timeout=10)
-            return evaluate_one(str(event.pk))
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        list(pool.map(evaluate, range(4)))
+    at_once(partial(evaluate_one, str(event.pk)), times=4)
 
     assert Incident.objects.get().event_count == 1
 

@@ -6,8 +6,8 @@ import logging
 import pytest
 from django.test import Client
 
-from pinghome.testing import assert_invalid
-from pinghome.tests.test_rate_limits import cache_url, in_threads
+from pinghome.testing import assert_invalid, at_once
+from pinghome.tests.test_rate_limits import cache_url
 from webhooks.models import Webhook, WebhookEvent
 
 pytestmark = pytest.mark.django_db
@@ -129,7 +129,7 @@ def test_sixteen_concurrent_clients_get_exactly_the_limit(owner, settings, count
         client = Client()
         return [post(webhook_id, client).status_code for _ in range(10)]
 
-    statuses = [s for outcome in in_threads(16, ten_events) for s in outcome]
+    statuses = [s for outcome in at_once(ten_events, times=16) for s in outcome]
 
     assert statuses.count(202) == 37
     assert statuses.count(429) == 160 - 37
