@@ -70,19 +70,25 @@ def assert_fits(page, width: int, height: int = 900) -> None:
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
-def assert_accessible(page) -> None:
-    """axe-core finds no serious or critical WCAG 2.1 A/AA violation on the page as it is."""
+def serious_violations(page) -> list[str]:
+    """What axe-core finds on the page as it is: its serious or critical WCAG 2.1 A/AA
+    violations, one line each with the first elements concerned."""
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(
         page, options={"runOnly": {"type": "tag", "values": WCAG_AA}, "resultTypes": ["violations"]}
     )
-    serious = [
+    return [
         f"{violation['id']} ({violation['impact']}): {violation['help']}: "
         + "; ".join(str(node["target"]) for node in violation["nodes"][:5])
         for violation in results.response["violations"]
         if violation["impact"] in ("serious", "critical")
     ]
+
+
+def assert_accessible(page) -> None:
+    """axe-core finds no serious or critical WCAG 2.1 A/AA violation on the page as it is."""
+    serious = serious_violations(page)
     assert not serious, "\n".join(serious)
 
 

@@ -80,7 +80,35 @@
     });
     const title = el.querySelector("[data-page-title]");
     if (title) document.title = title.dataset.pageTitle;
+    reachScrollBoxes();
     el.dispatchEvent(new CustomEvent("live:updated", { bubbles: true, detail: { added } }));
+  }
+
+  // A wide table scrolls in its own box (.table-scroll). While it does, the keyboard can reach
+  // the box to scroll it: it is focusable, a region named by the heading before it.
+  function reachScrollBoxes() {
+    document.querySelectorAll(".table-scroll").forEach((box) => {
+      if (box.scrollWidth > box.clientWidth) {
+        box.tabIndex = 0;
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", headingBefore(box));
+      } else {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+
+  function headingBefore(box) {
+    const caption = box.querySelector("caption");
+    if (caption) return caption.textContent.trim();
+    for (let node = box; node && node !== document.body; node = node.parentElement) {
+      for (let sibling = node.previousElementSibling; sibling; sibling = sibling.previousElementSibling) {
+        if (/^H[1-6]$/.test(sibling.tagName)) return sibling.textContent.trim();
+      }
+    }
+    return "Table";
   }
 
   function refresh(el) {
@@ -106,6 +134,8 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => {
+    reachScrollBoxes();
+    window.addEventListener("resize", reachScrollBoxes);
     document.querySelectorAll("[data-refresh]").forEach((el) => {
       el.initialKeys = keys(el);
       el.lastHTML = el.innerHTML;
