@@ -3,7 +3,8 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -147,14 +148,22 @@ class SavedFilterDeleteView(OrganizationPageMixin, View):
 
 def with_responders(incidents: list[Incident]) -> list[Incident]:
     """``acknowledged_by`` (who acknowledged it) and ``escalated_to`` (whom its escalation paged
-    last, while it is triggered) of each incident, from their timelines: two queries."""
+    last, while it is triggered) of each incident, from their timelines: two queries. The latest
+    entry of each kind is picked with a window function, which SQLite has too (DISTINCT ON is
+    PostgreSQL's only)."""
     latest = (
         TimelineEntry.objects.filter(
             incident__in=[incident.pk for incident in incidents],
             kind__in=[TimelineKind.ACKNOWLEDGED, TimelineKind.ESCALATED],
         )
-        .order_by("incident_id", "kind", "-created_at", "-id")
-        .distinct("incident_id", "kind")
+        .annotate(
+            newest=Window(
+                RowNumber(),
+                partition_by=[F("incident_id"), F("kind")],
+                order_by=[F("created_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(newest=1)
         .values_list("incident_id", "kind", "actor", "actor_user_id", "data")
     )
     found = {(incident_id, kind): rest for incident_id, kind, *rest in latest} if incidents else {}

@@ -207,6 +207,12 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = BEHIND_TLS_PROXY
 SECURE_REDIRECT_EXEMPT = [r"^v1/health-check$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31536000 if BEHIND_TLS_PROXY else 0, minimum=0)
+# HSTS covers the host's subdomains too (pinghome usually has a host name of its own), unless
+# HSTS_INCLUDE_SUBDOMAINS=0. Preloading is opt-in (HSTS_PRELOAD=1): it is the domain owner's choice
+# and takes months to undo, so check --deploy's reminder of it (W021) is silenced.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 # Content-Security-Policy (django-csp): scripts, styles, images and connections from this site
 # only; style attributes (calendar blocks are placed with them) are the one inline allowance.
 CONTENT_SECURITY_POLICY = {

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.api import views as accounts
@@ -121,6 +123,8 @@ api = [
 urlpatterns = [
     path("v1/", include(api)),
     path("metrics", monitoring.MetricsView.as_view()),
+    # Browsers ask for /favicon.ico whatever the pages' <link rel="icon"> says.
+    path("favicon.ico", RedirectView.as_view(url=static("pinghome/favicon.svg"))),
     path("admin/", admin.site.urls),
     # Pages: each app adds its own urls.py here.
     path("", include("incidents.urls")),

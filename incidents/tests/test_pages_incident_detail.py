@@ -89,7 +89,7 @@ def test_an_incident_opened_by_a_rule_shows_its_fields_timeline_event_action_and
 
     html = client.get(url(incident)).content.decode()
 
-    assert "Checkout rule" in html  # the ruleset
+    assert f'<a href="/rulesets/{ruleset}" data-field="ruleset">Checkout rule</a>' in html
     assert "<code>checkout</code>" in html  # the dedup key
     assert "Opened by ruleset Checkout rule" in html  # the timeline
     # The latest alert, then folded under the timeline entry and the events.

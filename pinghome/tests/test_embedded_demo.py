@@ -66,6 +66,12 @@ def ok(response) -> bool:
     return True
 
 
+def page(client, path: str) -> str:
+    response = client.get(path)
+    assert ok(response)
+    return response.content.decode()
+
+
 def run(task) -> int:
     with TestCase.captureOnCommitCallbacks(execute=True):
         return task.delay().get()
@@ -171,9 +177,16 @@ def test_the_dashboard_signs_in_by_link_and_acknowledges_from_the_page(demo, cli
     send(webhook_id, {"status": "page", "service": "db"})
     [incident] = incidents(owner, status="triggered")
     assert client.post(f"/incidents/{incident['id']}/escalate").status_code == 302
+    for path in ("/", f"/incidents/{incident['id']}"):
+        assert 'data-field="escalated-to"' in page(client, path), path
 
     [acknowledge] = re.findall(r"http://\S+/respond/\S+", mailoutbox[0].body)[:1]
     path = acknowledge.removeprefix("http://127.0.0.1:8000")
     assert "Acknowledge" in client.get(path).content.decode()
     assert client.post(path).status_code == 200
     assert owner.api.get(f"/v1/incident/{incident['id']}").json()["status"] == "acknowledged"
+    who = owner.user.name or owner.user.email
+    for path in ("/", f"/incidents/{incident['id']}"):
+        assert f'data-field="acknowledged-by">{"by " if path == "/" else ""}{who}<' in page(
+            client, path
+        ), path
