@@ -24,7 +24,7 @@ from typing import Any, Literal, TypedDict
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
-from django.db.models import Exists, F, OuterRef, Q, Window
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
@@ -51,7 +51,7 @@ from rulesets.conditions import (
 from rulesets.models import DedupState, Ruleset, RulesetAction, RuleType
 from rulesets.templating import render_template
 from webhooks import retention
-from webhooks.models import WebhookEvent
+from webhooks.models import Webhook, WebhookEvent
 from webhooks.sns import subscribe_url
 from webhooks.tasks import confirm_sns_subscription
 
@@ -221,6 +221,11 @@ CHUNK_SIZE = 64
 # scan also skips the entries the pending index keeps for evaluated events until VACUUM (one
 # per event evaluated since): unbounded, it read all of them for every chunk.
 FILL_LOOKBACK = timedelta(seconds=1)
+# Handoff tasks run in the order they were queued: behind a storm's backlog, another webhook's
+# event would wait for every task before its own. So a chunk that fills also takes the oldest
+# pending event of each other webhook (of those received since the same bound), this many at
+# most, the oldest first, even when its own events fill it: any task carries them along.
+FAIR_TURNS = 16
 
 
 def evaluate_events(event_ids: list[str], *, fill: bool = False) -> dict[str, list[Outcome]]:
@@ -358,6 +363,33 @@ def _fair_order(events: list[WebhookEvent]) -> list[WebhookEvent]:
     return [event for turn in zip_longest(*groups) for event in turn if event]
 
 
+def _oldest_of_other_webhooks(
+    webhook_ids: set, since: datetime, until: datetime
+) -> list[uuid.UUID]:
+    """The oldest pending event received from ``since`` (before ``until``) of each webhook not
+    in ``webhook_ids``: ``FAIR_TURNS`` of them at most, the oldest first.
+
+    One probe of each webhook's pending events (``evaluation`` null: their own index, see
+    ``WebhookEvent``) from ``since``: a webhook costs a descent, never what it received and was
+    evaluated before. Unclaimed here: a worker may take one meanwhile (the claim drops it).
+    """
+    oldest = WebhookEvent.objects.filter(
+        webhook=OuterRef("pk"),
+        received_at__gte=since,
+        received_at__lt=until,
+        evaluation__isnull=True,
+    ).order_by("received_at")
+    # The event's id is read only for the webhooks kept (an expensive output is computed after
+    # the sort and the limit), and no filter repeats the probe: webhooks without one sort last.
+    turns = (
+        Webhook.objects.exclude(pk__in=webhook_ids)
+        .annotate(oldest_at=Subquery(oldest.values("received_at")[:1]))
+        .order_by(F("oldest_at").asc(nulls_last=True))
+        .values_list(Subquery(oldest.values("pk")[:1]), flat=True)[:FAIR_TURNS]
+    )
+    return [event_id for event_id in turns if event_id is not None]
+
+
 def _evaluate_chunk(event_ids: list[str], *, fill: bool, alone: bool = False) -> _Chunk:
     """One transaction: claim the events, lock every (ruleset, dedup key) they touch, apply.
 
@@ -377,17 +409,21 @@ def _evaluate_chunk(event_ids: list[str], *, fill: bool, alone: bool = False) ->
         # its newest version): asked in SQL too, the planner may scan the whole pending index
         # for these few ids when statistics say nothing is pending, as they mostly do.
         events = [event for event in claim.filter(pk__in=event_ids) if event.evaluated_at is None]
-        if fill and events and len(events) < CHUNK_SIZE:
-            # In the pending index's own order, from a bound: a range is read, never sorted.
+        if fill and events:
             # Within the week of its start, so that on PostgreSQL one partition is read (with
             # the default partition, the table's partitions are not in order).
             since = min(event.received_at for event in events) - FILL_LOOKBACK
             until = retention.week_end(since)
+            webhooks = {event.webhook_id for event in events}
+            turns = _oldest_of_other_webhooks(webhooks, since, until)
+            events += [event for event in claim.filter(pk__in=turns) if event.evaluated_at is None]
+        if fill and events and len(events) < CHUNK_SIZE:
+            # In the pending index's own order, from a bound: a range is read, never sorted.
             events += (
                 claim.filter(
                     evaluated_at__isnull=True, received_at__gte=since, received_at__lt=until
                 )
-                .exclude(pk__in=event_ids)
+                .exclude(pk__in=[event.pk for event in events])
                 .order_by("received_at")[: CHUNK_SIZE - len(events)]
             )
         events.sort(key=_position)

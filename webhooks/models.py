@@ -144,6 +144,17 @@ class WebhookEvent(models.Model):
                 name="event_pending_evaluation",
                 condition=models.Q(evaluated_at__isnull=True),
             ),
+            # Each webhook's pending events, for a chunk's fill to take the oldest of each other
+            # webhook in one descent (``rulesets.evaluation``). ``evaluation`` is written with
+            # ``evaluated_at``: this predicate says pending too, but one the index above cannot
+            # serve. Trusting statistics that say nothing is pending (they mostly do), the
+            # planner would otherwise probe each webhook through it, reading every pending event
+            # from the bound: a storm's whole backlog, once per webhook.
+            models.Index(
+                fields=["webhook", "received_at"],
+                name="event_pending_by_webhook",
+                condition=models.Q(evaluation__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,12 +1,23 @@
 """One organization's storm, or its hostile ruleset, does not starve another organization."""
 
 import json
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
 
 from rulesets import evaluation
+from rulesets.tasks import evaluate_events
 from rulesets.tests.builders import make_ruleset
-from rulesets.tests.pipeline import create_webhook
-from rulesets.tests.test_pipeline_exactly_once import stored
-from webhooks.models import WebhookEvent
+from rulesets.tests.pipeline import create_webhook, incidents
+from rulesets.tests.test_pipeline_exactly_once import (
+    FIRING_API,
+    evaluate_with_plans,
+    firing_ruleset,
+    stored,
+)
+from webhooks.models import Webhook, WebhookEvent
 
 FIRING = [{"type": "json-check", "key": "status", "operator": "equal", "values": ["firing"]}]
 FAN_OUT = [{"type": "json-check", "key": "a[*][*]", "operator": "equal", "values": ["x"]}]
@@ -72,3 +83,60 @@ def test_evaluation_has_a_queue_of_its_own_that_no_chore_shares():
     assert queue("rulesets.tasks.redrive_pending_events") == "evaluation"
     assert queue("rulesets.tasks.purge_dedup_states") == "default"
     assert queue("notifications.tasks.deliver") == "notifications"
+
+
+def incident_count(persona) -> int:
+    return len(incidents(persona, status="triggered"))
+
+
+@pytest.mark.parametrize("handed_over", [4, evaluation.CHUNK_SIZE])
+def test_a_storm_task_carries_a_quiet_organizations_pending_event_along(
+    owner, outsider, handed_over
+):
+    """Tasks run in the order they were queued: the quiet event's own task is behind the
+    storm's whole backlog. Any storm task takes it along, whether its own events fill its
+    chunk or not."""
+    storm, quiet = storm_and_quiet(owner, outsider, 3 * evaluation.CHUNK_SIZE, {"status": "x"})
+
+    evaluate_events.delay(storm[:handed_over])
+
+    assert incident_count(outsider) == 1
+    assert WebhookEvent.objects.get(pk=quiet).evaluated_at is not None
+    still_pending = WebhookEvent.objects.filter(evaluated_at__isnull=True).count()
+    assert still_pending == 3 * evaluation.CHUNK_SIZE - max(handed_over, evaluation.CHUNK_SIZE - 1)
+
+
+def test_taking_other_webhooks_turns_reads_a_probe_per_webhook_never_their_history(owner, outsider):
+    """Each other webhook is probed from the fill's bound on: what it received and was
+    evaluated before (until VACUUM, the pending indexes keep an entry for each) is not read,
+    nor is the storm's backlog."""
+    storm, quiet = create_webhook(owner), create_webhook(outsider)
+    firing_ruleset(owner, storm)
+    firing_ruleset(outsider, quiet)
+    now = timezone.now()
+    history = WebhookEvent.objects.bulk_create(
+        WebhookEvent(webhook_id=webhook, body=FIRING_API, received_at=now - timedelta(seconds=60))
+        for webhook in [quiet] * 5000 + [create_webhook(outsider) for _ in range(20)] * 5
+    )
+    WebhookEvent.objects.filter(pk__in=[event.pk for event in history]).update(
+        evaluated_at=now, evaluation={}
+    )
+    backlog = WebhookEvent.objects.bulk_create(
+        WebhookEvent(
+            webhook_id=storm,
+            body=FIRING_API,
+            received_at=now - timedelta(seconds=3) + timedelta(milliseconds=n),
+        )
+        for n in range(2000)
+    )
+    quiet_event = stored(quiet, FIRING_API)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE webhooks_webhookevent")
+
+    evaluated, reads = evaluate_with_plans(str(backlog[0].pk))
+
+    assert str(quiet_event.pk) in evaluated
+    assert len(evaluated) == evaluation.CHUNK_SIZE
+    webhooks = Webhook.objects.count()
+    assert sum(rows for rows, _ in reads) <= 2 * evaluation.CHUNK_SIZE + webhooks, reads
+    assert sum(blocks for _, blocks in reads) <= 40 + 3 * webhooks, reads
