@@ -78,8 +78,8 @@ def browser_page(chromium, live_server, request):
     """A fresh page on the live server; a screenshot of it is kept in artifacts/ at the end."""
     from pinghome.testing import screenshot
 
-    context = chromium.new_context(
-        base_url=live_server.url, viewport={"width": 1280, "height": 900}
+    context = chromium.new_context(  # in UTC wherever it runs: app.js tells the pages its zone
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, timezone_id="UTC"
     )
     page = context.new_page()
     page.set_default_timeout(10_000)
