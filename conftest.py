@@ -88,6 +88,18 @@ def browser_page(chromium, live_server, request):
     context.close()
 
 
+# A desktop's width and a phone's, with the height of each screen.
+SCREENS = {1366: 900, 390: 844}
+
+
+@pytest.fixture(params=list(SCREENS))
+def sized_page(browser_page, request):
+    """``browser_page`` at 1366 px and at 390 px wide: a test taking it runs at both widths
+    (``page.viewport_size["width"]`` says which)."""
+    browser_page.set_viewport_size({"width": request.param, "height": SCREENS[request.param]})
+    return browser_page
+
+
 def pytest_ignore_collect(collection_path, config):
     """``-m sqlite`` (scripts/test's run on SQLite) imports only the test modules that mark
     tests ``sqlite``: importing the whole suite would cost more than the smoke set itself."""
