@@ -72,6 +72,8 @@ def test_a_viewer_who_set_no_zone_sees_their_browsers(client, owner, world):
     assert local(event.received_at, "America/New_York") in webhook_page
     assert "2030-03-05 17:00 EST" in shown["/maintenance"]
     assert "in America/New_York." in shown["/my/shifts"]
+    profile = client.get("/profile").content.decode()
+    assert "The pages show times in America/New_York." in profile
 
 
 def test_a_window_typed_on_the_page_is_read_in_the_browsers_zone(client, owner):
