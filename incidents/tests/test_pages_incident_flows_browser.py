@@ -1,6 +1,7 @@
 """A responder's flows through the incident list and an incident's page, in a browser at 1366 and
 at 390 px: sort, save the view, "Mine", the next page, resolve and snooze a selection; on the
-incident, the alert's fields, a responder added, a reassignment and a snooze."""
+incident, the alert's fields, a responder added, a reassignment, a snooze and the link to its
+ruleset."""
 
 from datetime import timedelta
 
@@ -86,13 +87,15 @@ def test_a_responder_sorts_saves_the_view_keeps_theirs_pages_on_and_resolves_and
     assert Incident.objects.get(name="Incident 51").snoozed_until > now + timedelta(minutes=59)
 
 
-def test_a_responder_reads_the_alerts_fields_adds_a_responder_reassigns_and_snoozes(
+def test_a_responder_reads_the_alert_adds_a_responder_reassigns_snoozes_and_opens_the_ruleset(
     owner, teammate, sized_page
 ):
     page = sized_page
     width = page.viewport_size["width"]
     webhook = create_webhook(owner)
-    create_ruleset(owner, fields=["commonLabels.severity", "commonAnnotations.runbook_url"])
+    ruleset = create_ruleset(
+        owner, name="Replica lag", fields=["commonLabels.severity", "commonAnnotations.runbook_url"]
+    )
     send(
         webhook,
         {
@@ -129,3 +132,8 @@ def test_a_responder_reads_the_alerts_fields_adds_a_responder_reassigns_and_snoo
     incident.refresh_from_db()
     assert incident.snoozed_until > timezone.now() + timedelta(minutes=59)
     assert_fits(page, width)
+
+    # Found broken 6: the incident's ruleset was plain text.
+    page.locator("#incident-summary").get_by_role("link", name="Replica lag").click()
+    page.wait_for_url(f"**/rulesets/{ruleset}")
+    assert page.locator("input[name=name]").input_value() == "Replica lag"
