@@ -78,14 +78,26 @@ def browser_page(chromium, live_server, request):
     """A fresh page on the live server; a screenshot of it is kept in artifacts/ at the end."""
     from pinghome.testing import screenshot
 
-    context = chromium.new_context(
-        base_url=live_server.url, viewport={"width": 1280, "height": 900}
+    context = chromium.new_context(  # in UTC wherever it runs: app.js tells the pages its zone
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, timezone_id="UTC"
     )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
     screenshot(page, request.node.name)
     context.close()
+
+
+# A desktop's width and a phone's, with the height of each screen.
+SCREENS = {1366: 900, 390: 844}
+
+
+@pytest.fixture(params=list(SCREENS))
+def sized_page(browser_page, request):
+    """``browser_page`` at 1366 px and at 390 px wide: a test taking it runs at both widths
+    (``page.viewport_size["width"]`` says which)."""
+    browser_page.set_viewport_size({"width": request.param, "height": SCREENS[request.param]})
+    return browser_page
 
 
 def pytest_ignore_collect(collection_path, config):

@@ -2,6 +2,7 @@
 
 from urllib.parse import urlencode
 
+from django.utils import timezone
 from django.views.generic import TemplateView
 from rest_framework.exceptions import ValidationError
 
@@ -36,6 +37,7 @@ class AuditLogView(OrganizationPageMixin, TemplateView):
             older_url = "?" + urlencode(query, doseq=True)
         return super().get_context_data(
             nav="audit",
+            zone=timezone.get_current_timezone(),  # the viewer's (ViewerTimeZoneMiddleware)
             filters=filters,
             errors=errors,
             records=page,

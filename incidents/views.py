@@ -30,7 +30,7 @@ from incidents.models import (
     TimelineKind,
 )
 from pinghome.api import flatten_errors, parse_uuid
-from pinghome.pages import OrganizationPageMixin, ViewerTimeZoneMixin
+from pinghome.pages import OrganizationPageMixin
 from statuspages.models import Component, ComponentHold
 from webhooks.models import WebhookEvent
 from webhooks.pages import prepare_events, with_body_preview
@@ -64,7 +64,7 @@ def with_assignee_names(incidents: list[Incident]) -> list[Incident]:
     return incidents
 
 
-class IncidentListView(ViewerTimeZoneMixin, OrganizationPageMixin, TemplateView):
+class IncidentListView(OrganizationPageMixin, TemplateView):
     """Every incident of the organization, unresolved first, a page at a time: search, filters,
     sort, a selection to acknowledge or resolve at once; updated live by app.js."""
 
@@ -320,7 +320,7 @@ def error_text(errors) -> str:
 MERGE_CANDIDATES = 50
 
 
-class IncidentDetailView(ViewerTimeZoneMixin, OrganizationPageMixin, TemplateView):
+class IncidentDetailView(OrganizationPageMixin, TemplateView):
     """Everything about one incident, and the form that edits it: a bounded number of queries."""
 
     template_name = "incidents/incident_detail.html"

@@ -9,7 +9,6 @@ from maintenance import services, windows
 from maintenance.forms import MaintenanceWindowForm
 from maintenance.models import MaintenanceWindow
 from pinghome.pages import OrganizationPageMixin
-from schedules.calendar_grid import zone_of
 from schedules.forms import WEEK_DAYS, names
 
 PAST_SHOWN = 20
@@ -22,7 +21,7 @@ class MaintenanceListView(OrganizationPageMixin, TemplateView):
         return MaintenanceWindowForm(
             data,
             organization=self.organization,
-            zone=zone_of(self.request.user.time_zone),
+            zone=timezone.get_current_timezone(),  # the viewer's (ViewerTimeZoneMiddleware)
             window=window,
         )
 

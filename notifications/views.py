@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
@@ -89,6 +90,7 @@ class ProfileView(OrganizationPageMixin, TemplateView):
         kwargs.setdefault("zone_form", TimeZoneForm(initial={"time_zone": user.time_zone}))
         return super().get_context_data(
             nav="profile",
+            zone=timezone.get_current_timezone(),  # the viewer's (ViewerTimeZoneMiddleware)
             methods=methods,
             verified=[m for m in methods if m.is_verified and m.enabled],
             code_form=CodeForm(),

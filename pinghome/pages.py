@@ -4,7 +4,6 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.shortcuts import render
-from django.utils import timezone
 
 from pinghome.api import parse_uuid
 
@@ -57,17 +56,3 @@ class OrganizationPageMixin(LoginRequiredMixin):
         if membership is not None:
             return membership.team
         return Team.objects.filter(organization=self.organization).order_by("name").first()
-
-
-class ViewerTimeZoneMixin:
-    """Times on the page in the viewer's time zone (My profile), else UTC: the response is
-    rendered while that zone is the current one."""
-
-    def dispatch(self, request, *args, **kwargs):
-        from schedules.calendar_grid import zone_of
-
-        with timezone.override(zone_of(getattr(request.user, "time_zone", None))):
-            response = super().dispatch(request, *args, **kwargs)
-            if getattr(response, "is_rendered", True) is False:
-                response.render()
-        return response

@@ -40,7 +40,8 @@ class MyShift:
 
 
 def user_zone(user: User) -> ZoneInfo:
-    """The user's own time zone (their setting, else UTC)."""
+    """The user's own time zone (their setting, else UTC), for what is sent to them; pages use
+    the viewer's, which may be their browser's (pinghome.viewer_zone)."""
     return zone_of(user.time_zone or "UTC")
 
 

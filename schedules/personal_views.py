@@ -29,7 +29,7 @@ class MyShiftsView(OrganizationPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         now = timezone.now()
-        zone = personal.user_zone(user)
+        zone = timezone.get_current_timezone()  # the viewer's (ViewerTimeZoneMiddleware)
         shifts = personal.my_shifts(user, now, now + timedelta(days=DAYS))
         teams = [m.team for m in user.memberships.select_related("team")]
         covers = list(
@@ -66,7 +66,7 @@ class AskCoverView(OrganizationPageMixin, View):
 
     def post(self, request):
         team = self.get_in_organization(Team.objects, request.POST.get("team"))
-        zone = personal.user_zone(request.user)
+        zone = timezone.get_current_timezone()
         start, end = (self._instant(request.POST, name, zone) for name in ("start", "end"))
         if start is None or end is None:
             messages.error(request, "Enter when the cover starts and ends.")

@@ -51,8 +51,9 @@ class OnCallView(TeamPageMixin, TemplateView):
         team = context["team"]
         if team is None:
             return context
-        viewer_zone = self.request.GET.get("zone") == "mine" and self.request.user.time_zone
-        zone = zone_of(self.request.user.time_zone if viewer_zone else team.time_zone)
+        mine = timezone.get_current_timezone()  # the viewer's (ViewerTimeZoneMiddleware)
+        viewer_zone = self.request.GET.get("zone") == "mine"
+        zone = mine if viewer_zone else zone_of(team.time_zone)
         keep = {"zone": "mine"} if viewer_zone else {}
         now = timezone.now()
         view = (
@@ -97,7 +98,8 @@ class OnCallView(TeamPageMixin, TemplateView):
             entry.weeks_label = names(WEEKS, entry.weeks_of_month) or "every week"
         context.update(
             zone=zone,
-            viewer_zone=bool(viewer_zone),
+            viewer_zone=viewer_zone,
+            my_zone=mine,
             team_zone_url=oncall_url(team, view=view, date=shown.anchor.isoformat()),
             my_zone_url=oncall_url(team, view=view, date=shown.anchor.isoformat(), zone="mine"),
             rotations=self.rotations(team, member_names),

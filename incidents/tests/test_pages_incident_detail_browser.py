@@ -9,9 +9,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_responder_opens_an_incident_from_the_list_follows_its_timeline_and_edits_it(
-    owner, browser_page
+    owner, sized_page
 ):
-    page = browser_page
+    page = sized_page
     incident = open_incident(owner.team, owner.user, name="Checkout is down", urgency="low")
     sign_in(page, owner)
 

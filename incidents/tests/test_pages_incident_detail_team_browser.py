@@ -10,14 +10,14 @@ from pinghome.testing import assert_fits, sign_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_on_a_phone_a_responder_adds_a_note_and_merges_a_duplicate(owner, teammate, browser_page):
-    page = browser_page
+def test_a_responder_adds_a_note_and_merges_a_duplicate(owner, teammate, sized_page):
+    page = sized_page
+    width = page.viewport_size["width"]
     incident = open_incident(owner.team, owner.user, name="Checkout is down")
     duplicate = make_incident(owner.team, name="Checkout returns 502")
     sign_in(page, teammate)
-    page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"/incidents/{incident.pk}")
-    assert_fits(page, 390)
+    assert_fits(page, width)
 
     page.get_by_label("Add a note").fill("Rolled back deploy 4f2c1.")
     page.get_by_role("button", name="Add note").click()
@@ -32,11 +32,11 @@ def test_on_a_phone_a_responder_adds_a_note_and_merges_a_duplicate(owner, teamma
     page.locator(".messages", has_text="Merged 1 incident(s) into this one.").wait_for()
     assert Incident.objects.get(pk=duplicate.pk).merged_into_id == incident.pk
     assert page.locator("ol.timeline li[data-kind=merged]").is_visible()
-    assert_fits(page, 390)
+    assert_fits(page, width)
 
 
-def test_the_timeline_updates_live_and_keeps_what_is_being_typed(owner, teammate, browser_page):
-    page = browser_page
+def test_the_timeline_updates_live_and_keeps_what_is_being_typed(owner, teammate, sized_page):
+    page = sized_page
     incident = open_incident(owner.team, owner.user, name="Checkout is down")
     sign_in(page, owner)
     page.goto(f"/incidents/{incident.pk}")

@@ -32,8 +32,8 @@ def test_the_list_and_the_detail_have_no_serious_violations(owner, browser_page,
     assert_accessible(page)
 
 
-def test_the_first_tab_reaches_a_skip_link_that_moves_focus_to_the_content(owner, browser_page):
-    page = browser_page
+def test_the_first_tab_reaches_a_skip_link_that_moves_focus_to_the_content(owner, sized_page):
+    page = sized_page
     sign_in(page, owner)
     page.goto("/")
 

@@ -13,9 +13,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_ruleset_created_with_two_added_condition_rows_matches_an_ingested_event_in_a_test(
-    owner, browser_page
+    owner, sized_page
 ):
-    page = browser_page
+    page = sized_page
     webhook = create_webhook(owner, "Grafana")
     sign_in(page, owner)
     page.goto("/rulesets")
@@ -55,8 +55,8 @@ def test_a_ruleset_created_with_two_added_condition_rows_matches_an_ingested_eve
     assert "checkout-eu" in result.locator("[data-field=dedup_key]").inner_text()
 
 
-def test_a_bad_regex_in_an_added_row_is_shown_next_to_that_row(owner, browser_page):
-    page = browser_page
+def test_a_bad_regex_in_an_added_row_is_shown_next_to_that_row(owner, sized_page):
+    page = sized_page
     sign_in(page, owner)
     page.goto("/rulesets/new")
     page.fill("input[name=name]", "Disk")
@@ -73,11 +73,9 @@ def test_a_bad_regex_in_an_added_row_is_shown_next_to_that_row(owner, browser_pa
     assert not Ruleset.objects.exists()
 
 
-@pytest.mark.parametrize("width", [1366, 390])
-def test_a_dedup_key_error_is_shown_right_below_the_dedup_key_input(owner, browser_page, width):
+def test_a_dedup_key_error_is_shown_right_below_the_dedup_key_input(owner, sized_page):
     """Issue 19, found broken 8: the form's grid put it under "Webhooks it listens to"."""
-    page = browser_page
-    page.set_viewport_size({"width": width, "height": 900})
+    page = sized_page
     create_webhook(owner, "Grafana")
     sign_in(page, owner)
     page.goto("/rulesets/new")
@@ -94,9 +92,8 @@ def test_a_dedup_key_error_is_shown_right_below_the_dedup_key_input(owner, brows
     assert not Ruleset.objects.exists()
 
 
-def test_a_phone_tests_the_unsaved_form_on_a_pasted_payload(owner, browser_page):
-    page = browser_page
-    page.set_viewport_size({"width": 390, "height": 800})
+def test_the_unsaved_form_is_tested_on_a_pasted_payload(owner, sized_page):
+    page = sized_page
     create_webhook(owner, "Alertmanager")
     sign_in(page, owner)
     page.goto("/rulesets/new")
@@ -117,5 +114,5 @@ def test_a_phone_tests_the_unsaved_form_on_a_pasted_payload(owner, browser_page)
     assert "Fire on ?" in result.inner_text()
     assert "✓ held" in result.locator("[data-check='1']").inner_text()
     assert page.locator("input[name=name]").input_value() == "Fire"
-    assert_fits(page, 390)
+    assert_fits(page, page.viewport_size["width"])
     assert not Ruleset.objects.exists()

@@ -111,6 +111,20 @@
     return "Table";
   }
 
+  // The browser's time zone, which the pages use when the viewer set none on My profile
+  // (pinghome/viewer_zone.py): kept for the server in the "tz" cookie.
+  function keepTimeZone() {
+    let zone = "";
+    try {
+      zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch (e) {
+      return;
+    }
+    if (!zone || document.cookie.split("; ").includes("tz=" + zone)) return;
+    const secure = window.location.protocol === "https:" ? "; secure" : "";
+    document.cookie = "tz=" + zone + "; path=/; max-age=31536000; samesite=lax" + secure;
+  }
+
   function refresh(el) {
     const url = el.dataset.refreshUrl || window.location.href;
     fetch(url, {
@@ -133,6 +147,7 @@
       .catch(() => {});
   }
 
+  keepTimeZone();
   document.addEventListener("DOMContentLoaded", () => {
     reachScrollBoxes();
     window.addEventListener("resize", reachScrollBoxes);
