@@ -7,7 +7,10 @@ expiry in one Lua script, so concurrent hits never overwrite each other. Without
 this process, behind a lock.
 
 A rate limit must never take the product down with it: while Redis cannot be reached every hit
-is allowed (fail open), with one warning in the log, and Redis is tried again every few seconds.
+is allowed (fail open), with one warning in the log, and Redis is tried again every few seconds;
+or, for a limit that asks for it (``local_when_down``), counted in this process meanwhile, as
+without CACHE_URL: a per-process count is never above the shared one, so nothing the shared
+limit would accept is refused.
 """
 
 import logging
@@ -100,7 +103,7 @@ class RedisCounters:
             if first:
                 logger.warning(
                     "rate limits are off: the cache %s cannot be reached (%s); "
-                    "requests are allowed until it can",
+                    "requests are allowed until it can (ingest limits count in each process)",
                     _redacted(self.url),
                     exc,
                 )
@@ -126,10 +129,16 @@ def _redis(url: str) -> RedisCounters:
     return RedisCounters(url)
 
 
-def hit(key: str, *, limit: int, window: float, cost: int = 1) -> Hit:
-    """Count ``cost`` hits of ``key`` (0 only reads the count); allowed while within ``limit``."""
+def hit(
+    key: str, *, limit: int, window: float, cost: int = 1, local_when_down: bool = False
+) -> Hit:
+    """Count ``cost`` hits of ``key`` (0 only reads the count); allowed while within ``limit``.
+    While CACHE_URL's Redis cannot be reached: allowed, or with ``local_when_down`` counted in
+    this process."""
     url = settings.CACHE_URL
-    counted = _redis(url).incr(key, cost, window) if url else _local.incr(key, cost, window)
+    counted = _redis(url).incr(key, cost, window) if url else None
+    if counted is None and (local_when_down or not url):
+        counted = _local.incr(key, cost, window)
     if counted is None:
         return Hit(allowed=True, count=0, retry_after=0)
     count, left = counted

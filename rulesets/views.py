@@ -7,13 +7,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views import View
 from django.views.generic import TemplateView
 from rest_framework.exceptions import PermissionDenied
 
 from accounts.models import Team
-from pinghome.api import Conflict
+from pinghome.api import Conflict, parse_uuid
 from pinghome.pages import OrganizationPageMixin
 from rulesets import dry_run, services
 from rulesets.forms import RulesetForm, TestInput
@@ -189,11 +190,19 @@ class RulesetTestView(RulesetFormTestView):
         )
         limit = dry_run.recent_limit(request.GET.get("limit"))
         webhooks = list(ruleset.webhooks.all())
-        events = dry_run.recent_events(self.organization, webhooks, limit)
+        one_event = "event_id" in request.GET  # "Test on this event" on a webhook's page
+        if one_event:
+            event_id = parse_uuid(request.GET["event_id"])
+            events = dry_run.chosen_events(self.organization, [event_id]) if event_id else None
+            if events is None:
+                raise Http404
+        else:
+            events = dry_run.recent_events(self.organization, webhooks, limit)
         context = {
             "nav": "rulesets",
             "ruleset": ruleset,
             "webhooks": webhooks,
+            "one_event": one_event,
             "limit": limit,
             "max_limit": dry_run.MAX_RECENT_EVENTS,
             "results": dry_run.run(ruleset, events, saved=True),

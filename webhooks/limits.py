@@ -6,8 +6,9 @@ unknown key is refused at no further cost for that second), so in a storm ingest
 one statement per event, the insert; the
 event is counted with ``pinghome.ratelimit.hit`` under ``ingest:<webhook id>``: one atomic Lua
 ``INCRBY`` in CACHE_URL's Redis, exact whatever the number of processes and threads (in the
-process itself without CACHE_URL). While Redis cannot be reached the limit fails open: the event
-is accepted and stored (``ratelimit`` logs it once).
+process itself without CACHE_URL). While Redis cannot be reached each process counts on its own
+meanwhile, as without CACHE_URL (``ratelimit`` logs it once): the limit holds per process, and
+nothing the shared count would accept is refused.
 
 Refused events are counted in /metrics at once (``pinghome_events_rejected`` with reason
 ``rate_limited``) and in ``Webhook.rejected_events``: added up in memory and written by a
@@ -71,7 +72,9 @@ def admit(key: uuid.UUID) -> bool:
     if limit is None:
         return False
     webhook_id, per_minute = limit
-    verdict = ratelimit.hit(f"ingest:{webhook_id}", limit=per_minute, window=WINDOW_SECONDS)
+    verdict = ratelimit.hit(
+        f"ingest:{webhook_id}", limit=per_minute, window=WINDOW_SECONDS, local_when_down=True
+    )
     if not verdict.allowed:
         rejected.add(webhook_id)
         metrics.event_rejected(webhook_id, "rate_limited")

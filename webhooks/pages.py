@@ -25,6 +25,7 @@ from accounts.models import Team
 from incidents.models import Incident
 from pinghome.api import Conflict, parse_instant, parse_uuid
 from pinghome.pages import OrganizationPageMixin
+from rulesets.models import Ruleset
 from webhooks import services
 from webhooks.models import (
     DEFAULT_EVENTS_PER_MINUTE,
@@ -280,7 +281,8 @@ class WebhookDetailView(OrganizationPageMixin, TemplateView):
         )
 
     def _attach_outcomes(self, events: list[WebhookEvent]) -> None:
-        """``outcomes`` of each evaluated event, with the incident's name (one query in all)."""
+        """``outcomes`` of each evaluated event, with the incident's name and whether its ruleset
+        still exists, to be tested on the event (two queries in all)."""
         outcomes_of = {}
         for event in events:
             evaluation = event.evaluation if isinstance(event.evaluation, dict) else {}
@@ -299,9 +301,21 @@ class WebhookDetailView(OrganizationPageMixin, TemplateView):
                 "pk", "name"
             )
         )
+        rulesets = {
+            parse_uuid(o.get("ruleset_id")) for outcomes in outcomes_of.values() for o in outcomes
+        } - {None}
+        testable = set(
+            Ruleset.objects.filter(pk__in=rulesets, organization=self.organization).values_list(
+                "pk", flat=True
+            )
+        )
         for event in events:
             event.outcomes = [
-                {**o, "incident_name": names.get(parse_uuid(o.get("incident_id")))}
+                {
+                    **o,
+                    "incident_name": names.get(parse_uuid(o.get("incident_id"))),
+                    "testable": parse_uuid(o.get("ruleset_id")) in testable,
+                }
                 for o in outcomes_of[event.pk]
             ]
 

@@ -424,6 +424,37 @@ def test_the_test_button_reads_only_the_webhooks_the_ruleset_listens_to(owner):
     assert "listened" in html.split('id="test-results"')[1] and "&quot;other&quot;" not in html
 
 
+def test_an_event_on_its_webhooks_page_links_to_the_test_of_each_ruleset_on_it(owner, outsider):
+    webhook = create_webhook(owner)
+    down = {"type": "json-check", "key": "status", "operator": "equal", "values": ["down"]}
+    ruleset_id = create_ruleset(
+        owner, name="Checkout down", webhook_ids=[webhook], conditions=[down]
+    )
+    deleted_id = create_ruleset(owner, name="Gone", webhook_ids=[webhook])
+    send(webhook, {"status": "degraded"})  # yesterday's alert, which opened nothing
+    send(webhook, {"status": "down"})
+    event = WebhookEvent.objects.filter(webhook_id=webhook).order_by("received_at").first()
+    assert owner.api.delete(f"/v1/ruleset/{deleted_id}").status_code == 200
+    client = signed_in(owner)
+
+    page = client.get(f"/webhooks/{webhook}").content.decode()
+    link = f'href="/rulesets/{ruleset_id}/test?event_id={event.pk}"'
+    assert link in page
+    assert page.count('data-action="test-ruleset"') == 2, "one per event, none for Gone"
+
+    html = client.get(f"/rulesets/{ruleset_id}/test", {"event_id": str(event.pk)}).content.decode()
+    [result] = html.split("data-event=")[1:]
+    assert result.startswith(f'"{event.pk}" data-outcome="no-match"')
+    assert "✗ did not hold" in result and "<code>degraded</code>" in result
+
+    theirs = create_webhook(outsider)
+    send(theirs, {"status": "down"})
+    their_event = WebhookEvent.objects.get(webhook_id=theirs).pk
+    for event_id in (their_event, "not-an-id", ""):
+        response = client.get(f"/rulesets/{ruleset_id}/test", {"event_id": event_id})
+        assert response.status_code == 404, event_id
+
+
 def test_the_number_of_events_tested_defaults_to_20_and_is_at_most_200(owner):
     assert dry_run.recent_limit(None) == 20
     assert dry_run.recent_limit("5") == 5

@@ -137,13 +137,15 @@ def test_sixteen_concurrent_clients_get_exactly_the_limit(owner, settings, count
     assert Webhook.objects.get(pk=webhook_id).rejected_events == 160 - 37
 
 
-def test_with_redis_down_ingest_accepts_and_logs_it(owner, settings, caplog):
+def test_with_redis_down_ingest_accepts_logs_and_counts_in_each_process(owner, settings, caplog):
     settings.CACHE_URL = "redis://127.0.0.1:9/1"  # nothing listens on the discard port
-    webhook_id = create_webhook(owner, max_events_per_minute=1)
+    webhook_id = create_webhook(owner, max_events_per_minute=2)
 
     with caplog.at_level(logging.WARNING, logger="pinghome.ratelimit"):
         statuses = [post(webhook_id).status_code for _ in range(3)]
 
-    assert statuses == [202, 202, 202]
-    assert WebhookEvent.objects.filter(webhook_id=webhook_id).count() == 3
+    assert statuses == [202, 202, 429], "the limit holds in this process"
+    assert WebhookEvent.objects.filter(webhook_id=webhook_id).count() == 2
+    assert Webhook.objects.get(pk=webhook_id).rejected_events == 1
     assert "rate limits are off" in caplog.text
+    assert "ingest limits count in each process" in caplog.text
