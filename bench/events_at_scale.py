@@ -3,14 +3,15 @@ against an empty table (PostgreSQL, the events table partitioned by week: webhoo
 
     .venv/bin/python bench/events_at_scale.py [--events 10000000] [--seconds 10]
 
-The product runs as in production (gunicorn, a Celery worker, Redis) on a database of its own.
-Each measurement is taken with the table empty, then again after ``--events`` rows spread over
-the last 30 days and 20 webhooks (the one measured among them) are written straight into the
-table (``INSERT ... SELECT generate_series``, evaluated already: no backlog) and analyzed, and
-ingest once more with the table emptied again (the ratio is against the mean of both empty
-runs: the machine's drift while the table fills hits both sides):
+The product runs as in production (gunicorn, a Celery worker, Redis) twice, each on a database of
+its own: one whose events table stays empty, one where ``--events`` rows spread over the last 30
+days and 20 webhooks (the one measured among them) are written straight into the table
+(``INSERT ... SELECT generate_series``, evaluated already: no backlog) and analyzed. Then
+``--rounds`` rounds measure both, in alternating order (a shared machine's drift, easily 25%
+over minutes, hits both sides alike):
 
-- ingest: as many POSTs as ``--connections`` keep-alive connections carry (accepted/s, p50/p99);
+- ingest: as many POSTs as ``--connections`` keep-alive connections carry for ``--seconds``
+  (accepted/s, the mean of the rounds; p50/p99 over all of them);
 - events list: ``GET /v1/webhook/{id}/events?limit=50``, the newest page and a page 20 days back
   (``last_received_at``), one request at a time (p50/p99);
 - one event: ``GET /v1/webhook/{id}/event/{event_id}`` of an event 25 days old.
@@ -47,33 +48,30 @@ def timed_gets(session: requests.Session, url: str, params: dict, requests_: int
         response = session.get(url, params=params)
         latencies.append(time.perf_counter() - start)
         response.raise_for_status()
-    latencies.sort()
-    return {"p50": percentile(latencies, 50), "p99": percentile(latencies, 99)}
+    return latencies
 
 
-def measure(api: str, session, port: int, webhook: str, event_id: str | None, options) -> dict:
+def measure(side: dict, options, figures: dict) -> None:
+    """One round on one side: add its figures (rates, latencies) to ``figures``."""
+    api, session, webhook = side["api"], side["session"], side["webhook"]
     ingest = drive(
-        port,
+        side["port"],
         f"/v1/incident/webhook/{webhook}",
         seconds=options.seconds,
         connections=options.connections,
     )
+    figures.setdefault("ingest_per_second", []).append(ingest["per_second"])
+    figures.setdefault("ingest", []).extend(ingest["latencies"])
     events = f"{api}/webhook/{webhook}/events"
     back = (datetime.now(UTC) - timedelta(days=20)).isoformat().replace("+00:00", "Z")
-    figures = {
-        "ingest_per_second": ingest["per_second"],
-        "ingest_p50": percentile(ingest["latencies"], 50),
-        "ingest_p99": percentile(ingest["latencies"], 99),
-        "list_newest": timed_gets(session, events, {"limit": 50}, options.requests),
-        "list_20_days_back": timed_gets(
-            session, events, {"limit": 50, "last_received_at": back}, options.requests
-        ),
+    gets = {
+        "list_newest": (events, {"limit": 50}),
+        "list_20_days_back": (events, {"limit": 50, "last_received_at": back}),
     }
-    if event_id:
-        figures["one_event"] = timed_gets(
-            session, f"{api}/webhook/{webhook}/event/{event_id}", {}, options.requests
-        )
-    return figures
+    if side.get("event_id"):
+        gets["one_event"] = (f"{api}/webhook/{webhook}/event/{side['event_id']}", {})
+    for name, (url, params) in gets.items():
+        figures.setdefault(name, []).extend(timed_gets(session, url, params, options.requests))
 
 
 def fill(database: str, webhook_ids: list[str], events: int) -> tuple[float, str]:
@@ -91,7 +89,7 @@ def fill(database: str, webhook_ids: list[str], events: int) -> tuple[float, str
                 'convert_to(\'{"status": "firing", "service": "s\' || g %% 997 || '
                 "'\", \"n\": ' || g || '}', 'UTF8'), '{\"User-Agent\": \"bench\"}'::jsonb, "
                 "'192.0.2.1', now() - interval '30 days' * g / %s, "
-                "'{\"rulesets\": []}'::jsonb, 0 FROM generate_series(%s, %s) AS g",
+                "'{\"rulesets\": []}'::jsonb, 0 FROM generate_series(%s::bigint, %s::bigint) AS g",
                 [webhook_ids, len(webhook_ids), events, events, first + 1, last],
             )
             print(f"  {last:,} events written ({time.monotonic() - start:.0f} s)", flush=True)
@@ -111,12 +109,15 @@ def fill(database: str, webhook_ids: list[str], events: int) -> tuple[float, str
     return time.monotonic() - start, str(event_id)
 
 
-def line(label: str, empty: dict, full: dict, unit: str = "ms") -> str:
-    scale = 1000 if unit == "ms" else 1
-    return (
-        f"  {label:28} empty {empty['p50'] * scale:7.1f} / {empty['p99'] * scale:7.1f} {unit}"
-        f"   {full['p50'] * scale:7.1f} / {full['p99'] * scale:7.1f} {unit} (p50 / p99)"
-    )
+def line(label: str, empty: list[float], full: list[float] | None = None) -> str:
+    def ms(latencies: list[float]) -> str:
+        latencies = sorted(latencies)
+        p50, p99 = percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000
+        return f"{p50:7.1f} / {p99:7.1f} ms"
+
+    if full is None:
+        return f"  {label:28} {ms(empty)} (p50 / p99)"
+    return f"  {label:28} empty {ms(empty)}   full {ms(full)} (p50 / p99)"
 
 
 def main() -> None:
@@ -124,80 +125,86 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--requests", type=int, default=200, help="per API measurement")
+    parser.add_argument("--requests", type=int, default=100, help="per API figure and round")
     parser.add_argument("--web-workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--port", type=int, default=18831)
-    parser.add_argument("--database-name", default="pinghome_bench_scale")
+    parser.add_argument("--port", type=int, default=18831, help="and the next one")
+    parser.add_argument("--database-name", default="pinghome_bench_scale", help="and _empty")
     parser.add_argument(
         "--admin-database-url", default="postgres://postgres@127.0.0.1:5432/postgres"
     )
     parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/13")
+    parser.add_argument("--empty-broker-url", default="redis://127.0.0.1:6379/12")
     options = parser.parse_args()
 
-    redis.Redis.from_url(options.broker_url).flushdb()
-    database = fresh_database(options.admin_database_url, options.database_name)
-    manage(database, "migrate", "--noinput", "-v0")
+    print(
+        f"machine: {os.cpu_count()} cores; {options.web_workers} web processes x 4 threads, "
+        f"{options.connections} connections, {options.rounds} rounds of {options.seconds:.0f} s "
+        f"of ingest and {options.requests} requests per API figure on each side"
+    )
+    sides = {
+        "empty": {"database": options.database_name + "_empty", "port": options.port + 1},
+        "full": {"database": options.database_name, "port": options.port},
+    }
+    sides["empty"]["broker"], sides["full"]["broker"] = options.empty_broker_url, options.broker_url
     # The weeks of the last 30 days, as if events had been arriving for that long.
     weeks = "from datetime import timedelta; from django.utils import timezone; "
     weeks += "from webhooks import retention; "
     weeks += "retention.create_weeks(since=timezone.now() - timedelta(days=31))"
-    manage(database, "shell", "-v", "0", "-c", weeks)
-    tenant = json.loads(
-        manage(database, "bootstrap", "--org", "Scale", "--team", "Ops", "--email", "s@example.com")
-    )
-    api = f"http://127.0.0.1:{options.port}/v1"
-    print(
-        f"machine: {os.cpu_count()} cores; {options.web_workers} web processes x 4 threads, "
-        f"{options.connections} connections, {options.seconds:.0f} s of ingest, "
-        f"{options.requests} requests per API figure"
-    )
-    with service_processes(
-        database=database,
-        broker=options.broker_url,
-        port=options.port,
-        web_workers=options.web_workers,
-        worker_niceness=19,
-    ):
-        session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {tenant['token']}"
-        webhooks = [
-            session.post(f"{api}/webhook", json={"name": f"scale {n}"}).json()["id"]
-            for n in range(WEBHOOKS)
-        ]
-        empty = measure(api, session, options.port, webhooks[0], None, options)
-        print(f"empty table: {empty['ingest_per_second']:.0f} events/s accepted")
-        print(f"writing {options.events:,} events over 30 days and {WEBHOOKS} webhooks:")
-        seconds, event_id = fill(database, webhooks, options.events)
-        print(f"  {seconds:.0f} s in all")
-        full = measure(api, session, options.port, webhooks[0], event_id, options)
-        # Empty again, so that the machine's drift during the fill hits both sides.
-        with psycopg.connect(database, autocommit=True) as connection:
-            connection.execute("TRUNCATE webhooks_webhookevent")
-        after = measure(api, session, options.port, webhooks[0], None, options)
-
-    baseline = (empty["ingest_per_second"] + after["ingest_per_second"]) / 2
-    ratio = full["ingest_per_second"] / baseline
-    print(f"\nwith {options.events:,} events stored against an empty table (before / after):")
-    print(
-        f"  ingest                       empty {empty['ingest_per_second']:7.0f} / "
-        f"{after['ingest_per_second']:.0f} events/s   {full['ingest_per_second']:7.0f} events/s: "
-        f"{ratio:.0%} of their mean (target >= 90%)"
-    )
-    print(
-        line(
-            "ingest latency",
-            {"p50": empty["ingest_p50"], "p99": empty["ingest_p99"]},
-            {"p50": full["ingest_p50"], "p99": full["ingest_p99"]},
+    for side in sides.values():
+        redis.Redis.from_url(side["broker"]).flushdb()
+        side["url"] = fresh_database(options.admin_database_url, side["database"])
+        manage(side["url"], "migrate", "--noinput", "-v0")
+        manage(side["url"], "shell", "-v", "0", "-c", weeks)
+        tenant = json.loads(
+            manage(side["url"], "bootstrap", "--org", "S", "--team", "Ops", "--email", "s@x.test")
         )
+        side["api"] = f"http://127.0.0.1:{side['port']}/v1"
+        side["session"] = requests.Session()
+        side["session"].headers["Authorization"] = f"Bearer {tenant['token']}"
+
+    def stack(side):
+        return service_processes(
+            database=side["url"],
+            broker=side["broker"],
+            port=side["port"],
+            web_workers=options.web_workers,
+            worker_niceness=19,
+        )
+
+    figures: dict[str, dict] = {"empty": {}, "full": {}}
+    with stack(sides["empty"]), stack(sides["full"]):
+        for side in sides.values():
+            side["webhooks"] = [
+                side["session"].post(f"{side['api']}/webhook", json={"name": f"w{n}"}).json()["id"]
+                for n in range(WEBHOOKS)
+            ]
+            side["webhook"] = side["webhooks"][0]
+        full = sides["full"]
+        print(f"writing {options.events:,} events over 30 days and {WEBHOOKS} webhooks:")
+        seconds, full["event_id"] = fill(full["url"], full["webhooks"], options.events)
+        print(f"  {seconds:.0f} s in all")
+        for round_ in range(options.rounds):
+            order = ["empty", "full"] if round_ % 2 == 0 else ["full", "empty"]
+            for name in order:
+                measure(sides[name], options, figures[name])
+            rates = {name: figures[name]["ingest_per_second"][-1] for name in order}
+            print(f"  round {round_ + 1}: " + ", ".join(f"{n} {r:.0f}/s" for n, r in rates.items()))
+
+    empty, full = figures["empty"], figures["full"]
+    empty_rate = sum(empty["ingest_per_second"]) / options.rounds
+    full_rate = sum(full["ingest_per_second"]) / options.rounds
+    print(f"\nwith {options.events:,} events stored against an empty table:")
+    print(
+        f"  ingest                       empty {empty_rate:7.0f} events/s   full "
+        f"{full_rate:7.0f} events/s: {full_rate / empty_rate:.0%} (target >= 90%)"
     )
+    print(line("ingest latency", empty["ingest"], full["ingest"]))
     print(line("events list, newest page", empty["list_newest"], full["list_newest"]))
     print(line("events list, 20 days back", empty["list_20_days_back"], full["list_20_days_back"]))
-    print(
-        f"  one event 25 days old        {full['one_event']['p50'] * 1000:7.1f} / "
-        f"{full['one_event']['p99'] * 1000:7.1f} ms (p50 / p99)"
-    )
+    print(line("one event 25 days old", full["one_event"]))
 
 
 if __name__ == "__main__":
