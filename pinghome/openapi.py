@@ -1,5 +1,6 @@
 """Shapes shared by the OpenAPI description of every view."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -29,15 +30,17 @@ FORBIDDEN = {
 
 def KEYSET_PARAMETERS(time_field: str) -> list[OpenApiParameter]:  # noqa: N802 - reads as a constant
     return [
-        OpenApiParameter("limit", int, description="1 to 500, default 50."),
+        OpenApiParameter(
+            "limit", {"type": "integer", "minimum": 1, "maximum": 500}, description="Default 50."
+        ),
         OpenApiParameter(
             f"last_{time_field}",
-            str,
+            OpenApiTypes.DATETIME,
             description=f"RFC 3339; return items with `{time_field}` before this (next page).",
         ),
         OpenApiParameter(
             "last_id",
-            str,
+            OpenApiTypes.UUID,
             description=(
                 f"Extension: id of the last item of the previous page; with `last_{time_field}` "
                 "it continues items that share that instant without gap or repeat."

@@ -1,15 +1,26 @@
 import json
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Team
 from escalation.models import EscalationPolicy
 from incidents.api.serializers import ActionsField, AssigneesField
 from incidents.models import Urgency
-from pinghome.fields import StrictBooleanField, StrictCharField, StrictIntegerField
+from pinghome.fields import StrictBooleanField, StrictCharField, StrictIntegerField, StrictUUIDField
 from rulesets import dry_run
-from rulesets.conditions import KeyPathError, parse_key_path, validate_conditions
+from rulesets.conditions import (
+    CONDITION_TYPES,
+    MAX_CONDITIONS,
+    MAX_KEY_LENGTH,
+    MAX_VALUE_LENGTH,
+    MAX_VALUES,
+    OPERATORS,
+    KeyPathError,
+    parse_key_path,
+    validate_conditions,
+)
 from rulesets.incident_fields import MAX_FIELDS, field_errors
 from rulesets.models import (
     AUTO_RESOLVE_MAX_SECONDS,
@@ -25,6 +36,27 @@ from webhooks.models import Webhook
 CONDITION_KEYS = ("type", "key", "operator")
 
 
+CONDITIONS_SCHEMA = {
+    "type": "array",
+    "maxItems": MAX_CONDITIONS,
+    "items": {
+        "type": "object",
+        "required": ["type", "key", "operator"],
+        "properties": {
+            "type": {"type": "string", "enum": list(CONDITION_TYPES)},
+            "key": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+            "operator": {"type": "string", "enum": list(OPERATORS)},
+            "values": {
+                "type": "array",
+                "maxItems": MAX_VALUES,
+                "items": {"type": "string", "maxLength": MAX_VALUE_LENGTH},
+            },
+        },
+    },
+}
+
+
+@extend_schema_field(CONDITIONS_SCHEMA)
 class ConditionsField(serializers.JSONField):
     """A list of conditions, validated by the condition engine itself.
 
@@ -72,14 +104,14 @@ class RulesetWriteSerializer(serializers.Serializer):
     rule_type = serializers.ChoiceField(choices=RuleType.choices)
     conditions = ConditionsField()
     level = serializers.ChoiceField(choices=Level.choices)
-    team_id = serializers.UUIDField()
+    team_id = StrictUUIDField()
     name = StrictCharField(max_length=200)
     description = StrictCharField(allow_blank=True, max_length=20000)
     urgency = serializers.ChoiceField(choices=Urgency.choices)
     assignees = AssigneesField(required=False)
     # Extensions
     webhook_ids = serializers.ListField(
-        child=serializers.UUIDField(),
+        child=StrictUUIDField(),
         required=False,
         max_length=100,
         help_text="Extension: webhooks listened to; empty: all of the organization's.",
@@ -110,7 +142,7 @@ class RulesetWriteSerializer(serializers.Serializer):
         help_text="Extension: incident description template, as incident_name; blank: the "
         "alert's own description (Alertmanager's annotations, CloudWatch's AlarmDescription...).",
     )
-    escalation_policy_id = serializers.UUIDField(
+    escalation_policy_id = StrictUUIDField(
         required=False,
         allow_null=True,
         help_text="Extension: the escalation policy its incidents follow, one of its team's; "
@@ -191,8 +223,8 @@ class RulesetActionSerializer(serializers.ModelSerializer):
 
 
 class RulesetSerializer(serializers.ModelSerializer):
-    team_id = serializers.UUIDField(read_only=True)
-    escalation_policy_id = serializers.UUIDField(read_only=True, allow_null=True)
+    team_id = StrictUUIDField(read_only=True)
+    escalation_policy_id = StrictUUIDField(read_only=True, allow_null=True)
     webhook_ids = serializers.SerializerMethodField()
 
     class Meta:

@@ -4,6 +4,7 @@ from typing import Any
 from rest_framework import serializers
 from rest_framework.fields import empty
 
+from pinghome.fields import StrictCharField, StrictUUIDField
 from schedules.models import ScheduleEntry
 from schedules.recurrence import validate_rule_fields
 
@@ -13,7 +14,7 @@ LIST_HELP = "Array of integers; empty, null or omitted means any; repeated value
 class ScheduleRuleSerializer(serializers.Serializer):
     """The rule fields of an entry; their invariants are the recurrence engine's own validation."""
 
-    team_member_id = serializers.UUIDField()
+    team_member_id = StrictUUIDField()
     start_date = serializers.DateTimeField(required=False, allow_null=True)
     end_date = serializers.DateTimeField(required=False, allow_null=True)
     months_of_year = serializers.JSONField(
@@ -25,9 +26,9 @@ class ScheduleRuleSerializer(serializers.Serializer):
         help_text=f"1..5 or -1..-5 (from the end of the month). {LIST_HELP}",
     )
     week_days = serializers.JSONField(help_text="0 (Sunday) .. 6 (Saturday); at least one.")
-    start_time = serializers.CharField(max_length=8, help_text="HH:MM:SS or HH:MM")
-    end_time = serializers.CharField(max_length=8, help_text="HH:MM:SS or HH:MM")
-    time_zone = serializers.CharField(
+    start_time = StrictCharField(max_length=8, help_text="HH:MM:SS or HH:MM")
+    end_time = StrictCharField(max_length=8, help_text="HH:MM:SS or HH:MM")
+    time_zone = StrictCharField(
         required=False,
         allow_blank=True,
         max_length=64,
@@ -78,8 +79,8 @@ class ScheduleDeleteQuerySerializer(serializers.Serializer):
 
 
 class ScheduleEntrySerializer(serializers.ModelSerializer):
-    team_id = serializers.UUIDField(read_only=True)
-    team_member_id = serializers.UUIDField(read_only=True)
+    team_id = StrictUUIDField(read_only=True)
+    team_member_id = StrictUUIDField(read_only=True)
     start_time = serializers.TimeField(format="%H:%M:%S", read_only=True)
     end_time = serializers.TimeField(format="%H:%M:%S", read_only=True)
 
