@@ -1,5 +1,6 @@
 """Shapes shared by the OpenAPI description of every view."""
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
@@ -47,6 +48,37 @@ def KEYSET_PARAMETERS(time_field: str) -> list[OpenApiParameter]:  # noqa: N802 
             ),
         ),
     ]
+
+
+class ClosedSerializerExtension(OpenApiSerializerExtension):
+    """A ``pinghome.fields.ClosedSerializer`` takes no other property than its fields."""
+
+    target_class = "pinghome.fields.ClosedSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        return {
+            **auto_schema._map_basic_serializer(self.target, direction),
+            "additionalProperties": False,
+        }
+
+
+def require_one_of_bodies(result, generator, request, public):
+    """A request body that is one of several forms, each with a required field, is required
+    (drf-spectacular leaves a ``PolymorphicProxySerializer`` body optional)."""
+    components = result["components"]["schemas"]
+
+    def named(schema: dict) -> dict:
+        return components[schema["$ref"].rsplit("/", 1)[1]] if "$ref" in schema else schema
+
+    for operations in result["paths"].values():
+        for operation in operations.values():
+            body = operation.get("requestBody", {})
+            for media in body.get("content", {}).values():
+                forms = named(media["schema"]).get("oneOf")
+                if forms and all(named(form).get("required") for form in forms):
+                    body["required"] = True
+    return result
 
 
 def add_ingest_route(result, generator, request, public):

@@ -1,9 +1,11 @@
 """The schema says what each write takes: its required fields are required, its types enforced.
 
 For every API write of pinghome.testing.PAYLOADS, against the body schema the OpenAPI document
-declares for it: without a required field, or with a field of another JSON type (``0`` for a
-string, ``"1"`` for an integer...), the request is a 422 naming that field; without a field the
-schema does not require, it is accepted.
+declares for it (of a ``oneOf``, the form its valid body takes): without a required field, or with
+a field of another JSON type (``0`` for a string, ``"1"`` for an integer...), the request is a 422
+naming that field; without a field the schema does not require, it is accepted. A form closed to
+other properties (``additionalProperties: false``) rejects, naming it, a field of another form and
+a field of none.
 """
 
 import json
@@ -49,6 +51,16 @@ def writes() -> list[tuple[str, str, str, dict]]:
 WRITES = writes()
 
 
+def form_of(schema: dict, valid: dict) -> tuple[dict, set[str]]:
+    """The form (of a ``oneOf``, else the schema itself) the valid body takes: the one whose
+    required fields it has; and the properties of the other forms."""
+    forms = [resolved(form) for form in schema.get("oneOf", [schema])]
+    taken = [form for form in forms if set(form.get("required", [])) <= set(valid)]
+    assert len(taken) == 1, f"the valid body takes {len(taken)} forms of {len(forms)}"
+    others = {name for form in forms if form is not taken[0] for name in form["properties"]}
+    return taken[0], others
+
+
 @pytest.fixture(scope="module")
 def seeded(module_db):
     owner = make_persona("Acme", "Ops", "owner@acme.test")
@@ -77,8 +89,15 @@ def test_a_write_requires_what_its_schema_requires_and_enforces_its_types(
     owner, ids = seeded
     valid = PAYLOADS[key](ids)
     url = path.format(**ids)
+    schema, others = form_of(schema, valid)
     required = set(schema.get("required", []))
     failures = []
+    if schema.get("additionalProperties") is False:
+        # A closed form: another form's field, or one of no form, is a 422 naming it.
+        for name in sorted(others - set(schema["properties"])) + ["no_such_field"]:
+            status, answer = send(owner, method, url, {**valid, name: None})
+            if status != 422 or name not in answer.get("errors", {}):
+                failures.append(f"with {name}, which the schema does not allow: {status} {answer}")
     for name, field in schema.get("properties", {}).items():
         field = resolved(field)
         if field.get("readOnly"):

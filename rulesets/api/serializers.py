@@ -1,14 +1,20 @@
 import json
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Team
 from escalation.models import EscalationPolicy
 from incidents.api.serializers import ActionsField, AssigneesField
 from incidents.models import Urgency
-from pinghome.fields import StrictBooleanField, StrictCharField, StrictIntegerField, StrictUUIDField
+from pinghome.fields import (
+    ClosedSerializer,
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictUUIDField,
+)
 from rulesets import dry_run
 from rulesets.conditions import (
     CONDITION_TYPES,
@@ -271,30 +277,49 @@ class RulesetGroupsSerializer(serializers.Serializer):
 
 
 MAX_TEST_HEADERS = 100
+MAX_HEADER_NAME = 200
+MAX_HEADER_VALUE = 8192
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "maxProperties": MAX_TEST_HEADERS,
+        "additionalProperties": {"type": "string", "maxLength": MAX_HEADER_VALUE},
+    }
+)
+class HeadersField(serializers.DictField):
+    """HTTP headers by name: at most ``MAX_TEST_HEADERS``, each name not blank (which OpenAPI 3.0
+    cannot say: it has no ``propertyNames``)."""
+
+    child = StrictCharField(allow_blank=True, max_length=MAX_HEADER_VALUE)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if len(value) > MAX_TEST_HEADERS:
+            raise serializers.ValidationError(f"at most {MAX_TEST_HEADERS} headers are allowed")
+        if any(not name.strip() or len(name) > MAX_HEADER_NAME for name in value):
+            raise serializers.ValidationError(
+                f"a header name is 1 to {MAX_HEADER_NAME} characters, not all blank"
+            )
+        return value
 
 
 class PayloadSerializer(serializers.Serializer):
     """A body to test a ruleset on, as a sender would POST it; ``body`` its bytes."""
 
     payload = serializers.JSONField(
-        required=False,
+        allow_null=True,
         help_text="A body to test, as a sender would POST it: any JSON (a string is the raw "
         "text). Taken as received now by the ruleset's first webhook (else the organization's "
-        "oldest). Either this or event_ids.",
+        "oldest).",
     )
-    headers = serializers.DictField(
-        child=StrictCharField(allow_blank=True, max_length=8192),
+    headers = HeadersField(
         required=False,
-        help_text=f"The payload's HTTP headers, by name (at most {MAX_TEST_HEADERS}).",
+        help_text=f"The payload's HTTP headers, by name (at most {MAX_TEST_HEADERS}; names 1 to "
+        f"{MAX_HEADER_NAME} characters, not blank).",
     )
     content_type = StrictCharField(required=False, max_length=255, default="application/json")
-
-    def validate_headers(self, value):
-        if len(value) > MAX_TEST_HEADERS:
-            raise serializers.ValidationError(f"at most {MAX_TEST_HEADERS} headers are allowed")
-        if any(not name.strip() or len(name) > 200 for name in value):
-            raise serializers.ValidationError("a header name is 1 to 200 characters")
-        return value
 
     def validate(self, attrs):
         if "payload" in attrs:
@@ -308,25 +333,50 @@ class PayloadSerializer(serializers.Serializer):
         return attrs
 
 
-class RulesetTestSerializer(PayloadSerializer):
-    """``POST /v1/ruleset/test``: a ruleset body and the events to try it on."""
+class RulesetTestSerializer(ClosedSerializer):
+    """``POST /v1/ruleset/test``: a ruleset body and what to try it on, in one of two forms."""
 
     ruleset = RulesetWriteSerializer(help_text="The ruleset to test, as POST /v1/ruleset takes it.")
+
+
+class RulesetTestOnPayloadSerializer(RulesetTestSerializer, PayloadSerializer):
+    """A ruleset test on a payload, as a sender would POST it."""
+
+
+class RulesetTestOnEventsSerializer(RulesetTestSerializer):
+    """A ruleset test on stored events."""
+
     event_ids = serializers.ListField(
-        child=serializers.UUIDField(),
-        required=False,
+        child=StrictUUIDField(),
         min_length=1,
         max_length=dry_run.MAX_EVENT_IDS,
         help_text=f"Stored events to test (at most {dry_run.MAX_EVENT_IDS}), any webhook's of the "
-        "organization; one that is not its: 404. Either this or payload.",
+        "organization; one that is not its: 404.",
     )
 
-    def validate(self, attrs):
-        given = [name for name in ("payload", "event_ids") if name in attrs]
-        if len(given) != 1:
-            either = "give either payload or event_ids"
-            raise serializers.ValidationError({name: [either] for name in given or ["payload"]})
-        return super().validate(attrs)
+
+RULESET_TEST_REQUEST = PolymorphicProxySerializer(
+    component_name="RulesetTest",
+    serializers=[RulesetTestOnPayloadSerializer, RulesetTestOnEventsSerializer],
+    resource_type_field_name=None,
+)
+
+
+def ruleset_test_body(data, context: dict) -> dict:
+    """The validated body of a ruleset test, in the form it takes: with ``payload`` (and its
+    headers) or with ``event_ids``, never both, nor any other field."""
+    given = [name for name in ("payload", "event_ids") if isinstance(data, dict) and name in data]
+    if len(given) != 1:
+        either = "give either payload or event_ids"
+        raise serializers.ValidationError(
+            {name: [either] for name in given or ["payload", "event_ids"]}
+        )
+    form = (
+        RulesetTestOnEventsSerializer if given == ["event_ids"] else RulesetTestOnPayloadSerializer
+    )
+    body = form(data=data, context=context)
+    body.is_valid(raise_exception=True)
+    return body.validated_data
 
 
 class ConditionCheckSerializer(serializers.Serializer):
