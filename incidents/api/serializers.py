@@ -119,7 +119,7 @@ class ActionsField(serializers.ListField):
         return actions
 
 
-class EscalationPolicyIdField(serializers.UUIDField):
+class EscalationPolicyIdField(StrictUUIDField):
     """An escalation policy of ``context["team"]`` (the incidents' team), given by id."""
 
     def to_internal_value(self, data):
@@ -191,7 +191,7 @@ class IncidentSerializer(serializers.ModelSerializer):
     escalation = IncidentEscalationSerializer(
         source="*", read_only=True, help_text="Extension: where the escalation chain is."
     )
-    merged_into_id = serializers.UUIDField(
+    merged_into_id = StrictUUIDField(
         read_only=True,
         allow_null=True,
         help_text="Extension: the incident this one was merged into (it was resolved then).",
@@ -263,7 +263,7 @@ class MergeSerializer(serializers.Serializer):
     ``context["target"]``: unresolved, other than it, each named once."""
 
     incident_ids = serializers.ListField(
-        child=serializers.UUIDField(),
+        child=StrictUUIDField(),
         min_length=1,
         max_length=MERGE_MAX,
         help_text="The duplicates: their events and timelines move to this incident, and each "

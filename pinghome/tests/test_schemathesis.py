@@ -107,6 +107,8 @@ BEYOND_THE_SCHEMA = {
         "ruleset.dedup_key",
         "headers",
     },
+    # Unresolved, other than the incident itself, each once: the first merge resolves them.
+    "POST /v1/incident/{incident_id}/merge": {"incident_ids"},
 }
 
 
@@ -116,6 +118,7 @@ FIELD_KINDS = {
     "participants": "team_member_id",
     "object_id": "webhook_id",
     "actor_id": "user_id",
+    "incident_ids": "duplicate_incident_ids",  # merged into incident_id
 }
 # Objects ``{"type": ..., "id": ...}`` (assignees, escalation targets): the kind of id by type.
 TYPED_KINDS = {
