@@ -63,6 +63,17 @@ class ClosedSerializerExtension(OpenApiSerializerExtension):
         }
 
 
+def ids_in_paths_are_uuids(result, generator, request, public):
+    """Every ``..._id`` path parameter is a UUID (the routes take any string, and answer 404
+    for one that is no id, as for an unknown id)."""
+    for operations in result["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path" and parameter["name"].endswith("_id"):
+                    parameter["schema"] = {"type": "string", "format": "uuid"}
+    return result
+
+
 def require_one_of_bodies(result, generator, request, public):
     """A request body that is one of several forms, each with a required field, is required
     (drf-spectacular leaves a ``PolymorphicProxySerializer`` body optional)."""

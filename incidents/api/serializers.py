@@ -159,7 +159,9 @@ class IncidentUpdateSerializer(IncidentWriteSerializer):
 
 class SnoozeSerializer(serializers.Serializer):
     minutes = StrictIntegerField(
-        help_text=f"How long, from {SNOOZE_MIN_MINUTES} to {SNOOZE_MAX_MINUTES} minutes (a week)."
+        min_value=SNOOZE_MIN_MINUTES,
+        max_value=SNOOZE_MAX_MINUTES,
+        help_text=f"How long, from {SNOOZE_MIN_MINUTES} to {SNOOZE_MAX_MINUTES} minutes (a week).",
     )
 
 

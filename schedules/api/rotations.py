@@ -11,6 +11,7 @@ from pinghome.api import OrganizationAPIView, created, ok, parse_uuid
 from pinghome.fields import StrictCharField, StrictIntegerField, StrictUUIDField
 from pinghome.openapi import CREATED, ERRORS, MESSAGE
 from schedules import rotations, services
+from schedules.api.serializers import TimeOfDayField
 from schedules.models import Rotation, RotationVersion, ShiftLength
 
 EXT = "Extension. "
@@ -24,9 +25,9 @@ class RestrictionSerializer(serializers.Serializer):
         max_length=50,
         help_text="0 (Sunday) .. 6 (Saturday); empty, null or omitted: every day.",
     )
-    start_time = StrictCharField(max_length=8, help_text="HH:MM:SS or HH:MM, local")
-    end_time = StrictCharField(
-        max_length=8, help_text="HH:MM:SS or HH:MM, exclusive; at or before start_time: overnight"
+    start_time = TimeOfDayField(help_text="HH:MM:SS or HH:MM, local")
+    end_time = TimeOfDayField(
+        help_text="HH:MM:SS or HH:MM, exclusive; at or before start_time: overnight"
     )
 
 
@@ -41,6 +42,7 @@ class RotationWriteSerializer(serializers.Serializer):
     participants = serializers.ListField(
         child=StrictUUIDField(),
         allow_empty=False,
+        min_length=1,
         max_length=rotations.MAX_PARTICIPANTS,
         help_text="Team member ids in turn order: participant i holds shift k when k mod n = i.",
     )
