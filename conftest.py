@@ -17,6 +17,17 @@ def fresh_rate_limits():
     clear_local_counters()
 
 
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """One transaction around a module's tests: what module-scoped fixtures build on it is shared
+    by the module's tests (each runs in a savepoint of it) and rolled back after the last."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
 def clock(monkeypatch):
     """``django.utils.timezone.now`` moved forward by hand (``clock.advance(minutes=5)``)."""

@@ -1,5 +1,7 @@
 """Shapes shared by the OpenAPI description of every view."""
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -29,21 +31,65 @@ FORBIDDEN = {
 
 def KEYSET_PARAMETERS(time_field: str) -> list[OpenApiParameter]:  # noqa: N802 - reads as a constant
     return [
-        OpenApiParameter("limit", int, description="1 to 500, default 50."),
+        OpenApiParameter(
+            "limit", {"type": "integer", "minimum": 1, "maximum": 500}, description="Default 50."
+        ),
         OpenApiParameter(
             f"last_{time_field}",
-            str,
+            OpenApiTypes.DATETIME,
             description=f"RFC 3339; return items with `{time_field}` before this (next page).",
         ),
         OpenApiParameter(
             "last_id",
-            str,
+            OpenApiTypes.UUID,
             description=(
                 f"Extension: id of the last item of the previous page; with `last_{time_field}` "
                 "it continues items that share that instant without gap or repeat."
             ),
         ),
     ]
+
+
+class ClosedSerializerExtension(OpenApiSerializerExtension):
+    """A ``pinghome.fields.ClosedSerializer`` takes no other property than its fields."""
+
+    target_class = "pinghome.fields.ClosedSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        return {
+            **auto_schema._map_basic_serializer(self.target, direction),
+            "additionalProperties": False,
+        }
+
+
+def ids_in_paths_are_uuids(result, generator, request, public):
+    """Every ``..._id`` path parameter is a UUID (the routes take any string, and answer 404
+    for one that is no id, as for an unknown id)."""
+    for operations in result["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path" and parameter["name"].endswith("_id"):
+                    parameter["schema"] = {"type": "string", "format": "uuid"}
+    return result
+
+
+def require_one_of_bodies(result, generator, request, public):
+    """A request body that is one of several forms, each with a required field, is required
+    (drf-spectacular leaves a ``PolymorphicProxySerializer`` body optional)."""
+    components = result["components"]["schemas"]
+
+    def named(schema: dict) -> dict:
+        return components[schema["$ref"].rsplit("/", 1)[1]] if "$ref" in schema else schema
+
+    for operations in result["paths"].values():
+        for operation in operations.values():
+            body = operation.get("requestBody", {})
+            for media in body.get("content", {}).values():
+                forms = named(media["schema"]).get("oneOf")
+                if forms and all(named(form).get("required") for form in forms):
+                    body["required"] = True
+    return result
 
 
 def add_ingest_route(result, generator, request, public):

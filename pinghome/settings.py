@@ -319,6 +319,8 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "pinghome.openapi.ids_in_paths_are_uuids",
+        "pinghome.openapi.require_one_of_bodies",
         "pinghome.openapi.add_ingest_route",
     ],
 }

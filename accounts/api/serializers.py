@@ -5,12 +5,12 @@ from rest_framework import serializers
 from accounts.models import ApiToken, Team, TeamMember, TokenScope, User
 from accounts.services import pending
 from escalation.models import EscalationPolicy
-from pinghome.fields import StrictCharField
+from pinghome.fields import StrictCharField, StrictUUIDField
 from schedules.recurrence import parse_time_zone
 
 
 class TeamSerializer(serializers.ModelSerializer):
-    escalation_policy_id = serializers.UUIDField(
+    escalation_policy_id = StrictUUIDField(
         read_only=True, allow_null=True, help_text="Extension: the team's default policy."
     )
 
@@ -41,7 +41,7 @@ class TeamSettingsSerializer(serializers.Serializer):
 
     name = StrictCharField(required=False, max_length=200)
     time_zone = StrictCharField(required=False, max_length=64, help_text="IANA name")
-    escalation_policy_id = serializers.UUIDField(
+    escalation_policy_id = StrictUUIDField(
         required=False,
         help_text="The default escalation policy: one of the team's, followed by its incidents "
         "that name no other.",
@@ -58,14 +58,14 @@ class TeamSettingsSerializer(serializers.Serializer):
 
 
 class TeamMemberSerializer(serializers.ModelSerializer):
-    team_id = serializers.UUIDField(read_only=True)
-    user_id = serializers.UUIDField(read_only=True)
+    team_id = StrictUUIDField(read_only=True)
+    user_id = StrictUUIDField(read_only=True)
     email = serializers.EmailField(source="user.email", read_only=True)
-    name = serializers.CharField(source="user.name", read_only=True)
-    role = serializers.CharField(
+    name = StrictCharField(source="user.name", read_only=True)
+    role = StrictCharField(
         read_only=True, help_text="In the team: manager (changes its configuration) or responder."
     )
-    organization_role = serializers.CharField(
+    organization_role = StrictCharField(
         source="user.role", read_only=True, help_text="admin or member."
     )
     pending = serializers.SerializerMethodField(
@@ -105,9 +105,9 @@ class UserRoleSerializer(serializers.Serializer):
 
 
 class MembershipSerializer(serializers.ModelSerializer):
-    team_member_id = serializers.UUIDField(source="id", read_only=True)
-    team_id = serializers.UUIDField(read_only=True)
-    team_name = serializers.CharField(source="team.name", read_only=True)
+    team_member_id = StrictUUIDField(source="id", read_only=True)
+    team_id = StrictUUIDField(read_only=True)
+    team_name = StrictCharField(source="team.name", read_only=True)
 
     class Meta:
         model = TeamMember
@@ -153,6 +153,7 @@ class TokenWriteSerializer(serializers.Serializer):
     scopes = serializers.ListField(
         child=serializers.ChoiceField(choices=TokenScope.choices),
         allow_empty=False,
+        min_length=1,
         max_length=len(TokenScope.choices),
         help_text="read (GET), write (everything else), admin (what your admin role allows); "
         "no more than your role and the token you act with have.",
@@ -163,7 +164,7 @@ class TokenWriteSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.ModelSerializer):
-    user_id = serializers.UUIDField(read_only=True)
+    user_id = StrictUUIDField(read_only=True)
     user_email = serializers.EmailField(source="user.email", read_only=True)
 
     class Meta:

@@ -8,13 +8,37 @@ from audit.models import AuditRecord
 from pinghome.api import OrganizationAPIView, filtered_keyset_page
 from pinghome.openapi import ERRORS, FORBIDDEN, KEYSET_PARAMETERS
 
+
+def _or_empty(schema: dict) -> dict:
+    """An empty filter (``?to=``) is no filter, as in the page's form."""
+    return {"oneOf": [schema, {"type": "string", "maxLength": 0}]}
+
+
 FILTERS = [
-    OpenApiParameter("object_type", str, description="e.g. ruleset, team, teammember, webhook."),
-    OpenApiParameter("object_id", str),
-    OpenApiParameter("actor_id", str, description="The id of the user who acted."),
-    OpenApiParameter("action", str, enum=["created", "updated", "deleted"]),
-    OpenApiParameter("from", str, description="RFC 3339: changes at or after."),
-    OpenApiParameter("to", str, description="RFC 3339: changes before."),
+    OpenApiParameter(
+        "object_type",
+        {"type": "string", "maxLength": 50},
+        description="e.g. ruleset, team, teammember, webhook.",
+    ),
+    OpenApiParameter("object_id", {"type": "string", "maxLength": 100}),
+    OpenApiParameter(
+        "actor_id",
+        _or_empty({"type": "string", "format": "uuid"}),
+        description="The id of the user who acted.",
+    ),
+    OpenApiParameter(
+        "action", _or_empty({"type": "string", "enum": ["created", "updated", "deleted"]})
+    ),
+    OpenApiParameter(
+        "from",
+        _or_empty({"type": "string", "format": "date-time"}),
+        description="RFC 3339: changes at or after.",
+    ),
+    OpenApiParameter(
+        "to",
+        _or_empty({"type": "string", "format": "date-time"}),
+        description="RFC 3339: changes before.",
+    ),
 ]
 
 

@@ -3,7 +3,7 @@ from rest_framework import serializers
 from escalation.models import MAX_DELAY_MINUTES, MAX_REPEAT, EscalationPolicy, TargetType
 from escalation.targets import check_steps
 from incidents.api.serializers import ItemSerializer
-from pinghome.fields import StrictCharField
+from pinghome.fields import StrictCharField, StrictIntegerField, StrictUUIDField
 
 MAX_STEPS = 20
 MAX_TARGETS = 20
@@ -15,7 +15,7 @@ class TargetSerializer(ItemSerializer):
         help_text="oncall: whoever is on call for the team `id` at that instant; user: the user "
         "`id`; team: every member of the team `id`; channel: the team chat channel `id`.",
     )
-    id = serializers.UUIDField()
+    id = StrictUUIDField()
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
@@ -23,7 +23,7 @@ class TargetSerializer(ItemSerializer):
 
 
 class StepSerializer(ItemSerializer):
-    delay_minutes = serializers.IntegerField(
+    delay_minutes = StrictIntegerField(
         min_value=0,
         max_value=MAX_DELAY_MINUTES,
         help_text="After the previous step (the first: after the incident opened; when the "
@@ -37,7 +37,7 @@ class PolicyWriteSerializer(serializers.Serializer):
     (``context["organization"]``)."""
 
     name = StrictCharField(max_length=200)
-    repeat = serializers.IntegerField(
+    repeat = StrictIntegerField(
         min_value=0,
         max_value=MAX_REPEAT,
         default=0,
@@ -55,14 +55,14 @@ class PolicyWriteSerializer(serializers.Serializer):
 
 
 class StepReadSerializer(serializers.Serializer):
-    delay_minutes = serializers.IntegerField()
+    delay_minutes = StrictIntegerField()
     targets = serializers.ListField(child=TargetSerializer())
 
 
 class PolicySerializer(serializers.ModelSerializer):
     """``context["warnings"]``: the warnings of each policy by id (``targets.warnings_of``)."""
 
-    team_id = serializers.UUIDField(read_only=True)
+    team_id = StrictUUIDField(read_only=True)
     steps = StepReadSerializer(many=True, read_only=True)
     warnings = serializers.SerializerMethodField(
         help_text="What keeps it from reaching people: not empty when no step reaches a person."

@@ -18,7 +18,7 @@ from incidents.models import (
     Urgency,
 )
 from incidents.services import MERGE_MAX
-from pinghome.fields import StrictCharField, StrictIntegerField
+from pinghome.fields import StrictCharField, StrictIntegerField, StrictUUIDField
 
 MAX_ITEMS = 50
 
@@ -49,7 +49,7 @@ class ItemSerializer(serializers.Serializer):
 
 class AssigneeSerializer(ItemSerializer):
     type = serializers.ChoiceField(choices=AssigneeType.choices)
-    id = serializers.UUIDField()
+    id = StrictUUIDField()
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
@@ -119,7 +119,7 @@ class ActionsField(serializers.ListField):
         return actions
 
 
-class EscalationPolicyIdField(serializers.UUIDField):
+class EscalationPolicyIdField(StrictUUIDField):
     """An escalation policy of ``context["team"]`` (the incidents' team), given by id."""
 
     def to_internal_value(self, data):
@@ -159,39 +159,41 @@ class IncidentUpdateSerializer(IncidentWriteSerializer):
 
 class SnoozeSerializer(serializers.Serializer):
     minutes = StrictIntegerField(
-        help_text=f"How long, from {SNOOZE_MIN_MINUTES} to {SNOOZE_MAX_MINUTES} minutes (a week)."
+        min_value=SNOOZE_MIN_MINUTES,
+        max_value=SNOOZE_MAX_MINUTES,
+        help_text=f"How long, from {SNOOZE_MIN_MINUTES} to {SNOOZE_MAX_MINUTES} minutes (a week).",
     )
 
 
 class IncidentEscalationSerializer(serializers.Serializer):
-    policy_id = serializers.UUIDField(source="escalation_policy_id", allow_null=True)
+    policy_id = StrictUUIDField(source="escalation_policy_id", allow_null=True)
     state = serializers.ChoiceField(
         source="escalation_state",
         choices=EscalationState.choices,
         help_text="running: a next step is due; paused: acknowledged; finished: every step "
         "ran; stopped: resolved; none: no policy.",
     )
-    cycle = serializers.IntegerField(
+    cycle = StrictIntegerField(
         source="escalation_cycle",
         help_text="Passes through the chain so far (each repeat and each restart is one more).",
     )
-    step = serializers.IntegerField(
+    step = StrictIntegerField(
         source="escalation_step", help_text="The last step run in this cycle (0: none yet)."
     )
-    repeats_left = serializers.IntegerField(source="escalation_repeats_left")
+    repeats_left = StrictIntegerField(source="escalation_repeats_left")
     next_step_at = serializers.DateTimeField(
         source="next_escalation_at", allow_null=True, help_text="When the next step is due."
     )
 
 
 class IncidentSerializer(serializers.ModelSerializer):
-    team_id = serializers.UUIDField(read_only=True)
-    ruleset_id = serializers.UUIDField(read_only=True, allow_null=True)
-    escalation_policy_id = serializers.UUIDField(read_only=True, allow_null=True)
+    team_id = StrictUUIDField(read_only=True)
+    ruleset_id = StrictUUIDField(read_only=True, allow_null=True)
+    escalation_policy_id = StrictUUIDField(read_only=True, allow_null=True)
     escalation = IncidentEscalationSerializer(
         source="*", read_only=True, help_text="Extension: where the escalation chain is."
     )
-    merged_into_id = serializers.UUIDField(
+    merged_into_id = StrictUUIDField(
         read_only=True,
         allow_null=True,
         help_text="Extension: the incident this one was merged into (it was resolved then).",
@@ -263,7 +265,7 @@ class MergeSerializer(serializers.Serializer):
     ``context["target"]``: unresolved, other than it, each named once."""
 
     incident_ids = serializers.ListField(
-        child=serializers.UUIDField(),
+        child=StrictUUIDField(),
         min_length=1,
         max_length=MERGE_MAX,
         help_text="The duplicates: their events and timelines move to this incident, and each "

@@ -1,4 +1,5 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts.models import Team
@@ -144,7 +145,17 @@ class IncidentNoteView(OrganizationAPIView):
         description="A responder's note, shown on the timeline with its author and time; "
         "audited. `text`: 1 to 10,000 characters of plain text.",
         request=NoteSerializer,
-        responses={201: CREATED, **ERRORS},
+        responses={
+            201: inline_serializer(
+                "NoteCreated",
+                {
+                    "id": serializers.CharField(
+                        help_text="The timeline entry's id (an integer, as text).",
+                    )
+                },
+            ),
+            **ERRORS,
+        },
     )
     def post(self, request, incident_id):
         incident = self.get_in_organization(Incident.objects, incident_id)

@@ -8,7 +8,7 @@ from accounts.models import Team
 from incidents.api.serializers import ItemSerializer
 from maintenance import windows
 from maintenance.models import MaintenanceWindow
-from pinghome.fields import StrictCharField
+from pinghome.fields import StrictCharField, StrictIntegerField, StrictUUIDField
 from rulesets.models import Ruleset
 from schedules.recurrence import parse_time_of_day, validate_rule_fields
 from webhooks.models import Webhook
@@ -18,7 +18,7 @@ MAX_SCOPE = 100
 
 class RecurrenceSerializer(ItemSerializer):
     week_days = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=6),
+        child=StrictIntegerField(min_value=0, max_value=6),
         min_length=1,
         max_length=7,
         help_text="0 (Sunday) .. 6 (Saturday), as in schedule entries.",
@@ -55,9 +55,7 @@ class ScopeField(serializers.ListField):
 
     def __init__(self, model, **kwargs):
         self.model = model
-        super().__init__(
-            child=serializers.UUIDField(), required=False, max_length=MAX_SCOPE, **kwargs
-        )
+        super().__init__(child=StrictUUIDField(), required=False, max_length=MAX_SCOPE, **kwargs)
 
     def to_internal_value(self, data):
         if isinstance(data, list) and len(data) > MAX_SCOPE:  # before looking them up

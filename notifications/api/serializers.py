@@ -3,7 +3,7 @@ from rest_framework import serializers
 from incidents.models import Urgency
 from notifications.contacts import MAX_DELAY_MINUTES
 from notifications.models import ChatChannel, ContactMethod, ContactMethodType, Delivery
-from pinghome.fields import StrictBooleanField, StrictCharField
+from pinghome.fields import StrictBooleanField, StrictCharField, StrictIntegerField, StrictUUIDField
 
 
 class ContactMethodWriteSerializer(serializers.Serializer):
@@ -27,7 +27,7 @@ class ContactMethodUpdateSerializer(serializers.Serializer):
 
 
 class ContactMethodSerializer(serializers.ModelSerializer):
-    target = serializers.CharField(
+    target = StrictCharField(
         source="shown_target", help_text="The secrets of an Apprise URL are masked."
     )
     verified = serializers.BooleanField(source="is_verified")
@@ -54,8 +54,8 @@ class VerifySerializer(serializers.Serializer):
 
 class RuleSerializer(serializers.Serializer):
     urgency = serializers.ChoiceField(choices=Urgency.choices)
-    contact_method_id = serializers.UUIDField()
-    delay_minutes = serializers.IntegerField(min_value=0, max_value=MAX_DELAY_MINUTES)
+    contact_method_id = StrictUUIDField()
+    delay_minutes = StrictIntegerField(min_value=0, max_value=MAX_DELAY_MINUTES)
 
 
 class RulesSerializer(serializers.Serializer):
@@ -70,8 +70,8 @@ class ChatChannelWriteSerializer(serializers.Serializer):
 
 
 class ChatChannelSerializer(serializers.ModelSerializer):
-    target = serializers.CharField(source="shown_target")
-    team_id = serializers.UUIDField()
+    target = StrictCharField(source="shown_target")
+    team_id = StrictUUIDField()
 
     class Meta:
         model = ChatChannel

@@ -122,16 +122,12 @@ class Worlds:
 
 
 @pytest.fixture(scope="module")
-def worlds(django_db_setup, django_db_blocker) -> Iterator[Worlds]:
-    """Both organizations, built once for this module's tests (each runs in a savepoint of this
-    transaction, rolled back at the end)."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        owner = make_persona("Acme", "Ops", "owner@acme.test")
-        outsider = make_persona("Globex", "Ops", "admin@globex.test")
-        browser = Client()
-        browser.force_login(outsider.user)
-        yield Worlds(one_of_every_kind(owner), one_of_every_kind(outsider), outsider, browser)
-        transaction.set_rollback(True)
+def worlds(module_db) -> Worlds:
+    owner = make_persona("Acme", "Ops", "owner@acme.test")
+    outsider = make_persona("Globex", "Ops", "admin@globex.test")
+    browser = Client()
+    browser.force_login(outsider.user)
+    return Worlds(one_of_every_kind(owner), one_of_every_kind(outsider), outsider, browser)
 
 
 def snapshot() -> dict[str, int]:

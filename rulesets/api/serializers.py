@@ -1,15 +1,32 @@
 import json
 
 from django.conf import settings
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Team
 from escalation.models import EscalationPolicy
 from incidents.api.serializers import ActionsField, AssigneesField
 from incidents.models import Urgency
-from pinghome.fields import StrictBooleanField, StrictCharField, StrictIntegerField
+from pinghome.fields import (
+    ClosedSerializer,
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictUUIDField,
+)
 from rulesets import dry_run
-from rulesets.conditions import KeyPathError, parse_key_path, validate_conditions
+from rulesets.conditions import (
+    CONDITION_TYPES,
+    MAX_CONDITIONS,
+    MAX_KEY_LENGTH,
+    MAX_VALUE_LENGTH,
+    MAX_VALUES,
+    OPERATORS,
+    KeyPathError,
+    parse_key_path,
+    validate_conditions,
+)
 from rulesets.incident_fields import MAX_FIELDS, field_errors
 from rulesets.models import (
     AUTO_RESOLVE_MAX_SECONDS,
@@ -25,6 +42,27 @@ from webhooks.models import Webhook
 CONDITION_KEYS = ("type", "key", "operator")
 
 
+CONDITIONS_SCHEMA = {
+    "type": "array",
+    "maxItems": MAX_CONDITIONS,
+    "items": {
+        "type": "object",
+        "required": ["type", "key", "operator"],
+        "properties": {
+            "type": {"type": "string", "enum": list(CONDITION_TYPES)},
+            "key": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+            "operator": {"type": "string", "enum": list(OPERATORS)},
+            "values": {
+                "type": "array",
+                "maxItems": MAX_VALUES,
+                "items": {"type": "string", "maxLength": MAX_VALUE_LENGTH},
+            },
+        },
+    },
+}
+
+
+@extend_schema_field(CONDITIONS_SCHEMA)
 class ConditionsField(serializers.JSONField):
     """A list of conditions, validated by the condition engine itself.
 
@@ -72,14 +110,14 @@ class RulesetWriteSerializer(serializers.Serializer):
     rule_type = serializers.ChoiceField(choices=RuleType.choices)
     conditions = ConditionsField()
     level = serializers.ChoiceField(choices=Level.choices)
-    team_id = serializers.UUIDField()
+    team_id = StrictUUIDField()
     name = StrictCharField(max_length=200)
     description = StrictCharField(allow_blank=True, max_length=20000)
     urgency = serializers.ChoiceField(choices=Urgency.choices)
     assignees = AssigneesField(required=False)
     # Extensions
     webhook_ids = serializers.ListField(
-        child=serializers.UUIDField(),
+        child=StrictUUIDField(),
         required=False,
         max_length=100,
         help_text="Extension: webhooks listened to; empty: all of the organization's.",
@@ -110,7 +148,7 @@ class RulesetWriteSerializer(serializers.Serializer):
         help_text="Extension: incident description template, as incident_name; blank: the "
         "alert's own description (Alertmanager's annotations, CloudWatch's AlarmDescription...).",
     )
-    escalation_policy_id = serializers.UUIDField(
+    escalation_policy_id = StrictUUIDField(
         required=False,
         allow_null=True,
         help_text="Extension: the escalation policy its incidents follow, one of its team's; "
@@ -191,8 +229,8 @@ class RulesetActionSerializer(serializers.ModelSerializer):
 
 
 class RulesetSerializer(serializers.ModelSerializer):
-    team_id = serializers.UUIDField(read_only=True)
-    escalation_policy_id = serializers.UUIDField(read_only=True, allow_null=True)
+    team_id = StrictUUIDField(read_only=True)
+    escalation_policy_id = StrictUUIDField(read_only=True, allow_null=True)
     webhook_ids = serializers.SerializerMethodField()
 
     class Meta:
@@ -239,30 +277,49 @@ class RulesetGroupsSerializer(serializers.Serializer):
 
 
 MAX_TEST_HEADERS = 100
+MAX_HEADER_NAME = 200
+MAX_HEADER_VALUE = 8192
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "maxProperties": MAX_TEST_HEADERS,
+        "additionalProperties": {"type": "string", "maxLength": MAX_HEADER_VALUE},
+    }
+)
+class HeadersField(serializers.DictField):
+    """HTTP headers by name: at most ``MAX_TEST_HEADERS``, each name not blank (which OpenAPI 3.0
+    cannot say: it has no ``propertyNames``)."""
+
+    child = StrictCharField(allow_blank=True, max_length=MAX_HEADER_VALUE)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if len(value) > MAX_TEST_HEADERS:
+            raise serializers.ValidationError(f"at most {MAX_TEST_HEADERS} headers are allowed")
+        if any(not name.strip() or len(name) > MAX_HEADER_NAME for name in value):
+            raise serializers.ValidationError(
+                f"a header name is 1 to {MAX_HEADER_NAME} characters, not all blank"
+            )
+        return value
 
 
 class PayloadSerializer(serializers.Serializer):
     """A body to test a ruleset on, as a sender would POST it; ``body`` its bytes."""
 
     payload = serializers.JSONField(
-        required=False,
+        allow_null=True,
         help_text="A body to test, as a sender would POST it: any JSON (a string is the raw "
         "text). Taken as received now by the ruleset's first webhook (else the organization's "
-        "oldest). Either this or event_ids.",
+        "oldest).",
     )
-    headers = serializers.DictField(
-        child=StrictCharField(allow_blank=True, max_length=8192),
+    headers = HeadersField(
         required=False,
-        help_text=f"The payload's HTTP headers, by name (at most {MAX_TEST_HEADERS}).",
+        help_text=f"The payload's HTTP headers, by name (at most {MAX_TEST_HEADERS}; names 1 to "
+        f"{MAX_HEADER_NAME} characters, not blank).",
     )
     content_type = StrictCharField(required=False, max_length=255, default="application/json")
-
-    def validate_headers(self, value):
-        if len(value) > MAX_TEST_HEADERS:
-            raise serializers.ValidationError(f"at most {MAX_TEST_HEADERS} headers are allowed")
-        if any(not name.strip() or len(name) > 200 for name in value):
-            raise serializers.ValidationError("a header name is 1 to 200 characters")
-        return value
 
     def validate(self, attrs):
         if "payload" in attrs:
@@ -276,25 +333,50 @@ class PayloadSerializer(serializers.Serializer):
         return attrs
 
 
-class RulesetTestSerializer(PayloadSerializer):
-    """``POST /v1/ruleset/test``: a ruleset body and the events to try it on."""
+class RulesetTestSerializer(ClosedSerializer):
+    """``POST /v1/ruleset/test``: a ruleset body and what to try it on, in one of two forms."""
 
     ruleset = RulesetWriteSerializer(help_text="The ruleset to test, as POST /v1/ruleset takes it.")
+
+
+class RulesetTestOnPayloadSerializer(RulesetTestSerializer, PayloadSerializer):
+    """A ruleset test on a payload, as a sender would POST it."""
+
+
+class RulesetTestOnEventsSerializer(RulesetTestSerializer):
+    """A ruleset test on stored events."""
+
     event_ids = serializers.ListField(
-        child=serializers.UUIDField(),
-        required=False,
+        child=StrictUUIDField(),
         min_length=1,
         max_length=dry_run.MAX_EVENT_IDS,
         help_text=f"Stored events to test (at most {dry_run.MAX_EVENT_IDS}), any webhook's of the "
-        "organization; one that is not its: 404. Either this or payload.",
+        "organization; one that is not its: 404.",
     )
 
-    def validate(self, attrs):
-        given = [name for name in ("payload", "event_ids") if name in attrs]
-        if len(given) != 1:
-            either = "give either payload or event_ids"
-            raise serializers.ValidationError({name: [either] for name in given or ["payload"]})
-        return super().validate(attrs)
+
+RULESET_TEST_REQUEST = PolymorphicProxySerializer(
+    component_name="RulesetTest",
+    serializers=[RulesetTestOnPayloadSerializer, RulesetTestOnEventsSerializer],
+    resource_type_field_name=None,
+)
+
+
+def ruleset_test_body(data, context: dict) -> dict:
+    """The validated body of a ruleset test, in the form it takes: with ``payload`` (and its
+    headers) or with ``event_ids``, never both, nor any other field."""
+    given = [name for name in ("payload", "event_ids") if isinstance(data, dict) and name in data]
+    if len(given) != 1:
+        either = "give either payload or event_ids"
+        raise serializers.ValidationError(
+            {name: [either] for name in given or ["payload", "event_ids"]}
+        )
+    form = (
+        RulesetTestOnEventsSerializer if given == ["event_ids"] else RulesetTestOnPayloadSerializer
+    )
+    body = form(data=data, context=context)
+    body.is_valid(raise_exception=True)
+    return body.validated_data
 
 
 class ConditionCheckSerializer(serializers.Serializer):

@@ -7,6 +7,7 @@ from pinghome.api import OrganizationAPIView, created, invalid, ok
 from pinghome.openapi import CREATED, ERRORS, MESSAGE
 from rulesets import dry_run, services
 from rulesets.api.serializers import (
+    RULESET_TEST_REQUEST,
     ExplanationSerializer,
     RulesetActionSerializer,
     RulesetActionsWriteSerializer,
@@ -14,8 +15,8 @@ from rulesets.api.serializers import (
     RulesetGroupsSerializer,
     RulesetSerializer,
     RulesetTestResultSerializer,
-    RulesetTestSerializer,
     RulesetWriteSerializer,
+    ruleset_test_body,
 )
 from rulesets.models import Level, Ruleset
 from webhooks.models import Webhook
@@ -134,16 +135,14 @@ class RulesetTestView(OrganizationAPIView):
     @extend_schema(
         summary="Test a new ruleset on a payload or stored events",
         description=TEST_DESCRIPTION,
-        request=RulesetTestSerializer,
+        request=RULESET_TEST_REQUEST,
         responses={200: RulesetTestResultSerializer, **ERRORS},
     )
     def post(self, request, ruleset_id=None):
         saved = None
         if ruleset_id is not None:
             saved = self.get_in_organization(Ruleset.objects, ruleset_id)
-        body = RulesetTestSerializer(data=request.data, context={"organization": self.organization})
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = ruleset_test_body(request.data, context={"organization": self.organization})
         ruleset = dry_run.draft(self.organization, data["ruleset"], saved=saved)
         if "event_ids" in data:
             events = dry_run.chosen_events(self.organization, data["event_ids"])
@@ -167,7 +166,7 @@ class SavedRulesetTestView(RulesetTestView):
         summary="Test an edit of a saved ruleset, against its open incidents",
         operation_id="ruleset_edit_test_create",
         description=TEST_DESCRIPTION,
-        request=RulesetTestSerializer,
+        request=RULESET_TEST_REQUEST,
         responses={200: RulesetTestResultSerializer, **ERRORS},
     )
     def post(self, request, ruleset_id):

@@ -99,7 +99,9 @@ class _CoverLookup(OrganizationAPIView):
 
 class CoverRequestView(_CoverLookup):
     @extend_schema(
-        summary="A cover request", description=EXT, responses={200: CoverRequestSerializer}
+        summary="A cover request",
+        description=EXT,
+        responses={200: CoverRequestSerializer, **ERRORS},
     )
     def get(self, request, cover_id):
         return Response(CoverRequestSerializer(self.get_cover(cover_id)).data)

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from accounts.models import Team
 from pinghome.api import OrganizationAPIView, invalid, ok, parse_uuid
+from pinghome.fields import StrictCharField, StrictIntegerField, StrictUUIDField
 from pinghome.openapi import ERRORS, MESSAGE
 from schedules import ics_import, rotations, services
 from schedules.models import ImportedLayer
@@ -15,11 +16,11 @@ EXT = "Extension. "
 
 
 class LayerImportSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    layer = serializers.IntegerField(
+    name = StrictCharField(max_length=200)
+    layer = StrictIntegerField(
         required=False, min_value=rotations.MIN_LAYER, max_value=rotations.MAX_LAYER
     )
-    ics = serializers.CharField(
+    ics = StrictCharField(
         max_length=ics_import.MAX_BYTES, trim_whitespace=False, help_text="The iCalendar text."
     )
     since = serializers.DateTimeField(
@@ -28,7 +29,7 @@ class LayerImportSerializer(serializers.Serializer):
 
 
 class ImportedLayerSerializer(serializers.ModelSerializer):
-    team_id = serializers.UUIDField(read_only=True)
+    team_id = StrictUUIDField(read_only=True)
 
     class Meta:
         model = ImportedLayer
@@ -41,8 +42,8 @@ UNMATCHED = inline_serializer(
     {
         "start": serializers.DateTimeField(),
         "end": serializers.DateTimeField(),
-        "summary": serializers.CharField(),
-        "emails": serializers.ListField(child=serializers.CharField()),
+        "summary": StrictCharField(),
+        "emails": serializers.ListField(child=StrictCharField()),
     },
 )
 
@@ -58,8 +59,8 @@ class TeamLayerImportView(OrganizationAPIView):
             201: inline_serializer(
                 "LayerImported",
                 {
-                    "id": serializers.UUIDField(),
-                    "shifts": serializers.IntegerField(),
+                    "id": StrictUUIDField(),
+                    "shifts": StrictIntegerField(),
                     "unmatched": UNMATCHED,
                 },
             ),

@@ -21,10 +21,14 @@ from pinghome.api import (
     parse_instant,
     parse_uuid,
 )
+from pinghome.fields import StrictCharField, StrictUUIDField
 from pinghome.openapi import CREATED, ERRORS, MESSAGE
 from schedules import calendar, oncall, services
 from schedules.models import CalendarFeed, Override
 from schedules.recurrence import EARLIEST, LATEST, SUPPORTED_DATES
+
+# RFC 3339, within the supported years (neither 0001 nor 9999).
+SUPPORTED_INSTANT = {"type": "string", "format": "date-time", "pattern": "^(?!0001-|9999-)"}
 
 MAX_SHIFTS_PERIOD = timedelta(days=90)
 
@@ -33,14 +37,14 @@ EXT = "Extension. "
 
 class OnCallSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
-    team_member_ids = serializers.ListField(child=serializers.UUIDField())
+    team_member_ids = serializers.ListField(child=StrictUUIDField())
 
 
 class ShiftSerializer(serializers.Serializer):
-    team_member_id = serializers.CharField(source="member_id")
+    team_member_id = StrictCharField(source="member_id")
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
-    source = serializers.CharField(
+    source = StrictCharField(
         help_text='Where the shift came from: "entry", "override" or the id of a rotation.'
     )
 
@@ -58,10 +62,10 @@ class ShiftsSerializer(serializers.Serializer):
 
 
 class OverrideWriteSerializer(serializers.Serializer):
-    team_member_id = serializers.UUIDField()
+    team_member_id = StrictUUIDField()
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
-    replaces_team_member_id = serializers.UUIDField(required=False, allow_null=True)
+    replaces_team_member_id = StrictUUIDField(required=False, allow_null=True)
 
     def validate(self, attrs):
         team = self.context["team"]
@@ -83,9 +87,9 @@ class OverrideWriteSerializer(serializers.Serializer):
 
 
 class OverrideSerializer(serializers.ModelSerializer):
-    team_id = serializers.UUIDField(read_only=True)
-    team_member_id = serializers.UUIDField(read_only=True)
-    replaces_team_member_id = serializers.UUIDField(read_only=True, allow_null=True)
+    team_id = StrictUUIDField(read_only=True)
+    team_member_id = StrictUUIDField(read_only=True)
+    replaces_team_member_id = StrictUUIDField(read_only=True, allow_null=True)
 
     class Meta:
         model = Override
@@ -102,13 +106,13 @@ class OverrideSerializer(serializers.ModelSerializer):
 
 
 class FeedWriteSerializer(serializers.Serializer):
-    team_member_id = serializers.UUIDField(required=False, allow_null=True)
+    team_member_id = StrictUUIDField(required=False, allow_null=True)
 
 
 class FeedSerializer(serializers.ModelSerializer):
-    team_id = serializers.UUIDField(read_only=True)
-    team_member_id = serializers.UUIDField(read_only=True, allow_null=True)
-    url = serializers.CharField(source="public_url", read_only=True)
+    team_id = StrictUUIDField(read_only=True)
+    team_member_id = StrictUUIDField(read_only=True, allow_null=True)
+    url = StrictCharField(source="public_url", read_only=True)
 
     class Meta:
         model = CalendarFeed
@@ -135,7 +139,7 @@ class OnCallView(OrganizationAPIView):
         description=EXT + "The final schedule at that instant: the highest layer with someone on "
         "call (rotations over schedule entries), then overrides.",
         parameters=[
-            OpenApiParameter("at", str, description=f"RFC 3339, {SUPPORTED_DATES}; default now")
+            OpenApiParameter("at", SUPPORTED_INSTANT, description=f"{SUPPORTED_DATES}; default now")
         ],
         responses={200: OnCallSerializer, **ERRORS},
     )
@@ -151,9 +155,11 @@ class ShiftsView(OrganizationAPIView):
         description=EXT + "Merged intervals per member over [from, to), at most 90 days; "
         "`gaps` are the intervals with no one on call.",
         parameters=[
-            OpenApiParameter("from", str, description=f"RFC 3339, {SUPPORTED_DATES}; default now"),
             OpenApiParameter(
-                "to", str, description=f"RFC 3339, {SUPPORTED_DATES}; default from + 7 days"
+                "from", SUPPORTED_INSTANT, description=f"{SUPPORTED_DATES}; default now"
+            ),
+            OpenApiParameter(
+                "to", SUPPORTED_INSTANT, description=f"{SUPPORTED_DATES}; default from + 7 days"
             ),
         ],
         responses={200: ShiftsSerializer, **ERRORS},
@@ -183,7 +189,7 @@ class TeamOverridesView(OrganizationAPIView):
     @extend_schema(
         summary="Overrides of a team",
         description=EXT + "Latest start first; `limit` 1 to 500 (default 100).",
-        parameters=[OpenApiParameter("limit", int)],
+        parameters=[OpenApiParameter("limit", {"type": "integer", "minimum": 1, "maximum": 500})],
         responses={200: OverrideSerializer(many=True), **ERRORS},
     )
     def get(self, request, team_id):
@@ -247,7 +253,7 @@ class TeamFeedsView(OrganizationAPIView):
         request=FeedWriteSerializer,
         responses={
             201: inline_serializer(
-                "FeedCreated", {"id": serializers.UUIDField(), "url": serializers.URLField()}
+                "FeedCreated", {"id": StrictUUIDField(), "url": serializers.URLField()}
             ),
             **ERRORS,
         },

@@ -8,8 +8,10 @@ from rest_framework.response import Response
 
 from accounts.models import Team
 from pinghome.api import OrganizationAPIView, created, ok, parse_uuid
+from pinghome.fields import StrictCharField, StrictIntegerField, StrictUUIDField
 from pinghome.openapi import CREATED, ERRORS, MESSAGE
 from schedules import rotations, services
+from schedules.api.serializers import TimeOfDayField
 from schedules.models import Rotation, RotationVersion, ShiftLength
 
 EXT = "Extension. "
@@ -17,42 +19,43 @@ EXT = "Extension. "
 
 class RestrictionSerializer(serializers.Serializer):
     week_days = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=6),
+        child=StrictIntegerField(min_value=0, max_value=6),
         required=False,
         allow_null=True,
         max_length=50,
         help_text="0 (Sunday) .. 6 (Saturday); empty, null or omitted: every day.",
     )
-    start_time = serializers.CharField(max_length=8, help_text="HH:MM:SS or HH:MM, local")
-    end_time = serializers.CharField(
-        max_length=8, help_text="HH:MM:SS or HH:MM, exclusive; at or before start_time: overnight"
+    start_time = TimeOfDayField(help_text="HH:MM:SS or HH:MM, local")
+    end_time = TimeOfDayField(
+        help_text="HH:MM:SS or HH:MM, exclusive; at or before start_time: overnight"
     )
 
 
 class RotationWriteSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    layer = serializers.IntegerField(
+    name = StrictCharField(max_length=200)
+    layer = StrictIntegerField(
         required=False,
         min_value=rotations.MIN_LAYER,
         max_value=rotations.MAX_LAYER,
         help_text="A higher layer wins where it has someone; entries are below layer 1.",
     )
     participants = serializers.ListField(
-        child=serializers.UUIDField(),
+        child=StrictUUIDField(),
         allow_empty=False,
+        min_length=1,
         max_length=rotations.MAX_PARTICIPANTS,
         help_text="Team member ids in turn order: participant i holds shift k when k mod n = i.",
     )
     shift_length = serializers.ChoiceField(choices=ShiftLength.choices)
-    shift_hours = serializers.IntegerField(
+    shift_hours = StrictIntegerField(
         required=False, allow_null=True, help_text="For `custom` only: elapsed hours."
     )
-    handoff = serializers.CharField(
+    handoff = StrictCharField(
         max_length=40,
         help_text="Local wall-clock date-time of the first handoff in `time_zone`, "
         "e.g. 2025-01-06T09:00:00; the rotation starts there.",
     )
-    time_zone = serializers.CharField(
+    time_zone = StrictCharField(
         required=False,
         allow_blank=True,
         allow_null=True,
@@ -84,15 +87,15 @@ class RotationWriteSerializer(serializers.Serializer):
 
 
 class RotationSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    team_id = serializers.UUIDField()
-    name = serializers.CharField()
-    layer = serializers.IntegerField()
-    participants = serializers.ListField(child=serializers.UUIDField())
-    shift_length = serializers.CharField()
-    shift_hours = serializers.IntegerField(allow_null=True)
-    handoff = serializers.CharField(help_text="Local wall-clock date-time")
-    time_zone = serializers.CharField(help_text="Blank: the team's")
+    id = StrictUUIDField()
+    team_id = StrictUUIDField()
+    name = StrictCharField()
+    layer = StrictIntegerField()
+    participants = serializers.ListField(child=StrictUUIDField())
+    shift_length = StrictCharField()
+    shift_hours = StrictIntegerField(allow_null=True)
+    handoff = StrictCharField(help_text="Local wall-clock date-time")
+    time_zone = StrictCharField(help_text="Blank: the team's")
     end = serializers.DateTimeField(allow_null=True)
     restrictions = RestrictionSerializer(many=True)
     created_at = serializers.DateTimeField()
@@ -166,7 +169,9 @@ class RotationView(OrganizationAPIView):
             raise NotFound("Not found.")
         return rotation
 
-    @extend_schema(summary="A rotation", description=EXT, responses={200: RotationSerializer})
+    @extend_schema(
+        summary="A rotation", description=EXT, responses={200: RotationSerializer, **ERRORS}
+    )
     def get(self, request, rotation_id):
         return Response(_data(self.get_rotation(rotation_id)))
 

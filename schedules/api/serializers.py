@@ -1,33 +1,69 @@
 from collections.abc import Mapping
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
+from pinghome.fields import StrictCharField, StrictUUIDField
 from schedules.models import ScheduleEntry
 from schedules.recurrence import validate_rule_fields
 
 LIST_HELP = "Array of integers; empty, null or omitted means any; repeated values count once."
+# What schedules.recurrence.parse_time_of_day takes.
+TIME_OF_DAY = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"}
+
+
+@extend_schema_field(TIME_OF_DAY)
+class TimeOfDayField(StrictCharField):
+    """``HH:MM`` or ``HH:MM:SS`` as written (no whitespace trimmed), checked by the recurrence
+    engine; the schema gives its pattern."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=8, trim_whitespace=False, **kwargs)
+
+
+@extend_schema_field(TIME_OF_DAY)
+class TimeOfDayOutField(serializers.TimeField):
+    """A time of day as answers give it, ``HH:MM:SS`` (OpenAPI's ``time`` format wants an
+    offset)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M:%S", **kwargs)
+
+
+def int_list_field(values: list[int], **schema) -> type[serializers.JSONField]:
+    """A JSON field the schema says is a list of some of ``values`` (the recurrence engine checks
+    it, naming the field)."""
+
+    class IntListField(serializers.JSONField):
+        pass
+
+    items = {"type": "integer", "enum": values}
+    return extend_schema_field({"type": "array", "items": items, **schema})(IntListField)
+
+
+MonthsField = int_list_field(list(range(1, 13)), nullable=True)
+WeeksField = int_list_field([*range(-5, 0), *range(1, 6)], nullable=True)
+WeekDaysField = int_list_field(list(range(7)), minItems=1)
 
 
 class ScheduleRuleSerializer(serializers.Serializer):
     """The rule fields of an entry; their invariants are the recurrence engine's own validation."""
 
-    team_member_id = serializers.UUIDField()
+    team_member_id = StrictUUIDField()
     start_date = serializers.DateTimeField(required=False, allow_null=True)
     end_date = serializers.DateTimeField(required=False, allow_null=True)
-    months_of_year = serializers.JSONField(
-        required=False, allow_null=True, help_text=f"1-12. {LIST_HELP}"
-    )
-    weeks_of_month = serializers.JSONField(
+    months_of_year = MonthsField(required=False, allow_null=True, help_text=f"1-12. {LIST_HELP}")
+    weeks_of_month = WeeksField(
         required=False,
         allow_null=True,
         help_text=f"1..5 or -1..-5 (from the end of the month). {LIST_HELP}",
     )
-    week_days = serializers.JSONField(help_text="0 (Sunday) .. 6 (Saturday); at least one.")
-    start_time = serializers.CharField(max_length=8, help_text="HH:MM:SS or HH:MM")
-    end_time = serializers.CharField(max_length=8, help_text="HH:MM:SS or HH:MM")
-    time_zone = serializers.CharField(
+    week_days = WeekDaysField(help_text="0 (Sunday) .. 6 (Saturday); at least one.")
+    start_time = TimeOfDayField(help_text="HH:MM:SS or HH:MM")
+    end_time = TimeOfDayField(help_text="HH:MM:SS or HH:MM")
+    time_zone = StrictCharField(
         required=False,
         allow_blank=True,
         max_length=64,
@@ -78,10 +114,10 @@ class ScheduleDeleteQuerySerializer(serializers.Serializer):
 
 
 class ScheduleEntrySerializer(serializers.ModelSerializer):
-    team_id = serializers.UUIDField(read_only=True)
-    team_member_id = serializers.UUIDField(read_only=True)
-    start_time = serializers.TimeField(format="%H:%M:%S", read_only=True)
-    end_time = serializers.TimeField(format="%H:%M:%S", read_only=True)
+    team_id = StrictUUIDField(read_only=True)
+    team_member_id = StrictUUIDField(read_only=True)
+    start_time = TimeOfDayOutField(read_only=True)
+    end_time = TimeOfDayOutField(read_only=True)
 
     class Meta:
         model = ScheduleEntry

@@ -1,3 +1,4 @@
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -87,8 +88,10 @@ class TeamScheduleView(OrganizationAPIView):
     @extend_schema(
         summary="Delete a schedule entry",
         parameters=[
-            OpenApiParameter("team_member_id", str, required=True),
-            OpenApiParameter("created_at", str, required=True, description="RFC 3339"),
+            OpenApiParameter("team_member_id", OpenApiTypes.UUID, required=True),
+            OpenApiParameter(
+                "created_at", OpenApiTypes.DATETIME, required=True, description="RFC 3339"
+            ),
         ],
         responses={200: MESSAGE, **ERRORS},
     )

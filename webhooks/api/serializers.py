@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Team
-from pinghome.fields import StrictBooleanField, StrictCharField, StrictIntegerField
+from pinghome.fields import StrictBooleanField, StrictCharField, StrictIntegerField, StrictUUIDField
 from webhooks.models import (
     DEFAULT_EVENTS_PER_MINUTE,
     MAX_EVENTS_PER_MINUTE,
@@ -21,10 +21,10 @@ from webhooks.services import DEFAULT_ROTATION_GRACE, MAX_ROTATION_GRACE
 class WebhookWriteSerializer(serializers.Serializer):
     name = StrictCharField(required=False, allow_blank=True, max_length=200)
     description = StrictCharField(required=False, allow_blank=True, max_length=5000)
-    team_id = serializers.UUIDField(
+    team_id = StrictUUIDField(
         required=False, allow_null=True, help_text="Extension: the team that owns the webhook."
     )
-    expect_every_seconds = serializers.IntegerField(
+    expect_every_seconds = StrictIntegerField(
         required=False,
         allow_null=True,
         min_value=MIN_HEARTBEAT_SECONDS,
@@ -36,7 +36,7 @@ class WebhookWriteSerializer(serializers.Serializer):
             "(switching it off resolves its open incident)."
         ),
     )
-    grace_seconds = serializers.IntegerField(
+    grace_seconds = StrictIntegerField(
         required=False,
         allow_null=True,
         min_value=0,
@@ -70,7 +70,7 @@ class WebhookWriteSerializer(serializers.Serializer):
 
 
 class RotateSerializer(serializers.Serializer):
-    grace_seconds = serializers.IntegerField(
+    grace_seconds = StrictIntegerField(
         required=False,
         default=int(DEFAULT_ROTATION_GRACE.total_seconds()),
         min_value=0,
@@ -80,15 +80,15 @@ class RotateSerializer(serializers.Serializer):
 
 
 class WebhookSerializer(serializers.ModelSerializer):
-    team_id = serializers.UUIDField(read_only=True, allow_null=True)
-    url = serializers.CharField(source="ingest_url", read_only=True)
+    team_id = StrictUUIDField(read_only=True, allow_null=True)
+    url = StrictCharField(source="ingest_url", read_only=True)
     heartbeat_state = serializers.ChoiceField(
         choices=["off", "paused", "ok", "overdue"],
         source="heartbeat_status",
         read_only=True,
         help_text="Extension: `overdue` while its incident is open, until an event arrives.",
     )
-    heartbeat_ruleset_id = serializers.UUIDField(
+    heartbeat_ruleset_id = StrictUUIDField(
         read_only=True,
         allow_null=True,
         help_text="Extension: the ruleset whose urgency, assignees and actions the heartbeat's "
