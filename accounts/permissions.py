@@ -41,6 +41,17 @@ def ensure_org_admin(user: User) -> None:
         raise Forbidden("Only organization admins may do this.")
 
 
+def ensure_in_a_team(user: User) -> None:
+    """Raise 403 unless ``user`` is an organization admin or a member of one of its teams (what
+    lets them speak for the organization: written updates on its status pages)."""
+    if user.is_org_admin:
+        return
+    if not TeamMember.objects.filter(
+        user=user, team__organization_id=user.organization_id
+    ).exists():
+        raise Forbidden("Only organization admins and members of a team may do this.")
+
+
 def grantable_scopes(user: User) -> set[str]:
     """The scopes ``user`` may give a new token: what their role has, and no more than the token
     they act with (a ``write`` token cannot mint an ``admin`` one)."""

@@ -22,6 +22,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
 from accounts.models import Team, TeamMember, User
+from incidents.assignees import AssignedTo
 from incidents.models import AssigneeType, Incident, IncidentStatus, Urgency
 from pinghome.api import parse_instant, parse_uuid
 
@@ -84,17 +85,14 @@ def search(queryset: QuerySet, text: str, organization_id) -> QuerySet:
         (AssigneeType.TEAM_MEMBER, members.values_list("pk", flat=True)[:SEARCH_MAX_ASSIGNEES]),
         (AssigneeType.TEAM, teams.values_list("pk", flat=True)[:SEARCH_MAX_ASSIGNEES]),
     ):
-        for pk in ids:
-            matches |= Q(assignees__contains=[{"type": kind, "id": str(pk)}])
+        matches |= Q(AssignedTo(kind, ids))
     return queryset.filter(matches)
 
 
 def mine(queryset: QuerySet, user: User) -> QuerySet:
     """Incidents assigned to the user by name (any of their team memberships)."""
-    which = Q(pk__in=[])
-    for pk in user.memberships.values_list("pk", flat=True):
-        which |= Q(assignees__contains=[{"type": AssigneeType.TEAM_MEMBER, "id": str(pk)}])
-    return queryset.filter(which)
+    memberships = user.memberships.values_list("pk", flat=True)
+    return queryset.filter(AssignedTo(AssigneeType.TEAM_MEMBER, memberships))
 
 
 @dataclass

@@ -1,42 +1,33 @@
-"""Reports: a team's incidents per day and its response times, aggregated in the database.
+"""The Reports page and its CSV export: a team's report (``incidents.reports``) over a period.
 
-Days are the team's local days. Per day: incidents opened, acknowledged and resolved that day
-(each counted by the time of its own transition). Mean times to acknowledge and to resolve are
-over the incidents opened in the period that were acknowledged / resolved.
+Per day: incidents opened, acknowledged and resolved that day (each counted by the time of its
+own transition); weekly MTTA and MTTR; responders; the noisiest rulesets and dedup keys;
+incidents by urgency and by hour of day. Over more than ``DAILY_MAX`` days the chart has a bar
+per week and the days are in the CSV only: a year of days is too long to read and to render.
 """
 
+import csv
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django import forms
-from django.core.exceptions import ValidationError
-from django.db.models import Avg, Count, F, Q
-from django.db.models.functions import TruncDate
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.views.generic import TemplateView
 
-from incidents.models import Incident
+from incidents import reports
 from pinghome.pages import OrganizationPageMixin
-from schedules.calendar_grid import local_midnight, zone_of
-from schedules.recurrence import EARLIEST, LATEST, SUPPORTED_DATES
+from schedules.calendar_grid import zone_of
 
-DEFAULT_DAYS, MAX_DAYS = 30, 366
+DEFAULT_DAYS = 30
+DAILY_MAX = 92  # days: a longer period is charted per week, its days are in the CSV
 CHART_WIDTH, CHART_HEIGHT = 800, 200
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_BOTTOM, MARGIN_TOP = 32, 24, 22, 10
 
 
-def supported_date(day: date) -> None:
-    if not EARLIEST.date() <= day <= LATEST.date():
-        raise ValidationError(f"Enter a date {SUPPORTED_DATES}.")
-
-
 class PeriodForm(forms.Form):
-    start = forms.DateField(
-        required=False, validators=[supported_date], widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        required=False, validators=[supported_date], widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, today: date, **kwargs):
         self.today = today
@@ -48,24 +39,10 @@ class PeriodForm(forms.Form):
             return data
         end = data.get("end") or self.today
         start = data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
-        if start > end:
-            self.add_error("end", "The end must not be before the start.")
-        elif (end - start).days + 1 > MAX_DAYS:
-            self.add_error("start", f"A report covers at most {MAX_DAYS} days.")
+        for name, message in reports.period_errors(start, end).items():
+            self.add_error(name, message)
         data.update(start=start, end=end)
         return data
-
-
-def per_day(incidents, field: str, zone, start_at, end_at) -> dict[date, int]:
-    """How many incidents had ``field`` on each local day of [start_at, end_at)."""
-    return dict(
-        incidents.filter(**{f"{field}__gte": start_at, f"{field}__lt": end_at})
-        .annotate(day=TruncDate(field, tzinfo=zone))
-        .order_by()
-        .values("day")
-        .annotate(count=Count("id"))
-        .values_list("day", "count")
-    )
 
 
 def duration_text(value: timedelta | None) -> str:
@@ -134,8 +111,7 @@ class ReportView(OrganizationPageMixin, TemplateView):
         team = context["team"]
         if team is None:
             return context
-        zone = zone_of(team.time_zone)
-        today = timezone.now().astimezone(zone).date()
+        today = timezone.now().astimezone(zone_of(team.time_zone)).date()
         query = self.request.GET.copy()
         if not query.get("start") and not query.get("end"):  # shown in the inputs
             query["start"] = (today - timedelta(days=DEFAULT_DAYS - 1)).isoformat()
@@ -144,28 +120,95 @@ class ReportView(OrganizationPageMixin, TemplateView):
         context["form"] = form
         if not form.is_valid():
             return context
-        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-        start_at, end_at = local_midnight(start, zone), local_midnight(end + timedelta(1), zone)
-        incidents = Incident.objects.filter(team=team)
-        opened, acknowledged, resolved = (
-            per_day(incidents, field, zone, start_at, end_at)
-            for field in ("created_at", "acknowledged_at", "resolved_at")
-        )
-        totals = incidents.filter(created_at__gte=start_at, created_at__lt=end_at).aggregate(
-            opened=Count("id"),
-            acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
-            resolved=Count("id", filter=Q(resolved_at__isnull=False)),
-            mtta=Avg(F("acknowledged_at") - F("created_at")),
-            mttr=Avg(F("resolved_at") - F("created_at")),
-        )
-        days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+        report = reports.build(team, form.cleaned_data["start"], form.cleaned_data["end"])
+        totals = report.totals
+        top_hour = max(report.by_hour) or 1
+        daily = len(report.days) <= DAILY_MAX
+        opened: dict[date, int] = {}
+        for day in report.days:  # per day, else per week from its Monday (or the start)
+            key = day["date"] if daily else max(report.start, _monday(day["date"]))
+            opened[key] = opened.get(key, 0) + day["opened"]
         context.update(
-            start=start,
-            end=end,
-            rows=[(d, opened.get(d, 0), acknowledged.get(d, 0), resolved.get(d, 0)) for d in days],
-            chart=bar_chart([(d, opened.get(d, 0)) for d in days]),
+            report=report,
+            start=report.start,
+            end=report.end,
+            daily=daily,
+            daily_max=DAILY_MAX,
+            rows=[(d["date"], d["opened"], d["acknowledged"], d["resolved"]) for d in report.days]
+            if daily
+            else [],
+            chart=bar_chart(list(opened.items())),
             totals=totals,
-            mtta=duration_text(totals["mtta"]),
-            mttr=duration_text(totals["mttr"]),
+            mtta=duration_text(_delta(totals["mtta_seconds"])),
+            mttr=duration_text(_delta(totals["mttr_seconds"])),
+            weeks=[
+                {
+                    **week,
+                    "mtta": duration_text(_delta(week["mtta_seconds"])),
+                    "mttr": duration_text(_delta(week["mttr_seconds"])),
+                }
+                for week in report.weeks
+            ],
+            responders=[
+                {**r, "mean_ack": duration_text(_delta(r["mean_ack_seconds"]))}
+                for r in report.responders
+            ],
+            hours=[(hour, n, round(100 * n / top_hour)) for hour, n in enumerate(report.by_hour)],
+            export=self.request.GET.urlencode(),
         )
         return context
+
+    def render_to_response(self, context, **kwargs):
+        table = self.request.GET.get("csv")
+        if table is None:
+            return super().render_to_response(context, **kwargs)
+        if "report" not in context or table not in CSV_TABLES:
+            raise Http404
+        return csv_response(context["report"], table)
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(day.weekday())
+
+
+def _delta(seconds: float | None) -> timedelta | None:
+    return timedelta(seconds=seconds) if seconds is not None else None
+
+
+CSV_TABLES = {
+    "days": lambda report: report.days,
+    "weeks": lambda report: report.weeks,
+    "responders": lambda report: report.responders,
+    "rulesets": lambda report: report.noisiest_rulesets,
+    "dedup-keys": lambda report: report.noisiest_dedup_keys,
+    "urgency": lambda report: [
+        {"urgency": urgency, "incidents": n} for urgency, n in report.by_urgency.items()
+    ],
+    "hours": lambda report: [
+        {"hour": hour, "incidents": n} for hour, n in enumerate(report.by_hour)
+    ],
+}
+
+
+def csv_response(report: reports.Report, table: str) -> HttpResponse:
+    """One table of the report as CSV (durations in seconds)."""
+    rows = CSV_TABLES[table](report)
+    name = f"{report.team.name}-{table}-{report.start}-{report.end}.csv"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_safe(name)}"'
+    if rows:
+        writer = csv.DictWriter(response, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows({key: _cell(value) for key, value in row.items()} for row in rows)
+    return response
+
+
+def _cell(value):
+    """Text a spreadsheet would run as a formula (a dedup key comes from an alert) is quoted."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)

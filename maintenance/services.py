@@ -219,7 +219,7 @@ def announced(
             soon.append((window, times[0]))
     if not soon:
         return []
-    names = {str(c.pk): c.name for c in components}
+    names = {str(c.pk): c.public_name for c in components}
     held: dict[Any, set[str]] = {}  # ruleset id -> names of this page's components it holds
     team_of: dict[Any, Any] = {}
     actions = RulesetAction.objects.filter(

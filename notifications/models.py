@@ -203,10 +203,12 @@ class Delivery(models.Model):
                 name="delivery_user_recent",
                 condition=models.Q(user__isnull=False),
             ),
+            # Included: what a team's report counts of its pages (``incidents.reports``).
             models.Index(
                 fields=["team", "-created_at"],
                 name="delivery_team_recent",
                 condition=models.Q(team__isnull=False),
+                include=["user", "state", "incident"],
             ),
             models.Index(
                 fields=["due_at"],

@@ -1,7 +1,10 @@
 import os
 
 from celery import Celery, signals
+from django.conf import settings
 from django.db import close_old_connections
+
+from pinghome import watchdog
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pinghome.settings")
 
@@ -22,3 +25,9 @@ def keep_database_connections(sender=None, **kwargs) -> None:
     """
     if not getattr(sender.request, "is_eager", False):  # eager: inside the caller's transaction
         close_old_connections()
+
+
+@signals.worker_ready.connect
+def watch_the_consumer(sender=None, **kwargs) -> None:
+    """Restart this worker when its consumer stops taking the messages that wait for it."""
+    watchdog.start(sender, settings.WORKER_WATCHDOG_SECONDS)

@@ -1,6 +1,6 @@
 """Shapes shared by the OpenAPI description of every view."""
 
-from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
@@ -61,6 +61,21 @@ class ClosedSerializerExtension(OpenApiSerializerExtension):
             **auto_schema._map_basic_serializer(self.target, direction),
             "additionalProperties": False,
         }
+
+
+class StrictCharFieldExtension(OpenApiSerializerFieldExtension):
+    """A ``pinghome.fields.StrictCharField`` that may not be blank refuses whitespace alone too
+    (DRF trims it first): a request's schema wants a character that is not whitespace."""
+
+    target_class = "pinghome.fields.StrictCharField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        field = self.target
+        if direction == "request" and not field.allow_blank and field.trim_whitespace:
+            schema["pattern"] = r"\S"
+        return schema
 
 
 def ids_in_paths_are_uuids(result, generator, request, public):

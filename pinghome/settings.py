@@ -314,8 +314,11 @@ SPECTACULAR_SETTINGS = {
         "AssigneeTypeEnum": "incidents.models.AssigneeType",
         "ContactMethodTypeEnum": "notifications.models.ContactMethodType",
         "UrgencyEnum": "incidents.models.Urgency",
+        "IncidentStatusEnum": "incidents.models.IncidentStatus",
         "TeamRoleEnum": "accounts.models.TeamMember.Role",
         "OrganizationRoleEnum": "accounts.models.User.Role",
+        "ComponentStatusEnum": "statuspages.models.ComponentStatus",
+        "NoticeStatusEnum": "statuspages.models.NoticeStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -367,6 +370,14 @@ CELERY_TASK_ROUTES = {
     "webhooks.tasks.*": {"queue": "default"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# On a lost connection, running tasks finish (their work commits; their acknowledgement is lost
+# with the connection, and a message Redis hands back later is evaluated once: idempotent).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# Celery's consumer, without its crash on a lost Redis connection (pinghome.worker).
+CELERY_WORKER_CONSUMER = "pinghome.worker:Consumer"
+# A worker whose consumer takes nothing while messages wait for it restarts (pinghome.watchdog):
+# checked this often (0: never).
+WORKER_WATCHDOG_SECONDS = env_int("WORKER_WATCHDOG_SECONDS", 30, minimum=0)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # scripts/run's broker on one machine, no service: kombu keeps each message in a file of
@@ -404,6 +415,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "check-heartbeats": {
         "task": "rulesets.tasks.check_heartbeats",
+        "schedule": CHECK_INTERVAL_SECONDS,
+    },
+    "mail-status-page-updates": {
+        "task": "statuspages.tasks.mail_unmailed_updates",
         "schedule": CHECK_INTERVAL_SECONDS,
     },
     "open-after-maintenance": {

@@ -325,6 +325,17 @@ def _saved_filter(persona: Persona, ids: Ids) -> str:
 
 Builder = Callable[[Persona, Ids], str]
 
+
+def _notice_body(ids: Ids) -> dict:
+    return {
+        "title": "Payments are slow",
+        "status": "investigating",
+        "message": "Looking into it.",
+        "component_ids": [ids["component_id"]],
+        "incident_id": ids["incident_id"],
+    }
+
+
 # Path parameter name -> how to make one such object in the persona's organization (given the
 # ids made before it, in this order) and return its id.
 KINDS: dict[str, Builder] = {
@@ -380,12 +391,26 @@ KINDS: dict[str, Builder] = {
         p, f"/v1/team/{ids['team_id']}/incident", _incident_body(ids)
     )["id"],
     "filter_id": _saved_filter,
+    "notice_id": lambda p, ids: _created(
+        p, f"/v1/status-page/{ids['status_page_id']}/notice", _notice_body(ids)
+    )["id"],
 }
 
 # Path parameters that are words, not ids: every value a route understands.
 WORDS: dict[str, list[str]] = {
     "transition": ["acknowledge", "resolve", "escalate"],
-    "action": ["rename", "delete", "role", "remove", "resend", "revoke", "take", "cancel"],
+    "action": [
+        "rename",
+        "delete",
+        "role",
+        "remove",
+        "resend",
+        "revoke",
+        "take",
+        "cancel",
+        "edit",
+        "status",
+    ],
     "urgency": ["high"],
 }
 
@@ -406,6 +431,17 @@ _NONE: Payload = lambda ids: None  # noqa: E731 - reads as a constant
 # query (GET, DELETE) made of the ids of one organization. Every API write route needs one
 # (None: no body); the ids in it are swapped one at a time for another organization's.
 PAYLOADS: dict[str, Payload] = {
+    "POST v1/status-page/<str:status_page_id>/notice": lambda ids: _notice_body(ids),
+    "POST v1/status-page/<str:status_page_id>/notices": lambda ids: _notice_body(ids),
+    "POST v1/status-page/<str:status_page_id>/notice/<str:notice_id>/update": lambda ids: {
+        "status": "monitoring",
+        "message": "A fix is out.",
+    },
+    "GET v1/reports": lambda ids: {
+        "team_id": ids["team_id"],
+        "from": "2025-01-01",
+        "to": "2025-01-31",
+    },
     "PUT v1/team/<str:team_id>": lambda ids: {
         "name": "Ops",
         "time_zone": "Europe/Paris",
@@ -487,7 +523,8 @@ PAYLOADS: dict[str, Payload] = {
     "PUT v1/status-page/<str:status_page_id>": lambda ids: {"name": "Status"},
     "POST v1/status-page/<str:status_page_id>/component": lambda ids: {"name": "Web"},
     "PUT v1/status-page/<str:status_page_id>/component/<str:component_id>": lambda ids: {
-        "name": "Web"
+        "name": "Web",
+        "public_name": "Website",
     },
     "PUT v1/user/<str:user_id>": lambda ids: {"role": "admin"},
 }

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts.api import views as accounts
 from audit.api import views as audit
 from escalation.api import views as escalation
+from incidents.api import reports
 from incidents.api import views as incidents
 from maintenance.api import views as maintenance
 from notifications.api import views as notifications
@@ -56,6 +57,7 @@ api = [
     path("incident/<str:incident_id>/escalate", incidents.IncidentEscalateView.as_view()),
     path("incident/<str:incident_id>/note", incidents.IncidentNoteView.as_view()),
     path("incident/<str:incident_id>/merge", incidents.IncidentMergeView.as_view()),
+    path("reports", reports.ReportView.as_view()),
     path("customer/<str:organization_id>/schedule", schedules.CustomerScheduleView.as_view()),
     path("team/<str:team_id>/schedule", schedules.TeamScheduleView.as_view()),
     path("team/<str:team_id>/oncall", oncall.OnCallView.as_view()),
@@ -111,6 +113,16 @@ api = [
     path(
         "status-page/<str:status_page_id>/component/<str:component_id>",
         statuspages.ComponentView.as_view(),
+    ),
+    path("status-page/<str:status_page_id>/notice", statuspages.NoticesView.as_view()),
+    path("status-page/<str:status_page_id>/notices", statuspages.NoticesView.as_view()),
+    path(
+        "status-page/<str:status_page_id>/notice/<str:notice_id>",
+        statuspages.NoticeView.as_view(),
+    ),
+    path(
+        "status-page/<str:status_page_id>/notice/<str:notice_id>/update",
+        statuspages.NoticeUpdateView.as_view(),
     ),
     # After every fixed "user/..." route: a user id never looks like one.
     path("user/<str:user_id>", accounts.UserView.as_view()),

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from incidents.models import NOT_RESOLVED, Incident
+from pinghome.api import parse_uuid
 from rulesets.conditions import (
     Budget,
     Condition,
@@ -29,7 +30,7 @@ from rulesets.conditions import (
     condition_holds,
     spelling,
 )
-from rulesets.evaluation import decide, evaluation_budget, event_view
+from rulesets.evaluation import decide, evaluation_budget, event_view, stale_template_notes
 from rulesets.models import Ruleset
 from webhooks.models import Webhook, WebhookEvent
 
@@ -122,6 +123,13 @@ def chosen_events(organization: Organization, ids: list[Any]) -> Iterator[Webhoo
     )
 
 
+def chosen_event(organization: Organization, raw_id: str) -> Iterator[WebhookEvent] | None:
+    """The stored event of the organization whose id is ``raw_id`` (text from a link or a form);
+    None when it is not one (another organization's, pruned, not an id)."""
+    event_id = parse_uuid(raw_id)
+    return chosen_events(organization, [event_id]) if event_id else None
+
+
 def pasted_event(
     organization: Organization, webhook_ids: list[Any], payload: dict[str, Any]
 ) -> WebhookEvent | None:
@@ -203,6 +211,7 @@ def explain(ruleset: Ruleset, event: WebhookEvent, *, deadline: float) -> Explan
     if decision.intent == "open":
         result.incident_name = decision.name or ruleset.name
         result.incident_description = decision.description
+        result.detail = "; ".join(stale_template_notes(ruleset))
     try:
         budget = _budget(deadline)
         result.conditions = _checks(compile_conditions(ruleset.conditions), view, budget)
@@ -210,7 +219,9 @@ def explain(ruleset: Ruleset, event: WebhookEvent, *, deadline: float) -> Explan
             resolve = compile_conditions(ruleset.resolve_conditions)
             result.resolve_conditions = _checks(resolve, view, budget)
     except Exception as exc:  # noqa: BLE001 - the outcome stands; why is not shown in full
-        result.detail = f"conditions not explained: {_error(exc)}"
+        result.detail = "; ".join(
+            filter(None, [result.detail, f"conditions not explained: {_error(exc)}"])
+        )
     return result
 
 

@@ -49,7 +49,7 @@ from rulesets.conditions import (
     value_to_text,
 )
 from rulesets.models import DedupState, Ruleset, RulesetAction, RuleType
-from rulesets.templating import render_template
+from rulesets.templating import render_template, template_errors
 from webhooks import retention
 from webhooks.models import Webhook, WebhookEvent
 from webhooks.sns import subscribe_url
@@ -96,9 +96,24 @@ MAX_DESCRIPTION = 4000
 
 def description_template(ruleset: Ruleset) -> str:
     """What an incident the ruleset opens is described with: its ``incident_description``,
-    else the alert's own description. Never the ruleset's ``description``: that one says what
-    the ruleset is for."""
-    return ruleset.incident_description or ALERT_DESCRIPTION
+    else (none, or one that no longer parses) the alert's own description. Never the ruleset's
+    ``description``: that one says what the ruleset is for."""
+    own = ruleset.incident_description
+    return own if own and not template_errors(own) else ALERT_DESCRIPTION
+
+
+def stale_template_notes(ruleset: Ruleset) -> list[str]:
+    """For each of the ruleset's stored templates that no longer parses: why, and what is used
+    instead (``render_template`` renders it as nothing)."""
+    return [
+        f"{label} no longer parses ({error}): {instead} instead; save the ruleset again to fix it"
+        for label, template, instead in (
+            ("the incident name", ruleset.incident_name, "named after the ruleset"),
+            ("the incident description", ruleset.incident_description, "the alert's description"),
+        )
+        if template
+        for error in template_errors(template)
+    ]
 
 
 def describe(ruleset: Ruleset, body: Any, budget: Budget, embedded: dict) -> str:
@@ -223,9 +238,12 @@ CHUNK_SIZE = 64
 FILL_LOOKBACK = timedelta(seconds=1)
 # Handoff tasks run in the order they were queued: behind a storm's backlog, another webhook's
 # event would wait for every task before its own. So a chunk that fills also takes the oldest
-# pending event of each other webhook (of those received since the same bound), this many at
-# most, the oldest first, even when its own events fill it: any task carries them along.
+# pending events of each other webhook (of those received since the same bound), even when its
+# own events fill it: any task carries them along. ``FAIR_TURNS`` webhooks at most, those
+# waiting longest, ``FAIR_SHARE`` events of each: a quiet webhook keeps up while it receives
+# fewer than that many events per chunk evaluated (a chunk is at most twice its size).
 FAIR_TURNS = 16
+FAIR_SHARE = CHUNK_SIZE // FAIR_TURNS
 
 
 def evaluate_events(event_ids: list[str], *, fill: bool = False) -> dict[str, list[Outcome]]:
@@ -366,8 +384,9 @@ def _fair_order(events: list[WebhookEvent]) -> list[WebhookEvent]:
 def _oldest_of_other_webhooks(
     webhook_ids: set, since: datetime, until: datetime
 ) -> list[uuid.UUID]:
-    """The oldest pending event received from ``since`` (before ``until``) of each webhook not
-    in ``webhook_ids``: ``FAIR_TURNS`` of them at most, the oldest first.
+    """The ``FAIR_SHARE`` oldest pending events received from ``since`` (before ``until``) of
+    each webhook not in ``webhook_ids``: of ``FAIR_TURNS`` webhooks at most, those whose oldest
+    is the oldest.
 
     One probe of each webhook's pending events (``evaluation`` null: their own index, see
     ``WebhookEvent``) from ``since``: a webhook costs a descent, never what it received and was
@@ -379,15 +398,15 @@ def _oldest_of_other_webhooks(
         received_at__lt=until,
         evaluation__isnull=True,
     ).order_by("received_at")
-    # The event's id is read only for the webhooks kept (an expensive output is computed after
+    # The events' ids are read only for the webhooks kept (an expensive output is computed after
     # the sort and the limit), and no filter repeats the probe: webhooks without one sort last.
     turns = (
         Webhook.objects.exclude(pk__in=webhook_ids)
         .annotate(oldest_at=Subquery(oldest.values("received_at")[:1]))
         .order_by(F("oldest_at").asc(nulls_last=True))
-        .values_list(Subquery(oldest.values("pk")[:1]), flat=True)[:FAIR_TURNS]
-    )
-    return [event_id for event_id in turns if event_id is not None]
+        .values_list(*(Subquery(oldest.values("pk")[n : n + 1]) for n in range(FAIR_SHARE)))
+    )[:FAIR_TURNS]
+    return [event_id for share in turns for event_id in share if event_id is not None]
 
 
 def _evaluate_chunk(event_ids: list[str], *, fill: bool, alone: bool = False) -> _Chunk:
@@ -408,16 +427,21 @@ def _evaluate_chunk(event_ids: list[str], *, fill: bool, alone: bool = False) ->
         # By primary key alone, and an event evaluated meanwhile dropped here (the locked row is
         # its newest version): asked in SQL too, the planner may scan the whole pending index
         # for these few ids when statistics say nothing is pending, as they mostly do.
-        events = [event for event in claim.filter(pk__in=event_ids) if event.evaluated_at is None]
-        if fill and events:
+        claimed = list(claim.filter(pk__in=event_ids))
+        events = [event for event in claimed if event.evaluated_at is None]
+        own = len(events)
+        if fill and claimed:
             # Within the week of its start, so that on PostgreSQL one partition is read (with
             # the default partition, the table's partitions are not in order).
-            since = min(event.received_at for event in events) - FILL_LOOKBACK
+            since = min(event.received_at for event in claimed) - FILL_LOOKBACK
             until = retention.week_end(since)
-            webhooks = {event.webhook_id for event in events}
+            # Even a task whose events were all evaluated meanwhile (taken by another's fill, as
+            # most of a backlog's are) takes the other webhooks' turns: the more often, the
+            # sooner. It takes no more.
+            webhooks = {event.webhook_id for event in claimed}
             turns = _oldest_of_other_webhooks(webhooks, since, until)
             events += [event for event in claim.filter(pk__in=turns) if event.evaluated_at is None]
-        if fill and events and len(events) < CHUNK_SIZE:
+        if fill and own and len(events) < CHUNK_SIZE:
             # In the pending index's own order, from a bound: a range is read, never sorted.
             events += (
                 claim.filter(

@@ -414,7 +414,9 @@ class TestInput:
     content_type), each message named by its label."""
 
     def __init__(self, post: QueryDict):
-        self.source = "payload" if post.get("test-source") == "payload" else "events"
+        source = post.get("test-source")
+        self.source = source if source in ("payload", "event") else "events"
+        self.event_id = post.get("test-event_id", "")  # one stored event, from its webhook's page
         self.limit = dry_run.recent_limit(post.get("test-limit"))
         self.payload = post.get("test-payload", "")
         self.headers_text = post.get("test-headers", "")
@@ -436,7 +438,7 @@ class TestInput:
         return headers
 
     def is_valid(self) -> bool:
-        if self.source == "events":
+        if self.source in ("events", "event"):
             return True
         body = {"payload": self.payload, "headers": self._headers()}
         body["content_type"] = self.content_type

@@ -13,7 +13,11 @@ are user-supplied code that runs on every event: their cost is bounded by their 
 ``MAX_PLACEHOLDERS`` placeholders of ``MAX_DEFAULTS`` defaults each), every lookup counts in
 the evaluation's :class:`Budget`, and the text rendered is cut at ``limit`` characters.
 
-A stored template that no longer parses renders as its own text (cut at ``limit``).
+A stored template that no longer parses (saved before a check that now refuses it, or written
+around the API) renders as nothing, never as its own text: braces and key paths in an incident's
+name help no responder. Evaluation then falls back as if there were no template (the incident
+is named after its ruleset, described by the alert's own description) and the ruleset test says
+so (``stale_template_notes``).
 
 Not Jinja or Liquid: their paths are not these key paths (no ``[*]``, no JSON inside
 strings), their loops and filters would need bounds of their own, and a condition's key and a
@@ -188,11 +192,12 @@ def render_template(
     limit: int = MAX_RENDERED_LENGTH,
 ) -> str:
     """The template rendered over ``document`` (an event's body; ``None``: no event), cut at
-    ``limit`` characters. Raises nothing but ``LimitExceeded`` (``budget``: a default one)."""
+    ``limit`` characters; "" when it does not parse. Raises nothing but ``LimitExceeded``
+    (``budget``: a default one)."""
     try:
         parts = parse_template(template)
     except TemplateError:
-        return template[:limit] if isinstance(template, str) else ""
+        return ""
     budget = Budget() if budget is None else budget
     embedded = {} if embedded is None else embedded
     out: list[str] = []

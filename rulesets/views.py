@@ -7,14 +7,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.views import View
 from django.views.generic import TemplateView
 from rest_framework.exceptions import PermissionDenied
 
 from accounts.models import Team
-from pinghome.api import Conflict, parse_uuid
+from pinghome.api import Conflict
 from pinghome.pages import OrganizationPageMixin
 from rulesets import dry_run, services
 from rulesets.forms import RulesetForm, TestInput
@@ -78,7 +78,12 @@ class RulesetFormView(OrganizationPageMixin, View):
             form = RulesetForm(self.organization, default_team=default_team(request.user))
         else:
             form = RulesetForm(self.organization, ruleset=ruleset)
-        return self.render(form, ruleset)
+        trial = None
+        if "event_id" in request.GET:  # from the test page of one event: test edits on it
+            chosen = QueryDict(mutable=True)
+            chosen.update({"test-source": "event", "test-event_id": request.GET["event_id"]})
+            trial = TestInput(chosen)
+        return self.render(form, ruleset, trial=trial)
 
     def post(self, request, ruleset_id=None):
         ruleset = self.get_ruleset(ruleset_id)
@@ -171,6 +176,11 @@ class RulesetFormTestView(RulesetFormView):
         webhook_ids = form.validated.get("webhook_ids") or []
         if trial.source == "events":
             events = dry_run.recent_events(self.organization, webhook_ids, trial.limit)
+        elif trial.source == "event":
+            events = dry_run.chosen_event(self.organization, trial.event_id)
+            if events is None:
+                trial.errors["event_id"] = ["Event: no longer stored, or not one of yours"]
+                return self.render(form, ruleset, trial=trial)
         elif pasted := dry_run.pasted_event(self.organization, webhook_ids, trial.validated):
             events = [pasted]
         else:
@@ -190,10 +200,9 @@ class RulesetTestView(RulesetFormTestView):
         )
         limit = dry_run.recent_limit(request.GET.get("limit"))
         webhooks = list(ruleset.webhooks.all())
-        one_event = "event_id" in request.GET  # "Test on this event" on a webhook's page
-        if one_event:
-            event_id = parse_uuid(request.GET["event_id"])
-            events = dry_run.chosen_events(self.organization, [event_id]) if event_id else None
+        event_id = request.GET.get("event_id")  # "Test on this event" on a webhook's page
+        if event_id is not None:
+            events = dry_run.chosen_event(self.organization, event_id)
             if events is None:
                 raise Http404
         else:
@@ -202,7 +211,7 @@ class RulesetTestView(RulesetFormTestView):
             "nav": "rulesets",
             "ruleset": ruleset,
             "webhooks": webhooks,
-            "one_event": one_event,
+            "event_id": event_id,
             "limit": limit,
             "max_limit": dry_run.MAX_RECENT_EVENTS,
             "results": dry_run.run(ruleset, events, saved=True),

@@ -10,6 +10,16 @@ urlpatterns = [
         name="statuspage-component-create",
     ),
     path(
+        "status-pages/<str:status_page_id>/notices",
+        views.NoticeCreateView.as_view(),
+        name="statuspage-notice-create",
+    ),
+    path(
+        "status-pages/<str:status_page_id>/notices/<str:notice_id>/updates",
+        views.NoticeUpdateCreateView.as_view(),
+        name="statuspage-notice-update",
+    ),
+    path(
         "status-pages/<str:status_page_id>/<str:action>",
         views.ChangeView.as_view(),
         name="statuspage-change",
@@ -23,5 +33,25 @@ urlpatterns = [
         "status/<str:status_page_id>",
         views.PublicStatusPageView.as_view(),
         name="statuspage-public",
+    ),
+    path(
+        "status/<str:status_page_id>/feed.atom",
+        views.NoticeFeed(),
+        name="statuspage-feed",
+    ),
+    path(
+        "status/<str:status_page_id>/subscribe",
+        views.SubscribeView.as_view(),
+        name="statuspage-subscribe",
+    ),
+    path(
+        "status/<str:status_page_id>/confirm/<str:token>",
+        views.ConfirmView.as_view(),
+        name="statuspage-confirm",
+    ),
+    path(
+        "status/<str:status_page_id>/unsubscribe/<str:token>",
+        views.UnsubscribeView.as_view(),
+        name="statuspage-unsubscribe",
     ),
 ]

@@ -36,7 +36,15 @@ from schedules.models import (
     ScheduleEntry,
     ShiftReminder,
 )
-from statuspages.models import ComponentHold
+from statuspages import services as statuspages
+from statuspages.models import (
+    ComponentDay,
+    ComponentHold,
+    Notice,
+    NoticeUpdate,
+    StatusChange,
+    Subscriber,
+)
 from statuspages.tests.builders import alert_setting, make_component, make_status_page
 from webhooks.models import WebhookEvent, WebhookIngestKey
 from webhooks.services import create_webhook
@@ -100,6 +108,9 @@ def populate(persona) -> dict:
     method = ContactMethod.objects.create(
         user=user, type="email", target=f"pager@{org.name.lower()}.test"
     )
+    notice = statuspages.post_notice(
+        page, by=user, title=f"{org.name} notice", status="investigating", message="Looking."
+    )
     return {
         Organization: org,
         User: user,
@@ -125,6 +136,13 @@ def populate(persona) -> dict:
         ComponentHold: ComponentHold.objects.create(
             component=component, incident=incident, status="degraded"
         ),
+        StatusChange: StatusChange.objects.create(component=component, status="degraded", at=start),
+        ComponentDay: ComponentDay.objects.create(
+            component=component, day=start.date(), degraded_seconds=60
+        ),
+        Notice: notice,
+        NoticeUpdate: notice.updates.get(),
+        Subscriber: Subscriber.objects.create(status_page=page, email=f"r@{org.name}.test"),
         ScheduleEntry: ScheduleEntry.objects.create(
             team=team, team_member=member, week_days=[1, 2], start_time=time(9), end_time=time(17)
         ),

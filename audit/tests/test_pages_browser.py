@@ -32,6 +32,8 @@ def test_the_audit_log_webhook_settings_and_status_pages_fit(owner, browser_page
     screenshot(page, f"webhook_settings_{width}")
 
     page.goto("/status-pages")
-    page.locator("[data-component] summary").click()
-    assert page.get_by_label("New name of Checkout API").is_visible()
+    component = page.locator("[data-component]", has_text="Checkout API")
+    component.locator("summary").click()
+    assert component.get_by_label("Status of Checkout API").is_visible()
+    assert component.get_by_label("Public name").is_visible()
     assert_fits(page, width)

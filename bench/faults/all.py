@@ -10,11 +10,21 @@ import no_fault
 import postgres_terminate
 import redos
 import slow_clients
+import storm
 import web_kill
 import worker_kill
 from harness import Figures, options
 
-FAULTS = [no_fault, worker_kill, broker_down, postgres_terminate, web_kill, redos, slow_clients]
+FAULTS = [
+    no_fault,
+    worker_kill,
+    broker_down,
+    postgres_terminate,
+    web_kill,
+    redos,
+    storm,
+    slow_clients,
+]
 
 
 def main() -> None:

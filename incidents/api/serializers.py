@@ -19,6 +19,7 @@ from incidents.models import (
 )
 from incidents.services import MERGE_MAX
 from pinghome.fields import StrictCharField, StrictIntegerField, StrictUUIDField
+from rulesets.incident_fields import SHOWN_CHARS, SHOWN_VALUES, Shown
 
 MAX_ITEMS = 50
 
@@ -230,6 +231,40 @@ class IncidentSerializer(serializers.ModelSerializer):
                 "snoozed)."
             }
         }
+
+
+class AlertFieldSerializer(serializers.Serializer):
+    key = serializers.CharField(source="path", help_text="A key path of the ruleset's `fields`.")
+    values = serializers.SerializerMethodField(
+        help_text=f"Its values in the incident's latest event, as text: at most {SHOWN_VALUES}, "
+        f"each cut to {SHOWN_CHARS} characters; empty when absent."
+    )
+    more = serializers.IntegerField(help_text="How many values there are beyond those listed.")
+
+    def get_values(self, shown: Shown) -> list[str]:
+        return [value.text for value in shown.values]
+
+
+class IncidentDetailSerializer(IncidentSerializer):
+    """One incident, with the alert fields its ruleset names (``for_incident``: one event read)."""
+
+    fields = AlertFieldSerializer(
+        source="alert_fields",
+        many=True,
+        read_only=True,
+        help_text="Extension: the ruleset's `fields` (key paths), each with its values in the "
+        "latest event, in the ruleset's order; empty without a ruleset or fields.",
+    )
+    fields_note = serializers.CharField(
+        source="alert_fields_note",
+        read_only=True,
+        help_text='Extension: why not every field is given ("no event attached", an '
+        "evaluation limit exceeded); empty when all are.",
+    )
+
+    class Meta(IncidentSerializer.Meta):
+        fields = [*IncidentSerializer.Meta.fields, "fields", "fields_note"]
+        read_only_fields = fields
 
 
 class IncidentActionSerializer(serializers.ModelSerializer):

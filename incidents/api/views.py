@@ -7,6 +7,7 @@ from escalation import services as escalation
 from incidents import services
 from incidents.api.serializers import (
     IncidentActionSerializer,
+    IncidentDetailSerializer,
     IncidentSerializer,
     IncidentUpdateSerializer,
     IncidentWriteSerializer,
@@ -25,6 +26,7 @@ from pinghome.api import (
     ok,
 )
 from pinghome.openapi import CONFLICT, CREATED, ERRORS, KEYSET_PARAMETERS, MESSAGE
+from rulesets.incident_fields import for_incident
 
 
 class TeamIncidentsView(OrganizationAPIView):
@@ -65,11 +67,15 @@ class TeamIncidentCreateView(OrganizationAPIView):
 
 class IncidentView(OrganizationAPIView):
     @extend_schema(
-        summary="One incident (extension)", responses={200: IncidentSerializer, **ERRORS}
+        summary="One incident (extension)",
+        description="With `fields`: the key paths its ruleset names, and their values in the "
+        "incident's latest event (what its page shows as labels and links).",
+        responses={200: IncidentDetailSerializer, **ERRORS},
     )
     def get(self, request, incident_id):
-        incident = self.get_in_organization(Incident.objects, incident_id)
-        return Response(IncidentSerializer(incident).data)
+        incident = self.get_in_organization(Incident.objects.select_related("ruleset"), incident_id)
+        incident.alert_fields, incident.alert_fields_note = for_incident(incident)
+        return Response(IncidentDetailSerializer(incident).data)
 
     @extend_schema(
         summary="Update an incident",

@@ -6,6 +6,7 @@ import pytest
 from incidents.models import Incident
 from incidents.tests.builders import make_incident, open_incident
 from pinghome.testing import assert_fits, sign_in
+from rulesets.tests.pipeline import create_ruleset, create_webhook, send
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,3 +55,25 @@ def test_the_timeline_updates_live_and_keeps_what_is_being_typed(owner, teammate
     assert "is-new" in arrived.get_attribute("class")
     assert box.evaluate("node => node === document.activeElement")
     assert box.input_value() == "Looking at the"
+
+
+def test_at_390_px_names_without_spaces_wrap_on_the_timeline_and_the_merge_list(
+    owner, browser_page
+):
+    # The page was 182 px too wide: the timeline's actor "ruleset:<its name>" does not break,
+    # and neither does a duplicate's dedup key in the merge list once opened.
+    page = browser_page
+    webhook = create_webhook(owner)
+    create_ruleset(owner, name="HighErrorRateOnCheckoutServiceInProductionEuWest1")
+    send(webhook, {"status": "firing"})
+    incident = Incident.objects.get()
+    make_incident(owner.team, name="Checkout returns 502", dedup_key="checkout-" + "x" * 90)
+    sign_in(page, owner)
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    page.goto(f"/incidents/{incident.pk}")
+    assert page.locator("ol.timeline .actor", has_text="ruleset:HighErrorRate").count()
+    assert_fits(page, 390)
+    page.locator("#merge summary").click()
+    assert page.get_by_role("checkbox", name="Checkout returns 502").is_visible()
+    assert_fits(page, 390)

@@ -1,5 +1,7 @@
 """The reports page: incidents per day and response times of a team over a period."""
 
+import csv
+import io
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -9,7 +11,7 @@ from django.utils import timezone
 
 from incidents.models import Incident, IncidentStatus
 from incidents.reports_views import bar_chart, duration_text
-from pinghome.testing import sign_in
+from pinghome.testing import assert_fits, screenshot, sign_in
 from rulesets.tests.builders import make_team
 
 
@@ -124,9 +126,20 @@ def test_a_bad_period_is_a_visible_error(owner, query, message):
 
 
 @pytest.mark.django_db
-def test_a_full_year_is_allowed(owner):
-    html = signed_in(owner).get("/reports?start=2024-01-01&end=2024-12-31").content.decode()
-    assert len(day_rows(html)) == 366
+def test_a_full_year_is_charted_per_week_with_its_days_in_the_csv(owner):
+    incident(owner.team, datetime(2024, 3, 5, 12, tzinfo=UTC))  # the week of Monday 4 March
+    incident(owner.team, datetime(2024, 3, 10, 12, tzinfo=UTC))  # its Sunday
+    client = signed_in(owner)
+    year = "/reports?start=2024-01-01&end=2024-12-31"
+
+    html = client.get(year).content.decode()
+    days = list(csv.DictReader(io.StringIO(client.get(f"{year}&csv=days").content.decode())))
+
+    assert html.count('<rect class="bar"') == 53  # 1 January 2024 is a Monday
+    assert 'data-day="2024-03-04" data-count="2"' in html
+    assert day_rows(html) == {} and "the days are in the CSV" in html
+    assert len(days) == 366
+    assert [d["opened"] for d in days if d["date"] in ("2024-03-05", "2024-03-10")] == ["1", "1"]
 
 
 @pytest.mark.django_db
@@ -140,7 +153,8 @@ def test_the_reports_page_takes_a_bounded_number_of_queries(owner, django_assert
             resolved_after=minutes(2 * n + 5) if n % 2 else None,
         )
     client = signed_in(owner)
-    with django_assert_max_num_queries(9):
+    # The session and the team (4), the report's tables (12), one per time zone of the members.
+    with django_assert_max_num_queries(18):
         response = client.get("/reports?start=2025-01-01&end=2025-02-28")
     assert sum(counts[0] for counts in day_rows(response.content.decode()).values()) == 60
 
@@ -178,6 +192,10 @@ def test_the_reports_chart_renders_as_svg_bars_in_a_browser(owner, browser_page)
     tallest = max(bars.nth(i).bounding_box()["height"] for i in range(bars.count()))
     assert tallest > 100
     assert page.locator("#total-opened").inner_text() == "8"
+    assert page.locator("#report-hours .hour").count() == 24
+    assert page.locator("#report-weeks tbody tr").count() >= 2
+    assert_fits(page, 390)
+    screenshot(page, "reports_390px")
 
 
 @pytest.mark.django_db

@@ -310,7 +310,28 @@ ROUTES = [
     Route(
         "PUT",
         "/v1/status-page/{status_page_id}/component/{component_id}",
-        lambda ctx: {"name": "Web"},
+        lambda ctx: {
+            "name": "Web",
+            "public_name": "Website",
+            "description": "Pages",
+            "manual_status": "degraded",
+        },
+    ),
+    Route(
+        "POST",
+        "/v1/status-page/{status_page_id}/notice",
+        lambda ctx: {
+            "title": "Slow",
+            "status": "investigating",
+            "message": "Looking.",
+            "component_ids": [ctx["component_id"]],
+            "incident_id": ctx["incident_id"],
+        },
+    ),
+    Route(
+        "POST",
+        "/v1/status-page/{status_page_id}/notice/{notice_id}/update",
+        lambda ctx: {"status": "monitoring", "message": "A fix is out."},
     ),
     Route(
         "PUT",
@@ -416,6 +437,10 @@ def ctx(owner) -> dict:
     ctx["ruleset_id"] = create("/v1/ruleset", ruleset_body(ctx))["id"]
     ctx["incident_id"] = create(f"/v1/team/{ctx['team_id']}/incident", incident_body(ctx))["id"]
     ctx["duplicate_id"] = create(f"/v1/team/{ctx['team_id']}/incident", incident_body(ctx))["id"]
+    ctx["notice_id"] = create(
+        f"/v1/status-page/{ctx['status_page_id']}/notice",
+        {"title": "Slow", "status": "investigating", "message": "Looking."},
+    )["id"]
     ctx["maintenance_window_id"] = create("/v1/maintenance-window", maintenance_window_body(ctx))[
         "id"
     ]

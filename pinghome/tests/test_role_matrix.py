@@ -85,6 +85,11 @@ def ctx(owner, teammate, manager) -> dict:
         "org_webhook": str(create_webhook(owner.organization, name="o").id),
         "page": str(page.id),
         "component": str(make_component(page).id),
+        "notice": created(
+            owner,
+            f"/v1/status-page/{page.id}/notice",
+            {"title": "Slow", "status": "investigating", "message": "Looking."},
+        )["id"],
         "other_team": created(owner, "/v1/team", {"name": "Old"})["id"],
         "methods": methods,
     }
@@ -337,6 +342,28 @@ WRITES = [
         "/v1/status-page/{page}/component/{component}",
         lambda c: None,
         ADMINS_ONLY,
+    ),
+    # Written updates and a component's manual status: anyone of a team
+    Write(
+        "manual status",
+        "put",
+        "/v1/status-page/{page}/component/{component}",
+        lambda c: {"manual_status": "degraded"},
+        EVERYONE,
+    ),
+    Write(
+        "post notice",
+        "post",
+        "/v1/status-page/{page}/notice",
+        lambda c: {"title": "Slow", "status": "investigating", "message": "Looking."},
+        (201, 201, 201),
+    ),
+    Write(
+        "update notice",
+        "post",
+        "/v1/status-page/{page}/notice/{notice}/update",
+        lambda c: {"status": "resolved", "message": "Fixed."},
+        (201, 201, 201),
     ),
 ]
 

@@ -3,7 +3,8 @@
 For every API write of pinghome.testing.PAYLOADS, against the body schema the OpenAPI document
 declares for it (of a ``oneOf``, the form its valid body takes): without a required field, or with
 a field of another JSON type (``0`` for a string, ``"1"`` for an integer...), the request is a 422
-naming that field; without a field the schema does not require, it is accepted. A form closed to
+naming that field; without a field the schema does not require, it is accepted; whitespace alone,
+where the schema allows it, is not refused as blank (DRF trims strings first). A form closed to
 other properties (``additionalProperties: false``) rejects, naming it, a field of another form and
 a field of none.
 """
@@ -15,6 +16,7 @@ import pytest
 from django.db import transaction
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
+from jsonschema import Draft4Validator
 
 from pinghome.testing import PAYLOADS, make_persona, one_of_every_kind
 
@@ -23,6 +25,7 @@ pytestmark = pytest.mark.django_db
 DOCUMENT = json.loads(
     OpenApiJsonRenderer().render(SchemaGenerator().get_schema(request=None, public=True))
 )
+BLANK = "  "
 WRONG = {"string": 0, "integer": "1", "number": "1", "boolean": "true", "array": {}, "object": []}
 
 
@@ -116,4 +119,10 @@ def test_a_write_requires_what_its_schema_requires_and_enforces_its_types(
             named = any(key.split(".")[0] == name for key in answer.get("errors", {}))
             if status != 422 or not named:
                 failures.append(f"{name}={wrong[name]!r} ({field['type']}): {status} {answer}")
+        allows = Draft4Validator(field, format_checker=Draft4Validator.FORMAT_CHECKER).is_valid
+        if field.get("type") == "string" and allows(BLANK):
+            # Whitespace alone, which the schema allows, is not refused as blank.
+            status, answer = send(owner, method, url, {**valid, name: BLANK})
+            if "This field may not be blank." in answer.get("errors", {}).get(name, []):
+                failures.append(f"{name}={BLANK!r}, which the schema allows: {status} {answer}")
     assert not failures, "\n".join(failures)

@@ -76,6 +76,11 @@ BEYOND_THE_SCHEMA = {
     "GET /v1/team/{team_id}/deliveries": {"last_id"},
     "GET /v1/team/{team_id}/incidents": {"last_id"},
     "GET /v1/webhook/{webhook_id}/events": {"last_id"},
+    "GET /v1/status-page/{status_page_id}/notice": {"last_id"},
+    "GET /v1/status-page/{status_page_id}/notices": {"last_id"},
+    "GET /v1/reports": {"from", "to"},  # supported years, to not before from, at most 366 days
+    # Every field optional, but at least one: a 422 naming the body.
+    "PUT /v1/status-page/{status_page_id}/component/{component_id}": {"body"},
     "GET /v1/team/{team_id}/shifts": {"to"},  # after from, at most 90 days
     "POST /v1/token": {"expires_at"},  # in the future
     "POST /v1/maintenance-window": {"end", "recurrence"},  # after start; a window's times

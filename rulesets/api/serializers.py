@@ -411,7 +411,10 @@ class ExplanationSerializer(serializers.Serializer):
     )
     conditions = ConditionCheckSerializer(many=True)
     resolve_conditions = ConditionCheckSerializer(many=True, allow_null=True)
-    detail = serializers.CharField()
+    detail = serializers.CharField(
+        help_text="Why it is an error; else, for open and attach, a stored name or description "
+        "template that no longer parses and what is used instead; else empty."
+    )
 
 
 class RulesetTestResultSerializer(serializers.Serializer):

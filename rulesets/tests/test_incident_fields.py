@@ -72,6 +72,64 @@ def test_fields_are_read_within_the_evaluation_limits(owner, settings):
     assert "not all shown: evaluation limit exceeded: more than 1000 values" in html
 
 
+def test_the_incident_api_gives_the_fields_with_their_values_as_text(owner, outsider):
+    webhook = create_webhook(owner)
+    create_ruleset(owner, fields=FIELDS)
+    send(webhook, ALERT)
+    incident = Incident.objects.get()
+
+    response = owner.api.get(f"/v1/incident/{incident.pk}")
+
+    assert response.status_code == 200
+    assert response.json()["fields"] == [
+        {"key": "commonLabels.severity", "values": ["critical"], "more": 0},
+        {"key": "commonLabels.instance", "values": ["<script>alert(1)</script>"], "more": 0},
+        {
+            "key": "commonAnnotations.runbook_url",
+            "values": ["https://runbooks.example.com/disk?x=1&y=2"],
+            "more": 0,
+        },
+        {"key": "commonAnnotations.dashboard", "values": ["javascript:alert(1)"], "more": 0},
+        {"key": "alerts[*].labels.pod", "values": ["a", "b"], "more": 0},
+        {"key": "commonLabels.missing", "values": [], "more": 0},
+    ]
+    assert response.json()["fields_note"] == ""
+    assert outsider.api.get(f"/v1/incident/{incident.pk}").status_code == 404
+    # Additive: the list keeps its documented shape (and reads no event per incident).
+    listed = owner.api.get(f"/v1/team/{owner.team.pk}/incidents").json()
+    assert [item["id"] for item in listed] == [str(incident.pk)] and "fields" not in listed[0]
+
+
+def test_the_api_says_which_values_it_leaves_out_and_why(owner, settings):
+    webhook = create_webhook(owner)
+    create_ruleset(owner, fields=["status", "a[*]", "a[*][*]"])
+    send(webhook, {"status": "firing", "a": [[0] * 100] * 7})
+    settings.EVALUATION_MAX_VALUES = 500
+
+    body = owner.api.get(f"/v1/incident/{Incident.objects.get().pk}").json()
+
+    assert body["fields"][:2] == [
+        {"key": "status", "values": ["firing"], "more": 0},
+        {"key": "a[*]", "values": [str([0] * 100).replace(" ", "")] * 5, "more": 2},
+    ]
+    assert body["fields_note"].startswith(
+        "not all shown: evaluation limit exceeded: more than 500 values"
+    )
+
+
+def test_an_incident_without_a_ruleset_has_no_fields(owner):
+    created = owner.api.post(
+        f"/v1/team/{owner.team.pk}/incident",
+        {"name": "By hand", "description": "", "urgency": "low"},
+        format="json",
+    )
+    incident_id = created.json()["id"]
+
+    body = owner.api.get(f"/v1/incident/{incident_id}").json()
+
+    assert (body["fields"], body["fields_note"]) == ([], "")
+
+
 def test_fields_are_saved_read_back_and_shown_on_the_form(owner):
     ruleset_id = create_ruleset(owner, fields=["commonLabels.severity", 'labels["a.b"]'])
     response = owner.api.get(f"/v1/ruleset/{ruleset_id}")

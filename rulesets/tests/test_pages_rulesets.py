@@ -447,12 +447,35 @@ def test_an_event_on_its_webhooks_page_links_to_the_test_of_each_ruleset_on_it(o
     assert result.startswith(f'"{event.pk}" data-outcome="no-match"')
     assert "✗ did not hold" in result and "<code>degraded</code>" in result
 
+    # Then the ruleset is edited and the edit tested on that event, without saving it.
+    edit = f"/rulesets/{ruleset_id}?event_id={event.pk}#test"
+    assert f'href="{escape(edit)}"' in html
+    form = client.get(edit).content.decode()
+    assert 'name="test-source" value="event" checked' in form
+    assert f'name="test-event_id" value="{event.pk}"' in form
+    edited = form_data(
+        owner,
+        name="Checkout down",
+        webhook_ids=[webhook],
+        **{"conditions-values": ["degraded"], "test-source": "event"},
+        **{"test-event_id": str(event.pk)},
+    )
+    tested = client.post(f"/rulesets/{ruleset_id}/test", edited).content.decode()
+    [result] = tested.split('id="test-results"')[1].split("data-event=")[1:]
+    # It matches now: to the incident the "down" event opened (the ruleset has no dedup key).
+    assert result.startswith(f'"{event.pk}" data-outcome="attach"')
+    assert "✓ held" in result
+    assert Ruleset.objects.get(pk=ruleset_id).conditions[0]["values"] == ["down"], "not saved"
+
     theirs = create_webhook(outsider)
     send(theirs, {"status": "down"})
     their_event = WebhookEvent.objects.get(webhook_id=theirs).pk
     for event_id in (their_event, "not-an-id", ""):
         response = client.get(f"/rulesets/{ruleset_id}/test", {"event_id": event_id})
         assert response.status_code == 404, event_id
+        edited["test-event_id"] = event_id
+        response = client.post(f"/rulesets/{ruleset_id}/test", edited)
+        assert "Event: no longer stored, or not one of yours" in response.content.decode()
 
 
 def test_the_number_of_events_tested_defaults_to_20_and_is_at_most_200(owner):

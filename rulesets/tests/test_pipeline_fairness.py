@@ -1,6 +1,7 @@
 """One organization's storm, or its hostile ruleset, does not starve another organization."""
 
 import json
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -106,6 +107,33 @@ def test_a_storm_task_carries_a_quiet_organizations_pending_event_along(
     assert still_pending == 3 * evaluation.CHUNK_SIZE - max(handed_over, evaluation.CHUNK_SIZE - 1)
 
 
+def test_a_storm_task_whose_events_were_all_evaluated_still_takes_the_quiet_event_along(
+    owner, outsider
+):
+    """In a backlog, most tasks find their events evaluated by an earlier task's fill: they
+    carry the other webhooks' turns too, and nothing more."""
+    storm, quiet = storm_and_quiet(owner, outsider, 3 * evaluation.CHUNK_SIZE, {"status": "x"})
+    evaluation.evaluate_events(storm[:4])  # without filling
+
+    evaluate_events.delay(storm[:4])
+
+    assert incident_count(outsider) == 1
+    assert WebhookEvent.objects.filter(evaluated_at__isnull=True).count() == len(storm) - 4
+
+
+def test_a_storm_task_takes_a_share_of_each_quiet_webhooks_oldest_events(owner, outsider):
+    """A webhook receiving a few events per chunk evaluated keeps up: each chunk takes its
+    ``FAIR_SHARE`` oldest, not one."""
+    storm, first = storm_and_quiet(owner, outsider, 2 * evaluation.CHUNK_SIZE, {"status": "x"})
+    quiet = WebhookEvent.objects.get(pk=first).webhook_id
+    later = [str(stored(quiet, b'{"status": "firing"}').pk) for _ in range(evaluation.FAIR_SHARE)]
+
+    evaluate_events.delay(storm[: evaluation.CHUNK_SIZE])
+
+    quiet_pending = WebhookEvent.objects.filter(webhook_id=quiet, evaluated_at__isnull=True)
+    assert list(quiet_pending.values_list("pk", flat=True)) == [uuid.UUID(later[-1])]
+
+
 def test_taking_other_webhooks_turns_reads_a_probe_per_webhook_never_their_history(owner, outsider):
     """Each other webhook is probed from the fill's bound on: what it received and was
     evaluated before (until VACUUM, the pending indexes keep an entry for each) is not read,
@@ -137,6 +165,7 @@ def test_taking_other_webhooks_turns_reads_a_probe_per_webhook_never_their_histo
 
     assert str(quiet_event.pk) in evaluated
     assert len(evaluated) == evaluation.CHUNK_SIZE
-    webhooks = Webhook.objects.count()
-    assert sum(rows for rows, _ in reads) <= 2 * evaluation.CHUNK_SIZE + webhooks, reads
-    assert sum(blocks for _, blocks in reads) <= 40 + 3 * webhooks, reads
+    # A descent per webhook, and one per event of the shares taken.
+    probes = Webhook.objects.count() + evaluation.FAIR_TURNS * evaluation.FAIR_SHARE
+    assert sum(rows for rows, _ in reads) <= 2 * evaluation.CHUNK_SIZE + probes, reads
+    assert sum(blocks for _, blocks in reads) <= 40 + 3 * probes, reads

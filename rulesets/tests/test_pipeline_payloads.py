@@ -5,6 +5,7 @@ import json
 import pytest
 from django.test import Client
 
+from rulesets.models import Ruleset
 from rulesets.tests.pipeline import create_ruleset, create_webhook, incidents, payload, send
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +146,25 @@ def test_a_ruleset_describes_its_incidents_with_a_template_over_the_event(owner)
     send(webhook, payload("alertmanager_v4_firing.json"))
     [incident] = incidents(owner)
     assert incident["description"] == "critical on an unknown host: Something is on fire"
+
+
+def test_a_stored_template_that_no_longer_parses_falls_back_and_the_ruleset_test_says_why(owner):
+    # It used to render as its own text: an incident named "{{ commonLabels.alertname on …".
+    webhook = create_webhook(owner)
+    ruleset_id = create_ruleset(owner, name="Alertmanager")
+    # Stored before the check that now refuses them (an unclosed "{{").
+    Ruleset.objects.filter(pk=ruleset_id).update(
+        incident_name="{{ commonLabels.alertname on {{ commonLabels.instance }}",
+        incident_description="Severity {{ commonLabels.severity",
+    )
+    send(webhook, payload("alertmanager_v4_firing.json"))
+
+    [incident] = incidents(owner)
+    assert incident["name"] == "Alertmanager"  # as without a template: the ruleset's name
+    assert incident["description"] == "Something is on fire"  # the alert's own description
+
+    html = signed_in_page(owner, f"/rulesets/{ruleset_id}/test")
+    assert "the incident name no longer parses (" in html
+    assert "named after the ruleset instead" in html
+    assert "the incident description no longer parses (" in html
+    assert "{{ commonLabels.alertname on" not in html.split('data-field="incident_name">')[1]

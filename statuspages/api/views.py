@@ -2,15 +2,21 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from pinghome.api import OrganizationAPIView, created, ok, parse_uuid
-from pinghome.openapi import CONFLICT, CREATED, ERRORS, FORBIDDEN, MESSAGE
+from incidents.models import Incident
+from pinghome.api import OrganizationAPIView, created, invalid, keyset_page, ok, parse_uuid
+from pinghome.openapi import CONFLICT, CREATED, ERRORS, FORBIDDEN, KEYSET_PARAMETERS, MESSAGE
 from statuspages import services
 from statuspages.api.serializers import (
+    ComponentCreateSerializer,
+    ComponentUpdateSerializer,
     NameSerializer,
+    NoticeBodySerializer,
+    NoticeSerializer,
+    NoticeUpdateBodySerializer,
     StatusPageDetailSerializer,
     StatusPageSerializer,
 )
-from statuspages.models import Component, StatusPage
+from statuspages.models import Component, Notice, StatusPage
 
 
 class StatusPageListView(OrganizationAPIView):
@@ -77,14 +83,16 @@ class StatusPageView(OrganizationAPIView):
 class ComponentCreateView(OrganizationAPIView):
     @extend_schema(
         summary="Add a component to a status page (extension)",
-        request=NameSerializer,
+        description="`name` is internal; the public page shows `public_name` (default: `name`) "
+        "and `description`.",
+        request=ComponentCreateSerializer,
         responses={201: CREATED, **FORBIDDEN, **ERRORS},
     )
     def post(self, request, status_page_id):
         page = self.get_in_organization(StatusPage.objects, status_page_id)
-        body = NameSerializer(data=request.data)
+        body = ComponentCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        component = services.add_component(page, by=request.user, name=body.validated_data["name"])
+        component = services.add_component(page, by=request.user, **body.validated_data)
         return created(component.id)
 
 
@@ -102,15 +110,15 @@ class ComponentView(OrganizationAPIView):
         return component
 
     @extend_schema(
-        summary="Rename a component (extension)",
-        request=NameSerializer,
+        summary="Change a component: names, description, manual status (extension)",
+        request=ComponentUpdateSerializer,
         responses={200: MESSAGE, **FORBIDDEN, **ERRORS},
     )
     def put(self, request, status_page_id, component_id):
         component = self.get_component(status_page_id, component_id)
-        body = NameSerializer(data=request.data)
+        body = ComponentUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.rename_component(component, by=request.user, name=body.validated_data["name"])
+        services.update_component(component, by=request.user, **body.validated_data)
         return ok("Component updated.")
 
     @extend_schema(
@@ -123,3 +131,75 @@ class ComponentView(OrganizationAPIView):
         component = self.get_component(status_page_id, component_id)
         services.delete_component(component, by=request.user)
         return ok("Component deleted.")
+
+
+class NoticesView(OrganizationAPIView):
+    """``POST .../notice`` publishes one, ``GET .../notices`` lists them."""
+
+    @extend_schema(
+        summary="A status page's notices (written updates), newest first (extension)",
+        parameters=KEYSET_PARAMETERS("created_at"),
+        responses={200: NoticeSerializer(many=True), **ERRORS},
+    )
+    def get(self, request, status_page_id):
+        page = self.get_in_organization(StatusPage.objects, status_page_id)
+        notices = keyset_page(request, page.notices.all(), "created_at").prefetch_related(
+            "components", "updates__created_by"
+        )
+        return Response(NoticeSerializer(notices, many=True).data)
+
+    @extend_schema(
+        summary="Publish a notice with its first update (extension)",
+        description="Organization admins and team members. The public page shows its `title`, "
+        "its components' public names and its updates; `incident_id` links it to an incident "
+        "of the organization for the dashboard only.",
+        request=NoticeBodySerializer,
+        responses={201: CREATED, **FORBIDDEN, **ERRORS},
+    )
+    def post(self, request, status_page_id):
+        page = self.get_in_organization(StatusPage.objects, status_page_id)
+        body = NoticeBodySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        incident_id = data.pop("incident_id", None)
+        incident = None
+        if incident_id is not None:
+            incident = Incident.objects.filter(
+                pk=incident_id, organization=self.organization
+            ).first()
+            if incident is None:
+                raise invalid({"incident_id": ["no such incident in your organization"]})
+        notice = services.post_notice(page, by=request.user, incident=incident, **data)
+        return created(notice.id)
+
+
+class NoticeView(OrganizationAPIView):
+    def get_notice(self, status_page_id, notice_id) -> Notice:
+        page = self.get_in_organization(StatusPage.objects, status_page_id)
+        pk = parse_uuid(notice_id)
+        notice = page.notices.filter(pk=pk).first() if pk else None
+        if notice is None:
+            raise NotFound("Not found.")
+        return notice
+
+    @extend_schema(
+        summary="A notice with its updates (extension)",
+        responses={200: NoticeSerializer, **ERRORS},
+    )
+    def get(self, request, status_page_id, notice_id):
+        return Response(NoticeSerializer(self.get_notice(status_page_id, notice_id)).data)
+
+
+class NoticeUpdateView(NoticeView):
+    @extend_schema(
+        summary="Post an update of a notice (extension)",
+        description="`resolved` closes it: a resolved notice takes no further update (409).",
+        request=NoticeUpdateBodySerializer,
+        responses={201: CREATED, **FORBIDDEN, **CONFLICT, **ERRORS},
+    )
+    def post(self, request, status_page_id, notice_id):
+        notice = self.get_notice(status_page_id, notice_id)
+        body = NoticeUpdateBodySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        update = services.post_notice_update(notice, by=request.user, **body.validated_data)
+        return created(update.id)

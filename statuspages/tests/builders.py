@@ -11,9 +11,16 @@ def make_status_page(organization: Organization, name: str = "Public") -> Status
 
 
 def make_component(
-    page: StatusPage, name: str = "API", status: str = ComponentStatus.OPERATIONAL
+    page: StatusPage,
+    name: str = "API",
+    status: str = ComponentStatus.OPERATIONAL,
+    *,
+    public_name: str = "",
 ) -> Component:
-    return Component.objects.create(status_page=page, name=name, status=status)
+    component = Component(status_page=page, name=name, public_name=public_name, status=status)
+    component.clean()
+    component.save()
+    return component
 
 
 def alert_setting(component: Component, **overrides: Any) -> dict[str, Any]:

@@ -87,7 +87,8 @@ def test_renaming_a_page_is_audited(owner, page):
 )
 def test_a_bad_name_is_422(owner, page, component, body, field):
     assert_invalid(owner.api.put(page_path(page), body), field)
-    assert_invalid(owner.api.put(component_path(component), body), field)
+    # A component's PUT changes the fields given: an empty one changes nothing.
+    assert_invalid(owner.api.put(component_path(component), body), field if body else "body")
 
 
 def test_deleting_a_page_deletes_its_components_and_its_public_link(owner, page, component):
@@ -169,7 +170,12 @@ def test_creating_pages_and_components_is_audited(owner):
 
     assert AuditRecord.objects.get(object_type="statuspage", action="created").object_id == page_id
     component = AuditRecord.objects.get(object_type="component", action="created")
-    assert component.after == {"status_page_id": page_id, "name": "API"}
+    assert component.after == {
+        "status_page_id": page_id,
+        "name": "API",
+        "public_name": "API",
+        "description": "",
+    }
 
 
 # --------------------------------------------------------------------------- pages
@@ -184,7 +190,7 @@ def signed_in(persona) -> Client:
 def test_renaming_and_deleting_from_the_status_pages_page(owner, page, component):
     client = signed_in(owner)
 
-    client.post(f"/status-pages/{page.pk}/components/{component.pk}/rename", {"name": "Web"})
+    client.post(f"/status-pages/{page.pk}/components/{component.pk}/edit", {"name": "Web"})
     client.post(f"/status-pages/{page.pk}/rename", {"name": "Status"})
     assert (Component.objects.get().name, StatusPage.objects.get().name) == ("Web", "Status")
     client.post(f"/status-pages/{page.pk}/components/{component.pk}/delete")
@@ -213,3 +219,69 @@ def test_members_get_403_on_the_page_forms(manager, page, component):
         client.post(f"/status-pages/{page.pk}/components/{component.pk}/delete").status_code == 403
     )
     assert client.post("/status-pages", {"name": "Mine"}).status_code == 403
+
+
+def test_a_responder_posts_and_updates_a_notice_from_the_incident_page(owner, teammate, page):
+    from incidents.tests.builders import open_incident
+
+    component = Component.objects.create(status_page=page, name="pg", public_name="Checkout")
+    incident = open_incident(owner.team, owner.user, name="INTERNAL pg failover")
+    client = signed_in(teammate)
+    detail = f"/incidents/{incident.pk}"
+    html = client.get(detail).content.decode()
+    assert f'action="/status-pages/{page.pk}/notices"' in html
+
+    response = client.post(
+        f"/status-pages/{page.pk}/notices",
+        {
+            "title": "Payments are slow",
+            "status": "investigating",
+            "message": "Looking into it.",
+            "components": [str(component.pk)],
+            "incident": str(incident.pk),
+            "next": detail,
+        },
+    )
+
+    assert response.status_code == 302 and response["Location"] == detail
+    notice = page.notices.get()
+    assert (notice.incident, list(notice.components.all())) == (incident, [component])
+    html = client.get(detail).content.decode()
+    update = f"/status-pages/{page.pk}/notices/{notice.pk}/updates"
+    assert f'action="{update}"' in html and "Payments are slow" in html
+    client.post(update, {"status": "resolved", "message": "Fixed.", "next": "https://evil.test/"})
+    assert page.notices.get().status == "resolved"
+    assert f'action="{update}"' not in client.get(detail).content.decode()
+
+
+def test_a_bad_notice_from_a_page_is_told_and_posts_nothing(owner, page):
+    response = signed_in(owner).post(
+        f"/status-pages/{page.pk}/notices",
+        {"title": "", "status": "investigating", "message": "x"},
+        follow=True,
+    )
+
+    assert "Nothing posted: Title: This field is required." in response.content.decode()
+    assert not page.notices.exists()
+
+
+def test_setting_a_manual_status_and_public_names_on_the_status_pages_page(
+    owner, teammate, page, component
+):
+    base = f"/status-pages/{page.pk}/components/{component.pk}"
+
+    signed_in(teammate).post(f"{base}/status", {"manual_status": "major-outage"})
+    signed_in(owner).post(
+        f"{base}/edit", {"name": "pg-main", "public_name": "Checkout", "description": "Paying"}
+    )
+
+    changed = Component.objects.get()
+    assert (changed.status, changed.manual_status) == ("major-outage", "major-outage")
+    assert (changed.name, changed.public_name, changed.description) == (
+        "pg-main",
+        "Checkout",
+        "Paying",
+    )
+    assert signed_in(teammate).post(f"{base}/edit", {"name": "x"}).status_code == 403
+    html = signed_in(owner).get("/status-pages").content.decode()
+    assert "(set by hand)" in html and "Checkout" in html

@@ -214,13 +214,19 @@ def test_read_answers_the_page_with_its_components_and_their_status(owner):
         {
             "id": str(api.id),
             "name": "API",
+            "public_name": "API",
+            "description": "",
             "status": "operational",
+            "manual_status": "",
             "updated_at": body["components"][0]["updated_at"],
         },
         {
             "id": str(web.id),
             "name": "Web",
+            "public_name": "Web",
+            "description": "",
             "status": "degraded",
+            "manual_status": "",
             "updated_at": body["components"][1]["updated_at"],
         },
     ]
