@@ -2,14 +2,18 @@
 
 The Test page, the ruleset form's "Test without saving" and ``POST /v1/ruleset/test`` share it.
 Each event is decided as evaluation decides it (``evaluation.decide``, within a budget of the
-evaluation limits), on its own and as if it arrived now: against the incidents open now, not
-those that earlier events of the run would open. Its explanation (each condition, whether it
-held, the values found at its key path) is worked out within a second budget of the same
-limits. A run stops deciding after ``RUN_SECONDS``: the events left are "not tested". Stored
-events are read ``READ_CHUNK`` at a time: 200 events of 1 MB are never all in memory at once.
+evaluation limits), on its own and as if it arrived now: against the incidents open now (not
+those that earlier events of the run would open) and the maintenance windows active now, by
+the ruleset as it is (a disabled one, or one that does not listen to the event's webhook,
+would ignore it). A stored event also shows what the saved ruleset did when it was received.
+Its explanation (each condition, whether it held, the values found at its key path) is worked
+out within a second budget of the same limits. A run stops deciding after ``RUN_SECONDS``: the
+events left are "not tested". Stored events are read ``READ_CHUNK`` at a time: 200 events of
+1 MB are never all in memory at once.
 """
 
 import time
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +23,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from incidents.models import NOT_RESOLVED, Incident
+from maintenance import windows as maintenance
 from pinghome.api import parse_uuid
 from rulesets.conditions import (
     Budget,
@@ -49,6 +54,9 @@ OUTCOMES = {
     "no-open-incident": "would resolve, but no incident is open",
     "no-match": "no match",
     "no-dedup-key": "no dedup key: ignored",
+    "suppressed": "would open an incident, but a maintenance window suppresses it",
+    "disabled": "ignored: the ruleset is disabled",
+    "not-listening": "ignored: the ruleset does not listen to this webhook",
     "error": "error",
     "not-tested": "not tested: the time limit was reached",
 }
@@ -62,6 +70,22 @@ class ConditionCheck(TypedDict):
     held: bool
     found: list[str]  # the first SHOWN_VALUES values at the key path, each cut at SHOWN_CHARS
     found_count: int
+
+
+class Recorded(TypedDict, total=False):
+    """What the saved ruleset did with a stored event when it was evaluated."""
+
+    outcome: str  # evaluation's (opened, attached, suppressed, ...), or not-applied
+    detail: str
+    incident_id: str
+    maintenance_window_id: str
+
+
+NOT_APPLIED = Recorded(
+    outcome="not-applied",
+    detail="the ruleset did not evaluate it: disabled, not listening to its webhook, "
+    "or created after it",
+)
 
 
 @dataclass
@@ -79,6 +103,8 @@ class Explanation:
     conditions: list[ConditionCheck] = field(default_factory=list)
     resolve_conditions: list[ConditionCheck] | None = None
     detail: str = ""
+    maintenance_window_id: str | None = None  # of the window that would suppress it
+    when_received: "Recorded | None" = None
 
     @property
     def label(self) -> str:
@@ -154,11 +180,17 @@ def pasted_event(
     )
 
 
-def run(ruleset: Ruleset, events: Iterable[WebhookEvent], *, saved: bool) -> list[Explanation]:
-    """Each event explained (see the module); ``saved``: the ruleset's open incidents count
-    (an unsaved one has none)."""
+def run(
+    ruleset: Ruleset,
+    events: Iterable[WebhookEvent],
+    *,
+    saved: bool,
+    webhook_ids: Iterable[Any] = (),
+) -> list[Explanation]:
+    """Each event explained (see the module). ``saved``: the ruleset's open incidents count
+    (an unsaved one has none); ``webhook_ids``: the webhooks it listens to (none: all)."""
     deadline = time.monotonic() + RUN_SECONDS
-    results = [explain(ruleset, event, deadline=deadline) for event in events]
+    results = [explain(ruleset, event, deadline=deadline, saved=saved) for event in events]
     keys = {r.dedup_key for r in results if r.outcome in ("open", "resolve")}
     open_now = (
         dict(
@@ -177,7 +209,38 @@ def run(ruleset: Ruleset, events: Iterable[WebhookEvent], *, saved: bool) -> lis
                 result.outcome = "attach"
         elif result.outcome == "resolve":
             result.outcome = "no-open-incident"
+    _ignored_or_suppressed(ruleset, results, {str(getattr(w, "pk", w)) for w in webhook_ids})
     return results
+
+
+def _ignored_or_suppressed(
+    ruleset: Ruleset, results: list[Explanation], listened: set[str]
+) -> None:
+    """What evaluation would do now instead: ignore the event (a disabled ruleset, another
+    webhook's event), or store it without an incident (a maintenance window); the decision
+    it would otherwise take stays in ``detail``."""
+    now = timezone.now()
+    windows = maintenance.of_organization(ruleset.organization_id)
+    for result in results:
+        otherwise = result.outcome
+        if otherwise in ("not-tested", "error"):
+            continue
+        if not ruleset.enabled:
+            result.outcome = "disabled"
+        elif listened and result.webhook_id not in listened:
+            result.outcome = "not-listening"
+        elif otherwise in ("open", "attach") and (
+            window := maintenance.suppressing(
+                ruleset, webhook_id=uuid.UUID(result.webhook_id), at=now, windows=windows
+            )
+        ):
+            result.outcome, result.maintenance_window_id = "suppressed", str(window.id)
+            otherwise = None
+            result.detail = "; ".join(filter(None, [f"window: {window.reason}", result.detail]))
+        if otherwise is not None and result.outcome != otherwise:
+            result.detail = "; ".join(
+                filter(None, [f"otherwise: {OUTCOMES[otherwise]}", result.detail])
+            )
 
 
 def _budget(deadline: float) -> Budget:
@@ -186,17 +249,21 @@ def _budget(deadline: float) -> Budget:
     return budget
 
 
-def explain(ruleset: Ruleset, event: WebhookEvent, *, deadline: float) -> Explanation:
+def explain(
+    ruleset: Ruleset, event: WebhookEvent, *, deadline: float, saved: bool = False
+) -> Explanation:
     """What ``event`` would do, before looking at open incidents: ``open`` or ``resolve`` stand
     for what the ruleset asks; ``run`` turns them into what it would do now."""
     text = event.text
+    stored = bool(event.pk) and not event._state.adding
     result = Explanation(
-        event_id=str(event.pk) if event.pk and not event._state.adding else None,
+        event_id=str(event.pk) if stored else None,
         webhook_id=str(event.webhook_id) if event.webhook_id else None,
         webhook=str(event.webhook),
         received_at=event.received_at,
         excerpt=text if len(text) <= EXCERPT else text[:EXCERPT] + "…",
         outcome="not-tested",
+        when_received=_recorded(ruleset, event) if stored and saved else None,
     )
     if time.monotonic() >= deadline:
         return result
@@ -223,6 +290,20 @@ def explain(ruleset: Ruleset, event: WebhookEvent, *, deadline: float) -> Explan
             filter(None, [result.detail, f"conditions not explained: {_error(exc)}"])
         )
     return result
+
+
+def _recorded(ruleset: Ruleset, event: WebhookEvent) -> Recorded | None:
+    """The saved ruleset's outcome in the event's stored evaluation; None while pending."""
+    evaluation = event.evaluation
+    if not isinstance(evaluation, dict):
+        return None
+    if "given_up_after" in evaluation:
+        return Recorded(outcome="error", detail=f"given up: {evaluation.get('error', '')}")
+    for outcome in evaluation.get("rulesets", []):
+        if outcome.get("ruleset_id") == str(ruleset.pk):
+            kept = ("outcome", "detail", "incident_id", "maintenance_window_id")
+            return Recorded(**{name: outcome[name] for name in kept if name in outcome})
+    return NOT_APPLIED
 
 
 def _error(exc: Exception) -> str:

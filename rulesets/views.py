@@ -186,7 +186,7 @@ class RulesetFormTestView(RulesetFormView):
         else:
             trial.errors["payload"] = ["Payload: the organization has no webhook to receive it"]
             return self.render(form, ruleset, trial=trial)
-        results = dry_run.run(draft, events, saved=ruleset is not None)
+        results = dry_run.run(draft, events, saved=ruleset is not None, webhook_ids=webhook_ids)
         return self.render(form, ruleset, trial=trial, results=results)
 
 
@@ -214,6 +214,6 @@ class RulesetTestView(RulesetFormTestView):
             "event_id": event_id,
             "limit": limit,
             "max_limit": dry_run.MAX_RECENT_EVENTS,
-            "results": dry_run.run(ruleset, events, saved=True),
+            "results": dry_run.run(ruleset, events, saved=True, webhook_ids=webhooks),
         }
         return render(request, "rulesets/ruleset_test.html", context)

@@ -393,6 +393,17 @@ class ConditionCheckSerializer(serializers.Serializer):
     found_count = serializers.IntegerField()
 
 
+class RecordedSerializer(serializers.Serializer):
+    outcome = serializers.CharField(
+        help_text="Evaluation's outcome (opened, attached, resolved, suppressed, "
+        "no-open-incident, no-match, no-dedup-key, stale, error), or not-applied: the ruleset "
+        "did not evaluate it (disabled, not listening to its webhook, or created after it)."
+    )
+    detail = serializers.CharField(required=False)
+    incident_id = serializers.UUIDField(required=False)
+    maintenance_window_id = serializers.UUIDField(required=False)
+
+
 class ExplanationSerializer(serializers.Serializer):
     event_id = serializers.UUIDField(allow_null=True, help_text="null for the payload")
     webhook_id = serializers.UUIDField()
@@ -401,7 +412,19 @@ class ExplanationSerializer(serializers.Serializer):
         choices=list(dry_run.OUTCOMES),
         help_text="What it would do now: open, attach (to the open incident of its dedup key), "
         "resolve, no-open-incident (would resolve; none is open), no-match, no-dedup-key, "
-        "error (detail says why), not-tested (the run's time limit was reached).",
+        "suppressed (would open or attach, but a maintenance window active now suppresses it: "
+        "`maintenance_window_id`), disabled (the ruleset is disabled), not-listening (the "
+        "ruleset does not listen to the event's webhook), error (detail says why), not-tested "
+        "(the run's time limit was reached). For disabled and not-listening, `detail` says "
+        "what it would do otherwise.",
+    )
+    maintenance_window_id = serializers.UUIDField(
+        allow_null=True, help_text="The maintenance window that would suppress it."
+    )
+    when_received = RecordedSerializer(
+        allow_null=True,
+        help_text="A stored event tested by a saved ruleset: what that ruleset did when the "
+        "event was evaluated (null while it is pending, for a payload, or a new ruleset).",
     )
     dedup_key = serializers.CharField(allow_null=True)
     incident_name = serializers.CharField(help_text="The name it renders (open and attach).")

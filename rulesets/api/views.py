@@ -155,7 +155,11 @@ class RulesetTestView(OrganizationAPIView):
             if pasted is None:
                 raise invalid({"payload": ["the organization has no webhook to receive it"]})
             events = [pasted]
-        results = dry_run.run(ruleset, events, saved=saved is not None)
+        if "webhook_ids" in data["ruleset"]:
+            listened = data["ruleset"]["webhook_ids"]
+        else:  # an edit that keeps the saved ruleset's webhooks
+            listened = saved.webhooks.values_list("pk", flat=True) if saved else []
+        results = dry_run.run(ruleset, events, saved=saved is not None, webhook_ids=listened)
         return Response({"results": ExplanationSerializer(results, many=True).data})
 
 

@@ -3,6 +3,7 @@ payload or on stored events, writing nothing."""
 
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import Client
@@ -197,3 +198,101 @@ def test_an_organization_without_a_webhook_cannot_test_a_payload(owner):
 def test_testing_needs_a_token():
     response = Client().post("/v1/ruleset/test", {}, content_type="application/json")
     assert response.status_code == 401
+
+
+def maintenance_window(persona, **scope) -> str:
+    now = datetime.now(UTC)
+    body = {
+        "reason": "Database upgrade",
+        "start": (now - timedelta(hours=1)).isoformat(),
+        "end": (now + timedelta(hours=1)).isoformat(),
+        "recurrence": None,
+        **scope,
+    }
+    response = persona.api.post("/v1/maintenance-window", body, format="json")
+    assert response.status_code == 201, response.content
+    return response.json()["id"]
+
+
+def test_a_ruleset_that_would_ignore_the_event_says_so_and_what_it_would_do_otherwise(owner):
+    listened, other = create_webhook(owner, "listened"), create_webhook(owner, "other")
+    firing = send(other, {"status": "firing", "groupKey": "a"})
+    body = {"ruleset": rule(owner, webhook_ids=[listened]), "event_ids": [firing]}
+
+    [result] = owner.api.post("/v1/ruleset/test", body, format="json").json()["results"]
+    assert result["outcome"] == "not-listening"
+    assert result["detail"] == "otherwise: would open an incident"
+
+    body["ruleset"].update(webhook_ids=[], enabled=False)
+    [result] = owner.api.post("/v1/ruleset/test", body, format="json").json()["results"]
+    assert result["outcome"] == "disabled"
+    assert result["detail"] == "otherwise: would open an incident"
+
+    # An edit that names no webhooks keeps the saved ruleset's.
+    ruleset_id = create_ruleset(owner, **rule(owner, webhook_ids=[listened]))
+    edit = {"ruleset": rule(owner), "event_ids": [firing]}
+    tested = owner.api.post(f"/v1/ruleset/{ruleset_id}/test", edit, format="json")
+    assert [r["outcome"] for r in tested.json()["results"]] == ["not-listening"]
+
+
+def test_an_active_maintenance_window_suppresses_what_would_open_or_attach(owner):
+    webhook = create_webhook(owner)
+    ruleset_id = create_ruleset(owner, **rule(owner, webhook_ids=[webhook]))
+    send(webhook, {"status": "firing", "groupKey": "a"})  # opens the incident of key a
+    attach = {"status": "firing", "groupKey": "a"}
+    body = {"ruleset": rule(owner, webhook_ids=[webhook]), "payload": attach}
+    window_id = maintenance_window(owner, webhook_ids=[webhook])
+
+    [result] = owner.api.post(f"/v1/ruleset/{ruleset_id}/test", body, format="json").json()[
+        "results"
+    ]
+    assert result["outcome"] == "suppressed"
+    assert result["maintenance_window_id"] == window_id
+    assert result["detail"] == "window: Database upgrade"
+    # A resolve is never suppressed.
+    body["payload"] = {"status": "resolved", "groupKey": "a"}
+    [result] = owner.api.post(f"/v1/ruleset/{ruleset_id}/test", body, format="json").json()[
+        "results"
+    ]
+    assert result["outcome"] == "resolve" and result["maintenance_window_id"] is None
+
+    # A window of another webhook suppresses nothing.
+    owner.api.delete(f"/v1/maintenance-window/{window_id}")
+    maintenance_window(owner, webhook_ids=[create_webhook(owner, "other")])
+    body["payload"] = attach
+    [result] = owner.api.post(f"/v1/ruleset/{ruleset_id}/test", body, format="json").json()[
+        "results"
+    ]
+    assert result["outcome"] == "attach"
+
+
+def test_a_stored_event_shows_what_the_saved_ruleset_did_when_it_was_received(owner):
+    webhook = create_webhook(owner)
+    before_ruleset = send(webhook, {"status": "firing", "groupKey": "old"})
+    ruleset_id = create_ruleset(owner, **rule(owner, webhook_ids=[webhook]))
+    window_id = maintenance_window(owner)
+    suppressed = send(webhook, {"status": "firing", "groupKey": "a"})
+    owner.api.delete(f"/v1/maintenance-window/{window_id}")
+    opened = send(webhook, {"status": "firing", "groupKey": "b"})
+    unmatched = send(webhook, {"status": "silenced", "groupKey": "c"})
+    [incident] = Incident.objects.filter(dedup_key="b")
+    events = [before_ruleset, suppressed, opened, unmatched]
+    body = {"ruleset": rule(owner, webhook_ids=[webhook]), "event_ids": events}
+
+    saved = owner.api.post(f"/v1/ruleset/{ruleset_id}/test", body, format="json").json()
+    new = owner.api.post("/v1/ruleset/test", body, format="json").json()
+
+    by_event = {r["event_id"]: r for r in saved["results"]}
+    assert by_event[before_ruleset]["when_received"]["outcome"] == "not-applied"
+    assert by_event[suppressed]["when_received"] == {
+        "outcome": "suppressed",
+        "maintenance_window_id": window_id,
+    }
+    assert by_event[suppressed]["outcome"] == "open"  # the window has gone: now it would open
+    assert by_event[opened]["when_received"] == {
+        "outcome": "opened",
+        "incident_id": str(incident.pk),
+    }
+    assert by_event[unmatched]["when_received"] == {"outcome": "no-match"}
+    # A ruleset not saved yet did nothing with them.
+    assert {r["when_received"] for r in new["results"]} == {None}

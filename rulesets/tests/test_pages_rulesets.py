@@ -1,11 +1,15 @@
 """Ruleset pages with the Django test client: list, form, delete, permissions, dry run."""
 
+from datetime import timedelta
+
 import pytest
 from django.db.models import QuerySet
 from django.test import Client
+from django.utils import timezone
 from django.utils.html import escape
 
 from incidents.models import Incident
+from maintenance.models import MaintenanceWindow
 from rulesets import dry_run
 from rulesets.models import DedupState, Ruleset
 from rulesets.tests.builders import make_action, make_ruleset, make_team, make_webhook
@@ -422,6 +426,34 @@ def test_the_test_button_reads_only_the_webhooks_the_ruleset_listens_to(owner):
     html = signed_in(owner).get(f"/rulesets/{ruleset_id}/test").content.decode()
     assert html.count("data-event=") == 1
     assert "listened" in html.split('id="test-results"')[1] and "&quot;other&quot;" not in html
+
+
+def test_the_test_page_says_what_a_maintenance_window_does_now_and_did_then(owner):
+    webhook = create_webhook(owner)
+    down = {"type": "json-check", "key": "status", "operator": "equal", "values": ["down"]}
+    ruleset_id = create_ruleset(owner, dedup_key="service", conditions=[down])
+    now = timezone.now()
+    window = MaintenanceWindow.objects.create(
+        organization=owner.organization,
+        reason="Database upgrade",
+        start=now - timedelta(hours=1),
+        end=now + timedelta(hours=1),
+    )
+    send(webhook, {"status": "down", "service": "checkout"})  # suppressed as it arrives
+    client = signed_in(owner)
+
+    [row] = client.get(f"/rulesets/{ruleset_id}/test").content.decode().split("data-event=")[1:]
+    assert 'data-outcome="suppressed"' in row
+    assert "a maintenance window suppresses it" in row and "window: Database upgrade" in row
+    assert row.count(f'href="/maintenance/{window.pk}"') == 2  # now, and when received
+    assert '<span class="outcome-suppressed">suppressed</span>' in row
+
+    window.delete()
+    Ruleset.objects.filter(pk=ruleset_id).update(enabled=False)
+    [row] = client.get(f"/rulesets/{ruleset_id}/test").content.decode().split("data-event=")[1:]
+    assert "ignored: the ruleset is disabled" in row
+    assert "otherwise: would open an incident" in row
+    assert '<span class="outcome-suppressed">suppressed</span>' in row  # what it did then
 
 
 def test_an_event_on_its_webhooks_page_links_to_the_test_of_each_ruleset_on_it(owner, outsider):
