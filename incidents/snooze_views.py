@@ -2,11 +2,12 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.urls import reverse
 from django.views import View
 
 from incidents import services
 from incidents.models import SNOOZE_MAX_MINUTES, Incident
+from pinghome import live
 from pinghome.api import parse_count
 from pinghome.pages import OrganizationPageMixin
 
@@ -29,4 +30,4 @@ class IncidentSnoozeView(OrganizationPageMixin, View):
             messages.success(
                 request, f"{incident.name}: snoozed until {incident.snoozed_until:%H:%M} UTC."
             )
-        return redirect("incident-detail", incident_id=incident.pk)
+        return live.redirect_back(request, reverse("incident-detail", args=[incident.pk]))

@@ -29,6 +29,7 @@ from incidents.models import (
     TimelineEntry,
     TimelineKind,
 )
+from pinghome import live
 from pinghome.api import flatten_errors, parse_uuid
 from pinghome.pages import OrganizationPageMixin
 from statuspages.models import Component, ComponentHold
@@ -66,12 +67,23 @@ def with_assignee_names(incidents: list[Incident]) -> list[Incident]:
 
 class IncidentListView(OrganizationPageMixin, TemplateView):
     """Every incident of the organization, unresolved first, a page at a time: search, filters,
-    sort, a selection to acknowledge or resolve at once; updated live by app.js."""
+    sort, a selection to acknowledge or resolve at once; updated live by app.js from its
+    ``?part=list`` fragment (pinghome/live.py)."""
 
     template_name = "incidents/incident_list.html"
+    PARTS = {"list": "incidents/_list_part.html"}
 
-    def get_context_data(self, **kwargs):
-        params = self.request.GET
+    def get(self, request, *args, **kwargs):
+        parts = live.requested(request, self.PARTS)
+        if parts:
+            return live.render_parts(
+                request, [self.PARTS[name] for name in parts], self.list_context()
+            )
+        return super().get(request, *args, **kwargs)
+
+    def list_context(self) -> dict:
+        """What the live region shows: a page of incidents and the counts."""
+        params = self.params()
         queryset = (
             Incident.objects.filter(organization=self.organization)
             .select_related("team")
@@ -82,27 +94,39 @@ class IncidentListView(OrganizationPageMixin, TemplateView):
         found = listing.page(filterset.qs, sort=sort, cursor=params.get("after"))
         next_query = params.copy()
         next_query["after"] = found.next_cursor or ""
-        return super().get_context_data(
-            nav="incidents",
-            filterset=filterset,
-            sorts=listing.SORTS,
-            sort=sort,
-            incidents=with_responders(with_assignee_names(found.incidents)),
-            next_url=f"?{next_query.urlencode()}" if found.next_cursor else "",
-            first_url=self._first_page_url() if params.get("after") else "",
-            counts=Incident.objects.filter(
+        return {
+            "filterset": filterset,
+            "sort": sort,
+            "incidents": with_responders(with_assignee_names(found.incidents)),
+            "next_url": f"?{next_query.urlencode()}" if found.next_cursor else "",
+            "first_url": self._first_page_url() if params.get("after") else "",
+            "counts": Incident.objects.filter(
                 organization=self.organization, status__in=listing.OPEN
             ).aggregate(
                 open=Count("pk"), triggered=Count("pk", filter=Q(status=IncidentStatus.TRIGGERED))
             ),
+        }
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            nav="incidents",
+            sorts=listing.SORTS,
             bulk_max=services.BULK_MAX,
             saved_filters=self.request.user.saved_filters.order_by("name"),
             current_query=self._first_page_url()[1:],
+            page_path=live.page_path(self.request),
+            **self.list_context(),
             **kwargs,
         )
 
+    def params(self) -> QueryDict:
+        """The page's query: filters, sort and cursor (not the live ``part`` asked for)."""
+        params = self.request.GET.copy()
+        params.pop(live.PARAM, None)
+        return params
+
     def _first_page_url(self) -> str:
-        query = self.request.GET.copy()
+        query = self.params()
         query.pop("after", None)
         return f"?{query.urlencode()}"
 
@@ -214,7 +238,7 @@ class IncidentBulkView(OrganizationPageMixin, View):
                 "snooze": "snoozed for an hour",
             }[transition]
             messages.success(request, f"{moved} of {len(ids)} selected incidents {done}.")
-        return redirect(next_page(request))
+        return live.redirect_back(request, next_page(request))
 
 
 def next_page(request) -> str:
@@ -247,7 +271,7 @@ class IncidentTransitionView(OrganizationPageMixin, View):
                 messages.success(request, f"{incident.name}: escalated.")
             elif moved:
                 messages.success(request, f"{incident.name}: {incident.status}.")
-        return redirect(next_page(request))
+        return live.redirect_back(request, next_page(request))
 
 
 class IncidentNoteView(OrganizationPageMixin, View):
@@ -261,7 +285,9 @@ class IncidentNoteView(OrganizationPageMixin, View):
             messages.success(request, "Note added.")
         else:
             messages.error(request, "The note was not added: " + error_text(body.errors))
-        return redirect(reverse("incident-detail", args=[incident.pk]) + "#timeline")
+        return live.redirect_back(
+            request, reverse("incident-detail", args=[incident.pk]) + "#timeline"
+        )
 
 
 class IncidentRespondersView(OrganizationPageMixin, View):
@@ -281,7 +307,7 @@ class IncidentRespondersView(OrganizationPageMixin, View):
             unique = list({(a.get("type"), a.get("id")): a for a in assignees}.values())
             services.update_incident(incident, by=request.user, changes={"assignees": unique})
             messages.success(request, "Reassigned." if mode == "reassign" else "Responder added.")
-        return redirect("incident-detail", incident_id=incident.pk)
+        return live.redirect_back(request, reverse("incident-detail", args=[incident.pk]))
 
 
 class IncidentMergeView(OrganizationPageMixin, View):
@@ -307,7 +333,7 @@ class IncidentMergeView(OrganizationPageMixin, View):
             else:
                 count = len(body.validated_data["incident_ids"])
                 messages.success(request, f"Merged {count} incident(s) into this one.")
-        return redirect("incident-detail", incident_id=incident.pk)
+        return live.redirect_back(request, reverse("incident-detail", args=[incident.pk]))
 
 
 def error_text(errors) -> str:
@@ -321,9 +347,22 @@ MERGE_CANDIDATES = 50
 
 
 class IncidentDetailView(OrganizationPageMixin, TemplateView):
-    """Everything about one incident, and the form that edits it: a bounded number of queries."""
+    """Everything about one incident, and the form that edits it: a bounded number of queries.
+    ``?part=`` answers only the regions named (pinghome/live.py), each computing only what it
+    shows: the live refresh of the summary and the timeline, and what a form sent by app.js
+    changed."""
 
     template_name = "incidents/incident_detail.html"
+    PARTS = {
+        "summary": "incidents/_summary.html",
+        "responders": "incidents/_responders.html",
+        "escalation": "incidents/_escalation.html",
+        "edit": "incidents/_edit.html",
+        "merge": "incidents/_merge.html",
+        "timeline": "incidents/_timeline.html",
+        "status": "incidents/_status.html",
+    }
+    NEED_FORM = {"summary", "responders", "edit"}
 
     def get_incident(self, incident_id) -> Incident:
         return self.get_in_organization(
@@ -332,6 +371,18 @@ class IncidentDetailView(OrganizationPageMixin, TemplateView):
 
     def get(self, request, incident_id):
         incident = self.get_incident(incident_id)
+        parts = live.requested(request, self.PARTS)
+        if parts:
+            form = (
+                IncidentEditForm(organization=self.organization, incident=incident)
+                if self.NEED_FORM.intersection(parts)
+                else None
+            )
+            return live.render_parts(
+                request,
+                [self.PARTS[name] for name in parts],
+                {"incident": incident, **self.parts_context(incident, form, parts)},
+            )
         form = IncidentEditForm(organization=self.organization, incident=incident)
         return self.render_to_response(self.get_context_data(incident=incident, form=form))
 
@@ -347,13 +398,38 @@ class IncidentDetailView(OrganizationPageMixin, TemplateView):
         messages.success(request, "Incident saved.")
         return redirect("incident-detail", incident_id=incident.pk)
 
+    def parts_context(self, incident: Incident, form: IncidentEditForm | None, parts) -> dict:
+        """What the regions ``parts`` show, and nothing more."""
+        context: dict = {"form": form}
+        if "summary" in parts:
+            labels = form.assignee_labels()
+            context["assignees"] = [
+                labels.get(assignee_value(a), "unknown (no longer in the organization)")
+                for a in incident.assignees
+            ]
+            with_responders([incident])
+        if "responders" in parts:
+            context["responder_choices"] = form.fields["assignees"].choices
+            context["merged"] = incident.merged.only("name", "resolved_at").order_by("-resolved_at")
+        if "escalation" in parts:
+            context["escalation"] = escalation.progress(incident)
+        if "merge" in parts:
+            context["merge_candidates"] = (
+                []
+                if incident.is_resolved
+                else Incident.objects.filter(
+                    organization=incident.organization_id, status__in=listing.OPEN
+                )
+                .exclude(pk=incident.pk)
+                .select_related("team")
+                .only("name", "created_at", "dedup_key", "team__name")
+                .order_by("-created_at", "-id")[:MERGE_CANDIDATES]
+            )
+        if "timeline" in parts:
+            context["timeline"], context["timeline_capped"] = latest_timeline(incident)
+        return context
+
     def get_context_data(self, *, incident: Incident, form: IncidentEditForm, **kwargs):
-        labels = form.assignee_labels()
-        assignees = [
-            labels.get(assignee_value(a), "unknown (no longer in the organization)")
-            for a in incident.assignees
-        ]
-        timeline, timeline_capped = latest_timeline(incident)
         attached = prepare_events(
             list(
                 with_body_preview(
@@ -371,27 +447,11 @@ class IncidentDetailView(OrganizationPageMixin, TemplateView):
             )
         )
         actions = list(incident.actions.all())
-        with_responders([incident])
         return super().get_context_data(
             nav="incidents",
             incident=incident,
             latest_event=attached[0] if attached else None,
-            responder_choices=form.fields["assignees"].choices,
-            merge_candidates=[]
-            if incident.is_resolved
-            else Incident.objects.filter(
-                organization=incident.organization_id, status__in=listing.OPEN
-            )
-            .exclude(pk=incident.pk)
-            .select_related("team")
-            .only("name", "created_at", "dedup_key", "team__name")
-            .order_by("-created_at", "-id")[:MERGE_CANDIDATES],
-            merged=incident.merged.only("name", "resolved_at").order_by("-resolved_at"),
-            escalation=escalation.progress(incident),
-            form=form,
-            assignees=assignees,
-            timeline=timeline,
-            timeline_capped=timeline_capped,
+            **self.parts_context(incident, form, set(self.PARTS)),
             events=attached,
             actions=with_component_names(actions, incident.organization_id),
             holds=ComponentHold.objects.filter(incident=incident)

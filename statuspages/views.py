@@ -18,7 +18,7 @@ from django.views.generic import TemplateView
 
 from incidents.models import Incident
 from maintenance import services as maintenance
-from pinghome import ratelimit
+from pinghome import live, ratelimit
 from pinghome.api import Conflict, parse_uuid
 from pinghome.client_ip import client_ip
 from pinghome.pages import OrganizationPageMixin
@@ -191,7 +191,9 @@ class NoticeCreateView(OrganizationPageMixin, View):
                 incident=incident,
             )
             messages.success(request, f"Posted to {page.name}: {data['status']}.")
-        return redirect(back_to(request, reverse("statuspage-list") + f"#page-{page.pk}"))
+        return live.redirect_back(
+            request, back_to(request, reverse("statuspage-list") + f"#page-{page.pk}")
+        )
 
 
 class NoticeUpdateCreateView(OrganizationPageMixin, View):
@@ -210,7 +212,9 @@ class NoticeUpdateCreateView(OrganizationPageMixin, View):
                 messages.error(request, f"Nothing posted: {exc.detail}")
             else:
                 messages.success(request, f"Posted to {page.name}: {form.cleaned_data['status']}.")
-        return redirect(back_to(request, reverse("statuspage-list") + f"#page-{page.pk}"))
+        return live.redirect_back(
+            request, back_to(request, reverse("statuspage-list") + f"#page-{page.pk}")
+        )
 
 
 def public_page(status_page_id) -> StatusPage:

@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 
 from incidents.models import Incident
 from incidents.reports_views import duration_text
+from pinghome import live
 from statuspages.forms import NoticeForm, NoticeUpdateForm
 from statuspages.models import NoticeStatus, StatusPage
 from statuspages.uptime import History
@@ -58,6 +59,6 @@ def post_status_update(context, incident: Incident) -> dict:
             incident.notices.exclude(status=NoticeStatus.RESOLVED).select_related("status_page")
         ),
         "update_form": NoticeUpdateForm(auto_id=False),
-        "next": context["request"].get_full_path(),
+        "next": live.page_path(context["request"]),
         "csrf_token": context.get("csrf_token"),
     }
