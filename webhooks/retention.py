@@ -186,6 +186,7 @@ def _outside_transactions() -> None:
 
 def _detach(name: str) -> None:
     """Autocommit; the events table is not locked against ingest while it waits."""
+    _outside_transactions()
     with _cursor() as cursor:
         cursor.execute(f'ALTER TABLE "{TABLE}" DETACH PARTITION "{name}" CONCURRENTLY')
 
@@ -258,6 +259,7 @@ def _recover() -> Layout:
     are ``prune``'s."""
     found = layout()
     if found.pending:
+        _outside_transactions()
         with _cursor() as cursor:
             cursor.execute(f'ALTER TABLE "{TABLE}" DETACH PARTITION "{found.pending}" FINALIZE')
         found = layout()
@@ -287,7 +289,6 @@ def create_weeks(now: datetime | None = None, *, since: datetime | None = None) 
     """Make the week partitions from ``since``'s week (default: now's) to ``WEEKS_AHEAD``
     weeks after now's, those missing; the names of those made. Events of such a week that the
     low or the high partition holds move into it."""
-    _outside_transactions()
     now = now or timezone.now()
     found = _recover()
     made = []
@@ -341,7 +342,6 @@ def maintain(now: datetime | None = None) -> Pruned:
     Nothing when another run is at it."""
     if not partitioned():
         return prune(now)
-    _outside_transactions()
     with _cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s)", [_ADVISORY_LOCK])
         if not cursor.fetchone()[0]:
@@ -429,7 +429,6 @@ def prune(now: datetime | None = None) -> Pruned:
     cutoff = (now or timezone.now()) - timedelta(days=settings.EVENT_RETENTION_DAYS)
     pruned = Pruned()
     if partitioned():
-        _outside_transactions()
         found = _recover()
         left = {
             name: (kind, bound) for name, (kind, bound) in found.detached.items() if kind != HIGH

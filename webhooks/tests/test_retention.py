@@ -415,11 +415,13 @@ def test_the_periodic_task_and_the_command_prune(owner, settings, capsys):
     assert list(WebhookEvent.objects.values_list("pk", flat=True)) == [kept.pk]
 
 
-def test_pruning_inside_a_transaction_is_refused(owner):
+def test_detaching_inside_a_transaction_is_refused(owner):
     from django.db import transaction
 
-    with transaction.atomic(), pytest.raises(RuntimeError, match="not inside a transaction"):
-        retention.maintain()
+    with transaction.atomic():
+        assert retention.maintain() == retention.Pruned()  # nothing to detach: nothing done
+        with pytest.raises(RuntimeError, match="not inside a transaction"):
+            retention.create_weeks(since=timezone.now() - 3 * WEEK)  # the low end detached
 
 
 def test_on_sqlite_the_embedded_default_prunes_too(tmp_path):
