@@ -431,8 +431,8 @@ def _evaluate_chunk(event_ids: list[str], *, fill: bool, alone: bool = False) ->
         events = [event for event in claimed if event.evaluated_at is None]
         own = len(events)
         if fill and claimed:
-            # Within the week of its start, so that on PostgreSQL one partition is read (with
-            # the default partition, the table's partitions are not in order).
+            # Within the week of its start, so that on PostgreSQL one partition is read (a
+            # week's, or the low end partition's before the first week).
             since = min(event.received_at for event in claimed) - FILL_LOOKBACK
             until = retention.week_end(since)
             # Even a task whose events were all evaluated meanwhile (taken by another's fill, as
