@@ -10,10 +10,13 @@ from django.utils import timezone
 
 from audit.models import AuditRecord
 from incidents.models import Incident, TimelineEntry
+from notifications.tests.test_routing import on_call_always, run_due_deliveries
 from pinghome.testing import assert_invalid, assert_not_found, at_once
 from rulesets import evaluation, heartbeats
 from rulesets.models import Ruleset
+from rulesets.tests.builders import make_action
 from rulesets.tests.pipeline import send
+from statuspages.tests.builders import make_component, make_status_page
 from webhooks.models import Webhook, WebhookEvent
 
 pytestmark = pytest.mark.django_db
@@ -344,3 +347,29 @@ def test_two_periodic_runs_at_once_open_the_incident_once(owner):
         set(webhooks)
     )
     assert TimelineEntry.objects.filter(kind="created").count() == 5
+
+
+def test_a_silent_heartbeat_pages_the_on_call_and_runs_its_rulesets_actions(
+    owner, teammate, mailoutbox
+):
+    on_call_always(owner, teammate.member)
+    webhook_id = heartbeat_webhook(owner)
+    ruleset = Ruleset.objects.get(heartbeat_of=webhook_id)
+    page = make_status_page(owner.organization)
+    component = make_component(page, "Monitoring")
+    make_action(ruleset, [{"status_page_id": str(page.pk), "component_id": str(component.pk)}])
+
+    assert check(76) == 1
+
+    incident = Incident.objects.get()
+    run_due_deliveries()  # stamped by the database's clock, past this test's frozen one
+    assert [m.to for m in mailoutbox] == [["mate@acme.test"]]
+    assert mailoutbox[0].subject == "[high] No heartbeat from alertmanager (Ops)"
+    kinds = set(TimelineEntry.objects.filter(incident=incident).values_list("kind", flat=True))
+    assert {"created", "notified", "action-succeeded"} <= kinds
+    component.refresh_from_db()
+    assert component.status != "operational"
+
+    arrives(webhook_id, 80)  # the next event resolves it, and the component recovers
+    component.refresh_from_db()
+    assert component.status == "operational"
