@@ -100,8 +100,13 @@
   }
 
   function restore(node, value) {
-    if (node.tagName !== "SELECT") node.value = value;
-    else Array.from(node.options).forEach((option) => (option.selected = value.includes(option.value)));
+    if (node.tagName !== "SELECT") {
+      node.value = value;
+      return;
+    }
+    Array.from(node.options).forEach((option) => {
+      option.selected = value.includes(option.value);
+    });
   }
 
   // Replace el's content with fresh's; returns the control that has the focus now, if the
