@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 
 from incidents.models import Incident
-from pinghome.testing import assert_fits, screenshot, sign_in
+from pinghome.testing import assert_fits, screenshot, serious_violations, sign_in
 from rulesets.tests.pipeline import create_ruleset, create_webhook
 from statuspages.models import Component, ComponentStatus, Notice, Subscriber
 from statuspages.tests.builders import make_component, make_status_page
@@ -117,6 +117,16 @@ def test_the_public_page_shows_an_outage_while_an_incident_holds_a_component(own
     assert public.locator("text=All systems operational").is_visible()
 
 
+def assert_accessible_light_and_dark(page) -> None:
+    """axe-core: no serious WCAG 2.1 A/AA violation, in light nor in dark mode."""
+    found = []
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        found += [f"({scheme}) {violation}" for violation in serious_violations(page)]
+    page.emulate_media(color_scheme="light")
+    assert not found, "\n".join(found)
+
+
 def public_page_at(context, path: str, width: int):
     """A new tab of the browser on the public page ``path``, ``width`` px wide."""
     public = context.new_page()
@@ -161,6 +171,7 @@ def test_a_manager_sets_a_status_by_hand_and_writes_a_notice_through_its_stages(
     notice = Notice.objects.get()
     assert [c.public_name for c in notice.components.all()] == ["Checkout"]
     screenshot(page, f"status_pages_with_an_open_notice_{width}px")
+    assert_accessible_light_and_dark(page)  # a status set by hand, an open notice
 
     # The public page, wide or on a phone: both shown, nothing wider than the screen.
     for public_width in sorted({width, 390}, reverse=True):
@@ -178,6 +189,7 @@ def test_a_manager_sets_a_status_by_hand_and_writes_a_notice_through_its_stages(
         assert "Some card payments take a minute." in shown.inner_text()
         assert "checkout-svc-eu1" not in public.content()  # internal names stay inside
         assert_fits(public, public_width, 844)
+        assert_accessible_light_and_dark(public)
         screenshot(public, f"public_status_page_set_by_hand_{public_width}px")
         public.close()
 
@@ -207,6 +219,7 @@ def test_a_manager_sets_a_status_by_hand_and_writes_a_notice_through_its_stages(
     assert stages == ["Resolved", "Monitoring", "Identified", "Investigating"]
     assert "Payments are fast again." in past.inner_text()
     assert_fits(public, 390, 844)
+    assert_accessible_light_and_dark(public)  # each stage's colour
 
 
 def mailed_link(mail, kind: str) -> str:
