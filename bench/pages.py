@@ -1,6 +1,6 @@
 """Page rendering benchmark: server-side time of the responder and public pages on a big tenant.
 
-    .venv/bin/python bench/pages.py [--requests 20] [--reuse] [--only WORDS ...]
+    .venv/bin/python bench/pages.py [--requests 20] [--reuse] [--database NAME] [--only WORDS ...]
 
 Creates a fresh PostgreSQL database, migrates it, fills one organization with 10,000 incidents
 over a year (about 100 unresolved, holding status-page components), 100,000 webhook events

@@ -4,6 +4,7 @@ import csv
 import io
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -175,27 +176,54 @@ def test_durations_read_as_the_two_largest_units():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_reports_chart_renders_as_svg_bars_in_a_browser(owner, browser_page):
+def test_the_report_shows_its_chart_and_tables_and_exports_csv_in_a_browser(owner, sized_page):
     now = timezone.now()
     for days_ago, count in ((0, 2), (3, 5), (10, 1)):
-        for _ in range(count):
-            incident(owner.team, now - timedelta(days=days_ago, minutes=1))
-    page = browser_page
+        for n in range(count):
+            incident(
+                owner.team,
+                now - timedelta(days=days_ago, minutes=20),
+                acknowledged_after=minutes(10) if n == 0 else None,
+            )
+    page = sized_page
+    width = page.viewport_size["width"]
     sign_in(page, owner)
     page.goto("/")
     page.get_by_role("link", name="Reports").click()
     page.wait_for_url("**/reports")
+
     chart = page.locator("svg.chart")
     assert chart.is_visible()
     bars = chart.locator("rect.bar")
     assert bars.count() == 30
     tallest = max(bars.nth(i).bounding_box()["height"] for i in range(bars.count()))
-    assert tallest > 100
+    assert tallest > 100 if width > 390 else tallest > 50
+    box = chart.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width, box  # scaled down, not cut
     assert page.locator("#total-opened").inner_text() == "8"
+    assert page.locator("#mtta").inner_text() == "10 min"
     assert page.locator("#report-hours .hour").count() == 24
     assert page.locator("#report-weeks tbody tr").count() >= 2
-    assert_fits(page, 390)
-    screenshot(page, "reports_390px")
+    assert page.locator("#report-days tbody tr").count() == 30
+    assert page.locator("#report-responders", has_text=owner.user.email).is_visible()
+    for table in ("weeks", "responders", "rulesets", "dedup-keys", "days"):
+        assert page.locator(f"#report-{table}").is_visible(), table
+    # Wide tables scroll in their own box: nothing sticks out of the screen.
+    for scroll_box in page.locator(".table-scroll").all():
+        right = scroll_box.bounding_box()
+        assert right["x"] + right["width"] <= width, right
+    assert_fits(page, width, page.viewport_size["height"])
+    screenshot(page, f"reports_{width}px")
+
+    with page.expect_download() as download:
+        page.get_by_role("heading", name="Response times per week").get_by_role(
+            "link", name="CSV"
+        ).click()
+    assert download.value.suggested_filename.endswith(".csv")
+    assert download.value.suggested_filename.startswith("Ops-weeks-")
+    weeks = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    assert sum(int(week["opened"]) for week in weeks) == 8
+    assert sum(int(week["acknowledged"]) for week in weeks) == 3
 
 
 @pytest.mark.django_db
