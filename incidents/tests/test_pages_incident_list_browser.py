@@ -153,6 +153,16 @@ def test_opted_in_a_responder_is_notified_of_new_triggered_incidents(owner, size
           static requestPermission() { return Promise.resolve("granted"); }
         };
         window.Notification.permission = "granted";
+        // The sound: each tone started is counted.
+        window.beeps = 0;
+        window.AudioContext = class {
+          constructor() { this.currentTime = 0; this.destination = {}; }
+          createOscillator() {
+            return { frequency: {}, connect: (node) => node, start: () => { window.beeps += 1; },
+                     stop() {} };
+          }
+          createGain() { return { gain: {}, connect: (node) => node }; }
+        };
         """
     )
     make_incident(owner.team, name="Checkout is down")
@@ -165,5 +175,12 @@ def test_opted_in_a_responder_is_notified_of_new_triggered_incidents(owner, size
     page.wait_for_function("window.shown.length > 0")
 
     assert page.evaluate("window.shown") == [["1 new incident", "Payments fail"]]
+    assert page.evaluate("window.beeps") == 0  # the sound is a choice of its own
+    page.get_by_label("Play a sound").check()
+    louder = make_incident(owner.team, name="Search is slow")
+    page.locator(f"tr[data-incident='{louder.pk}']").wait_for(timeout=15_000)
+    page.wait_for_function("window.shown.length > 1")
+    assert page.evaluate("window.beeps") == 1
     page.reload()
     assert page.get_by_label("Notify me of new incidents").is_checked()  # kept in this browser
+    assert page.get_by_label("Play a sound").is_checked()
